@@ -1,0 +1,78 @@
+"""A bounded per-epoch history: numeric columns in preallocated arrays.
+
+When ``max_rows`` is reached, every other row is dropped and from then on only
+every ``stride``-th epoch is kept (the stride doubles each time), so a
+100,000-epoch run costs the same memory as a 5,000-epoch one while the curves
+keep their shape. The newest row is always kept, whatever the stride.
+``generation`` counts those thinnings, so a consumer holding a copy of the rows
+knows when to fetch them again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_MAX_ROWS = 4096
+
+
+class History:
+    def __init__(self, columns: list[str], max_rows: int = DEFAULT_MAX_ROWS):
+        if max_rows < 4 or max_rows % 2:
+            raise ValueError("max_rows must be an even number >= 4")
+        self.columns = list(columns)
+        self.max_rows = max_rows
+        self._data = np.full((max_rows, len(columns)), np.nan)
+        self._index = {name: i for i, name in enumerate(columns)}
+        self.n_rows = 0
+        self.stride = 1
+        self.generation = 0
+        self._frame_cache: pd.DataFrame | None = None
+        # The latest row is also held apart: a row that the stride skips is still shown as "now".
+        self.latest: dict[str, float] = {}
+        self._last_row_is_provisional = False
+
+    def append(self, row: dict[str, float]) -> None:
+        """Add one epoch's row (keys must be the columns; 'epoch' included)."""
+        self.latest = row
+        self._frame_cache = None
+        values = [row.get(name, np.nan) for name in self.columns]
+        if self._last_row_is_provisional:
+            # The previous row was kept only because it was the newest; replace it.
+            self.n_rows -= 1
+        if self.n_rows == self.max_rows:
+            self._data[: self.max_rows // 2] = self._data[::2]
+            self._data[self.max_rows // 2 :] = np.nan
+            self.n_rows = self.max_rows // 2
+            self.stride *= 2
+            self.generation += 1
+        self._data[self.n_rows] = values
+        self.n_rows += 1
+        self._last_row_is_provisional = int(row["epoch"]) % self.stride != 0
+
+    def column(self, name: str) -> np.ndarray:
+        """A read-only view of one column over the kept rows, shape (n_rows,)."""
+        view = self._data[: self.n_rows, self._index[name]]
+        view.flags.writeable = False
+        return view
+
+    def rows_after(self, epoch: float) -> np.ndarray:
+        """Kept rows with an epoch greater than ``epoch``: (k, n_columns), for incremental charts."""
+        epochs = self._data[: self.n_rows, self._index["epoch"]]
+        start = int(np.searchsorted(epochs, epoch, side="right"))
+        return self._data[start : self.n_rows]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The kept rows as a DataFrame (cached until the next append)."""
+        if self._frame_cache is None:
+            frame = pd.DataFrame(self._data[: self.n_rows].copy(), columns=self.columns)
+            frame["epoch"] = frame["epoch"].astype(np.int64)
+            self._frame_cache = frame
+        return self._frame_cache
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
