@@ -1,0 +1,138 @@
+// A Plotly chart that stays mounted and is updated in place.
+//
+// Streamlit calls this function with new `data` on every rerun; the chart's
+// <div> and Plotly's state live on the host element, so nothing is rebuilt
+// per frame. Each payload is one of:
+//   {base: {data, layout}}           the whole figure (first draw or new shape): Plotly.react
+//   {restyle: {update, traces}}      new values for some traces (the boundary's grid)
+//   {extend: {update, traces, from_epoch}}  new points appended (history charts)
+// `seq` orders payloads and drops repeats; `version` names the figure the
+// updates apply to. When an update does not follow what this chart holds
+// (a frame was skipped), the chart asks Python for the whole figure again.
+
+const PLOTLY_URL = "/app/static/plotly.min.js";
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__backpropPlotly) {
+    window.__backpropPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = PLOTLY_URL;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.__backpropPlotly = null;
+        reject(new Error("the chart library could not be loaded from " + PLOTLY_URL));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__backpropPlotly;
+}
+
+function requestFullFigure(host, setTriggerValue, reason) {
+  const now = Date.now();
+  if (host.__lastRequest && now - host.__lastRequest < 400) return;
+  host.__lastRequest = now;
+  host.__chart.version = null; // ignore further updates until the whole figure arrives
+  setTriggerValue("need_full", reason + ":" + now);
+}
+
+async function applyPayload(Plotly, host, payload, setTriggerValue) {
+  const chart = host.__chart;
+  const started = performance.now();
+  if (payload.base) {
+    await Plotly.react(host, payload.base.data, payload.base.layout, PLOT_CONFIG);
+    chart.version = payload.version;
+    chart.lastEpoch = payload.last_epoch;
+  } else if (chart.version !== payload.version) {
+    requestFullFigure(host, setTriggerValue, "version");
+    return;
+  }
+  if (payload.restyle) {
+    // A value shared by several traces (the boundary's grid) travels once and is fanned out here.
+    const update = {};
+    for (const [name, value] of Object.entries(payload.restyle.shared || {})) {
+      update[name] = payload.restyle.traces.map(() => value);
+    }
+    Object.assign(update, payload.restyle.update || {});
+    await Plotly.restyle(host, update, payload.restyle.traces);
+  }
+  if (payload.extend) {
+    if (payload.extend.from_epoch !== chart.lastEpoch) {
+      requestFullFigure(host, setTriggerValue, "gap");
+      return;
+    }
+    await Plotly.extendTraces(host, payload.extend.update, payload.extend.traces);
+  }
+  if (payload.last_epoch !== undefined) chart.lastEpoch = payload.last_epoch;
+  chart.seq = payload.seq;
+  chart.redraws += 1;
+  host.dataset.drawMs = (performance.now() - started).toFixed(1);
+  host.dataset.redraws = String(chart.redraws);
+  host.dataset.epoch = String(payload.last_epoch);
+  window.__backpropRedraws = (window.__backpropRedraws || 0) + 1;
+}
+
+// Merge payloads that arrived while the previous draw was running into one:
+// the newest base wins, restyles keep the newest values, extends concatenate.
+// A slow browser then draws less often instead of falling further behind.
+function mergePayloads(payloads) {
+  let merged = null;
+  for (const payload of payloads) {
+    if (!merged || payload.base || payload.version !== merged.version) {
+      merged = JSON.parse(JSON.stringify(payload));
+      continue;
+    }
+    if (payload.restyle) merged.restyle = payload.restyle;
+    if (payload.extend) {
+      if (!merged.extend) {
+        merged.extend = payload.extend;
+      } else {
+        const target = merged.extend.update;
+        payload.extend.update.x.forEach((xs, i) => (target.x[i] = target.x[i].concat(xs)));
+        payload.extend.update.y.forEach((ys, i) => (target.y[i] = target.y[i].concat(ys)));
+      }
+    }
+    merged.seq = payload.seq;
+    merged.last_epoch = payload.last_epoch;
+  }
+  return merged;
+}
+
+async function drain(host, setTriggerValue) {
+  if (host.__draining) return;
+  host.__draining = true;
+  try {
+    const Plotly = await loadPlotly();
+    while (host.__pending.length) {
+      const batch = host.__pending.splice(0, host.__pending.length);
+      // Drop repeats of payloads already applied (Streamlit may call us again with the same data).
+      const fresh = batch.filter((p) => p.base || host.__chart.seq === null || p.seq > host.__chart.seq);
+      if (fresh.length) await applyPayload(Plotly, host, mergePayloads(fresh), setTriggerValue);
+    }
+  } catch (error) {
+    host.textContent = "This chart could not be drawn: " + error.message;
+  } finally {
+    host.__draining = false;
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  if (!data) return;
+  let host = parentElement.querySelector(":scope > .backprop-live-plot");
+  if (!host) {
+    host = document.createElement("div");
+    host.className = "backprop-live-plot";
+    host.dataset.chart = data.name || "";
+    host.__chart = { version: null, seq: null, lastEpoch: null, redraws: 0 };
+    host.__pending = [];
+    parentElement.appendChild(host);
+  }
+  host.style.height = (data.height || 400) + "px";
+  host.style.width = "100%";
+  host.__pending.push(data);
+  drain(host, setTriggerValue);
+}

@@ -1,0 +1,303 @@
+"""Arrays in, Plotly figure specs out (plain dicts), plus the small updates sent per frame.
+
+Never imports streamlit or plotly: a figure is the JSON-able dict that
+``Plotly.react`` takes ({"data": [...], "layout": {...}}), so the live view
+can draw it in the browser and update it in place. Each chart has
+  *_figure(...)  the whole figure, sent when the chart is first drawn or its shape changes
+  *_update(...)  what changed since then: {"restyle": ...} or {"extend": ...}
+Colours: Okabe-Ito vermillion/blue for the classes and a blue-white-vermillion
+diverging scale (safe for the common colour-vision deficiencies); viridis for
+layer order. Fonts are sized for a projector.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+CLASS_COLOURS = ("#D55E00", "#0072B2")  # class 0 vermillion, class 1 blue (Okabe-Ito)
+BOUNDARY_SCALE = [[0.0, "#C2410C"], [0.25, "#F6B48C"], [0.5, "#F7F7F7"], [0.75, "#92C5DE"], [1.0, "#0B5C99"]]
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 15, "color": "#1F2933"}
+GRID_RESOLUTION = 80
+DOMAIN = 6.0
+# Viridis from dark purple to green (the pale yellow end is dropped: unreadable on white).
+_VIRIDIS = ["#440154", "#482878", "#3E4A89", "#31688E", "#26828E", "#1F9E89", "#35B779", "#6DCD59", "#B4DE2C"]
+
+
+def layer_colours(n_layers: int) -> list[str]:
+    """One colour per weight layer, ordered from the input layer (dark) to the output (light)."""
+    if n_layers == 1:
+        return [_VIRIDIS[3]]
+    return [_VIRIDIS[round(i * (len(_VIRIDIS) - 1) / (n_layers - 1))] for i in range(n_layers)]
+
+
+def layer_names(n_layers: int) -> list[str]:
+    """Legend names: 'W1: input → hidden 1', ..., 'WL: hidden L-1 → output'."""
+    names = []
+    for layer in range(1, n_layers + 1):
+        source = "input" if layer == 1 else f"hidden {layer - 1}"
+        target = "output" if layer == n_layers else f"hidden {layer}"
+        names.append(f"W{layer}: {source} → {target}")
+    return names
+
+
+def _base_layout(x_title: str, y_title: str, height: int, **extra) -> dict:
+    layout = {
+        "height": height,
+        "margin": {"l": 70, "r": 20, "t": 20, "b": 60},
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"title": {"text": x_title}, "gridcolor": "#E4E7EB", "zeroline": False},
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#E4E7EB", "zeroline": False},
+        "legend": {"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 13}},
+        # Keeps the user's zoom and pan across Plotly.react calls.
+        "uirevision": "keep",
+        "hoverlabel": {"font": {"size": 14}},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _to_list(array: np.ndarray) -> list:
+    """JSON-friendly nested list with NaN/inf as None (Plotly draws a gap)."""
+    array = np.asarray(array, dtype=float)
+    if np.all(np.isfinite(array)):
+        return array.tolist()
+    cleaned = np.where(np.isfinite(array), array, np.nan).astype(object)
+    cleaned[~np.isfinite(array)] = None
+    return cleaned.tolist()
+
+
+def _round(values: np.ndarray, digits: int = 4) -> list:
+    return _to_list(np.round(np.asarray(values, dtype=float), digits))
+
+
+def _significant(values: np.ndarray, digits: int = 4) -> list:
+    """Round to significant digits (log-scale data spans many decades)."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(all="ignore"):
+        magnitude = np.floor(np.log10(np.abs(values)))
+        scale = 10.0 ** (digits - 1 - np.where(np.isfinite(magnitude), magnitude, 0))
+        return _to_list(np.round(values * scale) / scale)
+
+
+# ---- decision boundary -----------------------------------------------------------------------
+def boundary_grid(resolution: int = GRID_RESOLUTION) -> tuple[np.ndarray, np.ndarray]:
+    """Grid axis values (resolution,) and the grid's points (resolution^2, 2), row-major in x2."""
+    axis = np.linspace(-DOMAIN, DOMAIN, resolution)
+    x1, x2 = np.meshgrid(axis, axis)
+    return axis, np.column_stack([x1.ravel(), x2.ravel()])
+
+
+def level_line(axis: np.ndarray, z: np.ndarray, level: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """The iso-line z = level by marching squares, as segments for one line trace.
+
+    axis: (g,) grid coordinates; z: (g, g) indexed [x2, x1]. Returns x, y of shape
+    (3 * n_segments,): each segment's two ends then a NaN, so a plot draws gaps between them.
+    Computing it here (a few NumPy calls) spares the browser a contour trace every frame.
+    """
+    d = np.asarray(z, dtype=float) - level
+    d = np.where(d == 0, 1e-12, d)  # a grid value exactly on the level belongs to the upper side
+    d00, d01, d10, d11 = d[:-1, :-1], d[:-1, 1:], d[1:, :-1], d[1:, 1:]
+    x0, x1 = axis[:-1][None, :], axis[1:][None, :]
+    y0, y1 = axis[:-1][:, None], axis[1:][:, None]
+
+    def crossing(da, db, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = da / (da - db)
+        return np.where((da > 0) != (db > 0), a + t * (b - a), np.nan)
+
+    shape = d00.shape
+    # Crossings on the four edges of every cell, in the order bottom, right, top, left.
+    xs = np.stack([crossing(d00, d01, x0, x1), np.broadcast_to(x1, shape), crossing(d10, d11, x0, x1), np.broadcast_to(x0, shape)], -1)
+    ys = np.stack([np.broadcast_to(y0, shape), crossing(d01, d11, y0, y1), np.broadcast_to(y1, shape), crossing(d00, d10, y0, y1)], -1)
+    crosses = np.stack([~np.isnan(xs[..., 0]), ~np.isnan(ys[..., 1]), ~np.isnan(xs[..., 2]), ~np.isnan(ys[..., 3])], -1)
+    count = crosses.sum(-1)
+    segments = []
+    two = count == 2
+    if two.any():
+        edges = np.argsort(~crosses[two], axis=-1, kind="stable")[:, :2]
+        cx, cy = xs[two], ys[two]
+        rows = np.arange(len(edges))
+        segments.append((cx[rows, edges[:, 0]], cy[rows, edges[:, 0]], cx[rows, edges[:, 1]], cy[rows, edges[:, 1]]))
+    four = count == 4
+    if four.any():
+        # Saddle: the cell's mean decides which corners connect.
+        centre_up = ((d00 + d01 + d10 + d11) / 4 > 0)[four]
+        same_as_corner = centre_up == (d00[four] > 0)
+        cx, cy = xs[four], ys[four]
+        first = np.where(same_as_corner, 0, 0), np.where(same_as_corner, 1, 3)
+        second = np.where(same_as_corner, 2, 1), np.where(same_as_corner, 3, 2)
+        rows = np.arange(len(cx))
+        for a, b in (first, second):
+            segments.append((cx[rows, a], cy[rows, a], cx[rows, b], cy[rows, b]))
+    if not segments:
+        return np.array([]), np.array([])
+    ax, ay, bx, by = (np.concatenate(parts) for parts in zip(*segments))
+    gap = np.full_like(ax, np.nan)
+    return np.column_stack([ax, bx, gap]).ravel(), np.column_stack([ay, by, gap]).ravel()
+
+
+def boundary_figure(
+    axis: np.ndarray,
+    probabilities: np.ndarray,
+    train_points: np.ndarray,
+    train_labels: np.ndarray,
+    test_points: np.ndarray,
+    test_labels: np.ndarray,
+    show_test: bool = True,
+    height: int = 520,
+) -> dict:
+    """Heatmap of P(class 1) over the square, the 0.5 contour, and the points.
+
+    axis: (g,); probabilities: (g, g) indexed [x2, x1]; points (n, 2); labels (n,).
+    """
+    z = _round(probabilities, 3)
+    axis_list = _round(axis, 3)
+    line_x, line_y = level_line(axis, probabilities)
+    data = [
+        {
+            "type": "heatmap",
+            "x": axis_list,
+            "y": axis_list,
+            "z": z,
+            "zmin": 0,
+            "zmax": 1,
+            "zsmooth": "fast",
+            "colorscale": BOUNDARY_SCALE,
+            "colorbar": {"title": {"text": "P(blue)", "side": "right"}, "thickness": 14, "len": 0.9},
+            "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>P(blue)=%{z:.3f}<extra></extra>",
+            "name": "prediction",
+        },
+        {
+            "type": "scattergl",
+            "mode": "lines",
+            "x": _round(line_x, 3),
+            "y": _round(line_y, 3),
+            "line": {"color": "#1F2933", "width": 3},
+            "connectgaps": False,
+            "hoverinfo": "skip",
+            "name": "decision boundary (P = 0.5)",
+        },
+    ]
+    for label, colour in enumerate(CLASS_COLOURS):
+        name = "blue" if label else "orange"
+        mask = train_labels == label
+        data.append(
+            {
+                "type": "scattergl",
+                "mode": "markers",
+                "x": _round(train_points[mask, 0], 3),
+                "y": _round(train_points[mask, 1], 3),
+                "marker": {"color": colour, "size": 8, "line": {"color": "white", "width": 1}},
+                "name": f"train, class {label} ({name})",
+                "hovertemplate": f"train class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            }
+        )
+    for label, colour in enumerate(CLASS_COLOURS):
+        mask = test_labels == label
+        data.append(
+            {
+                "type": "scattergl",
+                "mode": "markers",
+                "x": _round(test_points[mask, 0], 3),
+                "y": _round(test_points[mask, 1], 3),
+                "marker": {"color": colour, "size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}},
+                "name": f"test, class {label}",
+                "visible": bool(show_test),
+                "hovertemplate": f"test class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            }
+        )
+    layout = _base_layout("x₁", "x₂", height)
+    layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain"})
+    layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain"})
+    layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 110}
+    layout["legend"] = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0, "font": {"size": 13}}
+    return {"data": data, "layout": layout}
+
+
+def boundary_update(axis: np.ndarray, probabilities: np.ndarray) -> dict:
+    """New heatmap values and boundary line only; probabilities (g, g)."""
+    line_x, line_y = level_line(axis, probabilities)
+    axis_list = _round(axis, 3)
+    # One restyle call for both traces (one redraw): the heatmap keeps its axes, the line gets new points.
+    update = {"z": [_round(probabilities, 3), None], "x": [axis_list, _round(line_x, 3)], "y": [axis_list, _round(line_y, 3)]}
+    return {"restyle": {"update": update, "traces": [0, 1]}}
+
+
+# ---- loss curves -----------------------------------------------------------------------------
+def loss_figure(epochs: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarray, height: int = 300) -> dict:
+    """Train (solid) and test (dashed) loss over epochs; arrays (k,)."""
+    data = [
+        {
+            "type": "scattergl" if len(epochs) > 3000 else "scatter",
+            "mode": "lines",
+            "x": _round(epochs, 0),
+            "y": _round(values, 5),
+            "name": name,
+            "line": {"color": colour, "width": 3, "dash": dash},
+            "hovertemplate": f"epoch %{{x}}<br>{name}: %{{y:.4f}}<extra></extra>",
+        }
+        for name, values, colour, dash in (
+            ("train loss", train_loss, "#0072B2", "solid"),
+            ("test loss", test_loss, "#D55E00", "dash"),
+        )
+    ]
+    layout = _base_layout("epoch", "cross-entropy loss", height)
+    layout["yaxis"]["rangemode"] = "tozero"
+    layout["legend"] = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom", "font": {"size": 13}}
+    layout["margin"]["t"] = 30
+    return {"data": data, "layout": layout}
+
+
+def extend_update(epochs: np.ndarray, series: list[np.ndarray], significant: bool = False) -> dict | None:
+    """Append new points to every trace: epochs (k,), series a list of (k,) arrays, one per trace."""
+    if len(epochs) == 0:
+        return None
+    x = _round(epochs, 0)
+    return {
+        "extend": {
+            "update": {"x": [x] * len(series), "y": [_significant(s) if significant else _round(s, 5) for s in series]},
+            "traces": list(range(len(series))),
+            "from_epoch": None,  # filled in by the live view: the last epoch the chart already has
+        }
+    }
+
+
+# ---- per-layer gradient magnitude -------------------------------------------------------------
+def gradient_norm_figure(epochs: np.ndarray, norms: np.ndarray, height: int = 330, y_title: str = "‖∂L/∂W‖ (log scale)") -> dict:
+    """One line per weight layer of a positive quantity on a log axis; norms (k, n_layers)."""
+    n_layers = norms.shape[1]
+    colours, names = layer_colours(n_layers), layer_names(n_layers)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": _round(epochs, 0),
+            "y": _significant(_positive(norms[:, layer])),
+            "name": names[layer],
+            "line": {"color": colours[layer], "width": 2.5},
+            "hovertemplate": f"epoch %{{x}}<br>{names[layer]}<br>%{{y:.2e}}<extra></extra>",
+        }
+        for layer in range(n_layers)
+    ]
+    layout = _base_layout("epoch", y_title, height)
+    layout["yaxis"].update({"type": "log", "exponentformat": "power"})
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 12}}
+    layout["margin"] = {"l": 80, "r": 10, "t": 10, "b": 55}
+    return {"data": data, "layout": layout}
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Zeros cannot sit on a log axis: show them as gaps rather than -inf."""
+    values = np.asarray(values, dtype=float).copy()
+    values[~(values > 0)] = np.nan
+    return values
+
+
+def gradient_norm_update(epochs: np.ndarray, norms: np.ndarray) -> dict | None:
+    return extend_update(epochs, [_positive(norms[:, layer]) for layer in range(norms.shape[1])], significant=True)
+
+

@@ -1,0 +1,77 @@
+"""The Streamlit app: the only package that imports streamlit."""
+
+from __future__ import annotations
+
+import shutil
+from importlib.util import find_spec
+from pathlib import Path
+
+import streamlit as st
+
+from playground.config import to_query
+from playground.ui import controls, view
+from playground.ui.state import PlaygroundState, get_state
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATIC_DIR = REPO_ROOT / "static"
+STYLE = (REPO_ROOT / "assets" / "style.css").read_text()
+
+
+def ensure_plotly_served() -> None:
+    """Copy the installed plotly.js next to app.py so Streamlit's static route serves it.
+
+    The browser loads it once; the live charts then only receive data. Copying
+    from the installed ``plotly`` package keeps plotly.js matched to it.
+    """
+    spec = find_spec("plotly")
+    source = Path(spec.submodule_search_locations[0]) / "package_data" / "plotly.min.js"
+    target = STATIC_DIR / "plotly.min.js"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        STATIC_DIR.mkdir(exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+def _show_messages(state: PlaygroundState) -> None:
+    trainer = state.trainer
+    if trainer.diverged:
+        st.error(
+            f"**Training diverged at epoch {trainer.diverged_at}:** the loss became NaN or infinite, so the run "
+            f"was paused. The learning rate ({trainer.config.learning_rate:g}) or the initial weights are too "
+            "large for this network. Press **Reset** to start again from the same weights, or lower the "
+            "learning rate / the initial weights' scale.",
+            icon="⚠️",
+        )
+    for message in state.messages:
+        getattr(st, message.level)(message.text)
+    state.messages.clear()
+
+
+def _sync_url(state: PlaygroundState) -> None:
+    """Keep the shareable URL equal to the current settings."""
+    query = to_query(state.config)
+    if query != state.last_query:
+        st.query_params.from_dict(query)
+        state.last_query = query
+
+
+def main() -> None:
+    st.markdown(f"<style>{STYLE}</style>", unsafe_allow_html=True)
+    try:
+        ensure_plotly_served()
+        state = get_state()
+        state.full_run_id += 1
+        controls.sidebar(state)
+        st.title("Backprop Playground")
+        st.markdown(
+            "Train a small neural network in your browser and watch it learn: the decision boundary, the loss, "
+            "and — what no other playground shows — how strongly the gradient reaches each layer."
+        )
+        controls.playback_bar(state)
+        _show_messages(state)
+        view.render_live(state)
+        _sync_url(state)
+    except Exception as error:  # last line of defence: a message, never a traceback
+        st.error(
+            f"Something went wrong while drawing the playground ({type(error).__name__}: {error}). "
+            "Your settings are kept; press Reset or reload the page."
+        )

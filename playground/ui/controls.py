@@ -1,0 +1,365 @@
+"""Sidebar controls and the playback bar. Widgets show ``state.config``; callbacks change it.
+
+Each widget's session key is set from the config just before the widget is
+drawn (so a lesson, a URL or a reset can move every control at once), and its
+callback writes the new value back through ``Trainer.apply_config``, which
+rebuilds only what the change needs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Callable
+
+import streamlit as st
+
+from playground.activations import ACTIVATIONS
+from playground.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_SEED
+from playground.datasets import DATASETS, FEATURES, MAX_POINTS, MIN_POINTS
+from playground.initializers import INITIALIZERS
+from playground.losses import REGULARIZERS
+from playground.optimizers import OPTIMIZERS
+from playground.trainer import Trainer
+from playground.ui.state import SPEED_CHOICES, PlaygroundState
+
+MAX_STEP_COUNT = 1000
+
+
+def _log_choices(low_exponent: int, high_exponent: int, mantissas=(1, 2, 3, 5)) -> list[float]:
+    values = [m * 10.0**e for e in range(low_exponent, high_exponent + 1) for m in mantissas]
+    return [float(f"{v:.6g}") for v in values if 10.0**low_exponent <= v <= 10.0**high_exponent]
+
+
+LEARNING_RATES = _log_choices(-5, 1)  # 1e-5 ... 10, log-spaced
+REGULARIZATION_RATES = [0.0, *_log_choices(-5, 1, (1, 3))]
+SIGMAS = _log_choices(-3, 1, (1, 2, 3, 5))
+
+
+def _nearest(choices: list[float], value: float) -> float:
+    """The choice closest to ``value`` on a log scale (0 matches only 0)."""
+    if value in choices:
+        return value
+    positive = [c for c in choices if c > 0]
+    if value <= 0:
+        return choices[0]
+    return min(positive, key=lambda c: abs(math.log(c) - math.log(value)))
+
+
+def _format_number(value: float) -> str:
+    return f"{value:g}"
+
+
+# ---- applying a change -------------------------------------------------------------------------
+def apply_change(state: PlaygroundState, **changes: Any) -> None:
+    """Apply config changes to the session's trainer; a failure leaves the old settings in place."""
+    old_config = state.config
+    requested = replace(old_config, **changes)
+    try:
+        outcome = state.trainer.apply_config(requested)
+    except Exception as error:  # the app must never show a traceback
+        state.trainer = Trainer(old_config)
+        state.run_id += 1
+        state.say("error", f"That change could not be applied ({error}). The previous settings are kept.")
+        return
+    if outcome in ("data", "network"):
+        state.run_id += 1
+    for name, value in changes.items():
+        kept = getattr(state.config, name)
+        if kept != value:
+            state.say("warning", f"{name.replace('_', ' ')} {value!r} is out of range; using {kept!r}.")
+
+
+def _on_widget(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any], dict]) -> None:
+    try:
+        changes = to_changes(st.session_state[widget_key])
+    except Exception as error:
+        state.say("error", f"Could not read that control ({error}).")
+        return
+    apply_change(state, **changes)
+
+
+def _bind(widget_key: str, value: Any) -> None:
+    """Show ``value`` in the widget ``widget_key`` (set before the widget is drawn)."""
+    if st.session_state.get(widget_key) != value:
+        st.session_state[widget_key] = value
+
+
+def _callback(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any], dict]) -> dict:
+    return {"key": widget_key, "on_change": _on_widget, "args": (state, widget_key, to_changes)}
+
+
+# ---- sidebar sections ---------------------------------------------------------------------------
+def data_controls(state: PlaygroundState) -> None:
+    c = state.config
+    st.header("Data")
+    _bind("w_dataset", c.dataset)
+    st.selectbox(
+        "Dataset",
+        list(DATASETS),
+        format_func=lambda name: DATASETS[name].label,
+        help="Two classes of 2D points: orange (class 0) and blue (class 1).",
+        **_callback(state, "w_dataset", lambda v: {"dataset": v}),
+    )
+    _bind("w_n_points", c.n_points)
+    st.slider("Number of points", MIN_POINTS, MAX_POINTS, step=10, **_callback(state, "w_n_points", lambda v: {"n_points": v}))
+    _bind("w_noise", int(round(c.noise * 100)))
+    st.slider("Noise (%)", 0, 50, step=5, **_callback(state, "w_noise", lambda v: {"noise": v / 100}))
+    _bind("w_train_percent", int(round(c.train_fraction * 100)))
+    st.slider(
+        "Training data (%)",
+        10,
+        90,
+        step=5,
+        help="The rest is held out as test data: the network never trains on it.",
+        **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
+    )
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    _bind("w_data_seed", c.data_seed)
+    left.number_input("Data seed", 0, MAX_SEED, step=1, **_callback(state, "w_data_seed", lambda v: {"data_seed": int(v)}))
+    right.button(
+        "New data",
+        on_click=lambda: apply_change(state, data_seed=(state.config.data_seed + 1) % MAX_SEED),
+        help="Draw a fresh sample of points (next data seed).",
+        width="stretch",
+    )
+    _bind("w_show_test", state.show_test)
+    st.toggle("Show test data", key="w_show_test", on_change=lambda: setattr(state, "show_test", st.session_state["w_show_test"]))
+    _bind("w_features", list(c.features))
+    st.pills(
+        "Input features",
+        list(FEATURES),
+        selection_mode="multi",
+        format_func=lambda name: FEATURES[name][0],
+        help="What the network sees of each point. X₁, X₂ alone make the network learn every curve itself.",
+        **_callback(state, "w_features", lambda v: {"features": tuple(v) or ("x1", "x2")}),
+    )
+
+
+def _set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
+    activations = state.config.activations
+    fill = activations[-1] if activations else "tanh"
+    activations = (activations + (fill,) * len(hidden))[: len(hidden)]
+    apply_change(state, hidden_layers=hidden, activations=activations)
+
+
+def network_controls(state: PlaygroundState) -> None:
+    c = state.config
+    st.header("Network")
+    depth = len(c.hidden_layers)
+    left, middle, right = st.columns([2, 1, 1], vertical_alignment="center")
+    left.markdown(f"**{depth} hidden layer{'s' if depth != 1 else ''}**")
+    middle.button(
+        "+",
+        help="Add a hidden layer",
+        disabled=depth >= MAX_HIDDEN_LAYERS,
+        on_click=lambda: _set_layers(state, (*state.config.hidden_layers, state.config.hidden_layers[-1] if state.config.hidden_layers else 4)),
+        key="add_layer",
+        width="stretch",
+    )
+    right.button(
+        "-",
+        help="Remove the last hidden layer",
+        disabled=depth == 0,
+        on_click=lambda: _set_layers(state, state.config.hidden_layers[:-1]),
+        key="remove_layer",
+        width="stretch",
+    )
+    for index, width in enumerate(c.hidden_layers):
+        key = f"w_layer_{index}"
+        _bind(key, width)
+
+        def neurons_changed(value: int, index: int = index) -> dict:
+            hidden = list(state.config.hidden_layers)
+            hidden[index] = int(value)
+            return {"hidden_layers": tuple(hidden)}
+
+        st.number_input(f"Neurons in hidden layer {index + 1}", 1, MAX_NEURONS, step=1, **_callback(state, key, neurons_changed))
+
+    _bind("w_per_layer", state.per_layer_activations)
+
+    def per_layer_changed() -> None:
+        state.per_layer_activations = st.session_state["w_per_layer"]
+        if not state.per_layer_activations and state.config.activations:
+            apply_change(state, activations=(state.config.activations[0],) * len(state.config.hidden_layers))
+
+    if depth:
+        st.toggle("A different activation per layer", key="w_per_layer", on_change=per_layer_changed)
+    activation_names = list(ACTIVATIONS)
+    if depth and not state.per_layer_activations:
+        _bind("w_activation_all", c.activations[0])
+        st.selectbox(
+            "Activation (hidden layers)",
+            activation_names,
+            format_func=lambda name: ACTIVATIONS[name].label,
+            help="The output is always one sigmoid unit trained with binary cross-entropy.",
+            **_callback(state, "w_activation_all", lambda v: {"activations": (v,) * len(state.config.hidden_layers)}),
+        )
+    elif depth:
+        for index, name in enumerate(c.activations):
+            key = f"w_activation_{index}"
+            _bind(key, name)
+
+            def activation_changed(value: str, index: int = index) -> dict:
+                activations = list(state.config.activations)
+                activations[index] = value
+                return {"activations": tuple(activations)}
+
+            st.selectbox(
+                f"Activation of hidden layer {index + 1}",
+                activation_names,
+                format_func=lambda n: ACTIVATIONS[n].label,
+                **_callback(state, key, activation_changed),
+            )
+
+    st.subheader("Initialisation")
+    _bind("w_initializer", c.initializer)
+    st.selectbox(
+        "Weight initialisation",
+        list(INITIALIZERS),
+        format_func=lambda name: INITIALIZERS[name].label,
+        help="Half of the vanishing-gradient story: the scale of the initial weights decides whether signals "
+        "shrink or grow from layer to layer. Biases start at zero.",
+        **_callback(state, "w_initializer", lambda v: {"initializer": v}),
+    )
+    if INITIALIZERS[c.initializer].uses_sigma:
+        _bind("w_sigma", _nearest(SIGMAS, c.init_sigma))
+        st.select_slider(
+            "σ (scale of the initial weights)",
+            SIGMAS,
+            format_func=_format_number,
+            **_callback(state, "w_sigma", lambda v: {"init_sigma": float(v)}),
+        )
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    _bind("w_weight_seed", c.weight_seed)
+    left.number_input(
+        "Weight seed", 0, MAX_SEED, step=1, **_callback(state, "w_weight_seed", lambda v: {"weight_seed": int(v)})
+    )
+    right.button(
+        "New weights",
+        on_click=lambda: _new_weights(state),
+        help="Draw new initial weights (next weight seed) and start again at epoch 0.",
+        width="stretch",
+    )
+
+
+def _new_weights(state: PlaygroundState) -> None:
+    apply_change(state, weight_seed=(state.config.weight_seed + 1) % MAX_SEED)
+
+
+def training_controls(state: PlaygroundState) -> None:
+    c = state.config
+    st.header("Training")
+    _bind("w_optimizer", c.optimizer)
+    st.selectbox(
+        "Optimiser",
+        list(OPTIMIZERS),
+        format_func=lambda name: OPTIMIZERS[name].label,
+        **_callback(state, "w_optimizer", lambda v: {"optimizer": v}),
+    )
+    _bind("w_learning_rate", _nearest(LEARNING_RATES, c.learning_rate))
+    st.select_slider(
+        "Learning rate (log scale)",
+        LEARNING_RATES,
+        format_func=_format_number,
+        help="Changing it keeps the current weights: training continues with the new rate.",
+        **_callback(state, "w_learning_rate", lambda v: {"learning_rate": float(v)}),
+    )
+    n_train = c.n_train
+    _bind("w_batch", min(c.batch_size, n_train))
+    st.slider(
+        "Batch size",
+        1,
+        n_train,
+        help=f"Points per weight update. {n_train} (all training points) is full-batch gradient descent.",
+        **_callback(state, "w_batch", lambda v: {"batch_size": int(v)}),
+    )
+    _bind("w_regularization", c.regularization)
+    st.selectbox(
+        "Regularisation",
+        list(REGULARIZERS),
+        format_func=lambda name: REGULARIZERS[name].label,
+        **_callback(state, "w_regularization", lambda v: {"regularization": v}),
+    )
+    if c.regularization != "none":
+        _bind("w_regularization_rate", _nearest(REGULARIZATION_RATES, c.regularization_rate))
+        st.select_slider(
+            "Regularisation rate",
+            REGULARIZATION_RATES,
+            format_func=_format_number,
+            **_callback(state, "w_regularization_rate", lambda v: {"regularization_rate": float(v)}),
+        )
+
+
+# ---- playback --------------------------------------------------------------------------------
+def toggle_play(state: PlaygroundState) -> None:
+    if state.trainer.diverged:
+        state.playing = False
+        state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
+        return
+    state.playing = not state.playing
+
+
+def step(state: PlaygroundState, epochs: int) -> None:
+    if state.trainer.diverged:
+        state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
+        return
+    state.trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
+    if state.trainer.diverged:
+        state.playing = False
+
+
+def reset(state: PlaygroundState) -> None:
+    state.trainer.reset()
+    state.playing = False
+    state.run_id += 1
+
+
+def playback_bar(state: PlaygroundState) -> None:
+    columns = st.columns([1.2, 1, 1.3, 1, 1, 1.3], vertical_alignment="bottom")
+    columns[0].button(
+        "Pause" if state.playing else "Play",
+        on_click=toggle_play,
+        args=(state,),
+        type="primary",
+        key="play_pause",
+        width="stretch",
+        help="Train continuously; the charts update as it learns.",
+    )
+    columns[1].button("Step", on_click=step, args=(state, 1), key="step_one", width="stretch", help="Train one epoch.")
+    _bind("w_step_count", state.step_count)
+
+    def step_count_changed() -> None:
+        state.step_count = int(st.session_state["w_step_count"])
+
+    columns[2].number_input("Epochs for Step ×N", 1, MAX_STEP_COUNT, key="w_step_count", on_change=step_count_changed)
+    columns[3].button(
+        f"Step ×{state.step_count}",
+        on_click=lambda: step(state, state.step_count),
+        key="step_n",
+        width="stretch",
+    )
+    columns[4].button(
+        "Reset",
+        on_click=reset,
+        args=(state,),
+        key="reset",
+        width="stretch",
+        help="Back to epoch 0 with the same initial weights and data: the run replays exactly.",
+    )
+    _bind("w_speed", state.speed)
+    columns[5].selectbox(
+        "Speed (epochs per frame)",
+        SPEED_CHOICES,
+        key="w_speed",
+        on_change=lambda: setattr(state, "speed", st.session_state["w_speed"]),
+        help="How many epochs are trained between two redraws while playing. 'max' trains as many as fit "
+        "in a frame (about 10 frames per second).",
+    )
+
+
+def sidebar(state: PlaygroundState) -> None:
+    with st.sidebar:
+        data_controls(state)
+        network_controls(state)
+        training_controls(state)
