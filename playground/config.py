@@ -61,36 +61,44 @@ class TrainingConfig:
 
 
 def _clamp(value: float, low: float, high: float) -> float:
-    if isinstance(value, float) and math.isnan(value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return low
+    if math.isnan(value):
         return low
     return min(max(value, low), high)
 
 
+def _clamp_int(value: float, low: int, high: int) -> int:
+    return int(round(_clamp(value, low, high)))
+
+
 def sanitize(config: TrainingConfig) -> TrainingConfig:
     """The nearest valid config: every number clamped, every name checked, lengths matched."""
-    hidden = tuple(int(_clamp(int(h), 1, MAX_NEURONS)) for h in config.hidden_layers[:MAX_HIDDEN_LAYERS])
+    hidden = tuple(_clamp_int(h, 1, MAX_NEURONS) for h in config.hidden_layers[:MAX_HIDDEN_LAYERS])
     activations = tuple(a if a in ACTIVATIONS else "tanh" for a in config.activations)[: len(hidden)]
     activations += (activations[-1] if activations else "tanh",) * (len(hidden) - len(activations))
     features = tuple(dict.fromkeys(f for f in config.features if f in FEATURES)) or ("x1", "x2")
-    n_points = int(_clamp(int(config.n_points), MIN_POINTS, MAX_POINTS))
+    n_points = _clamp_int(config.n_points, MIN_POINTS, MAX_POINTS)
     return replace(
         config,
         dataset=config.dataset if config.dataset in DATASETS else "circle",
         n_points=n_points,
-        noise=float(_clamp(float(config.noise), 0.0, MAX_NOISE)),
-        train_fraction=float(_clamp(float(config.train_fraction), MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION)),
-        data_seed=int(_clamp(int(config.data_seed), 0, MAX_SEED)),
+        noise=_clamp(config.noise, 0.0, MAX_NOISE),
+        train_fraction=_clamp(config.train_fraction, MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION),
+        data_seed=_clamp_int(config.data_seed, 0, MAX_SEED),
         features=features,
         hidden_layers=hidden,
         activations=activations,
         initializer=config.initializer if config.initializer in INITIALIZERS else "glorot_uniform",
-        init_sigma=float(_clamp(float(config.init_sigma), MIN_SIGMA, MAX_SIGMA)),
-        weight_seed=int(_clamp(int(config.weight_seed), 0, MAX_SEED)),
+        init_sigma=_clamp(config.init_sigma, MIN_SIGMA, MAX_SIGMA),
+        weight_seed=_clamp_int(config.weight_seed, 0, MAX_SEED),
         optimizer=config.optimizer if config.optimizer in OPTIMIZERS else "sgd",
-        learning_rate=float(_clamp(float(config.learning_rate), MIN_LEARNING_RATE, MAX_LEARNING_RATE)),
-        batch_size=int(_clamp(int(config.batch_size), 1, MAX_POINTS)),
+        learning_rate=_clamp(config.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE),
+        batch_size=_clamp_int(config.batch_size, 1, MAX_POINTS),
         regularization=config.regularization if config.regularization in REGULARIZERS else "none",
-        regularization_rate=float(_clamp(float(config.regularization_rate), 0.0, MAX_REGULARIZATION_RATE)),
+        regularization_rate=_clamp(config.regularization_rate, 0.0, MAX_REGULARIZATION_RATE),
     )
 
 
@@ -118,9 +126,9 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
     values, problems = {}, []
     by_name = {f.name: f for f in fields(TrainingConfig)}
     for name, raw in query.items():
-        if name not in by_name:
-            continue  # other parameters (e.g. a lesson name) belong to the UI
-        text = raw[-1] if isinstance(raw, list) else str(raw)
+        if name not in by_name or (isinstance(raw, list) and not raw):
+            continue  # other parameters (e.g. a lesson name) belong to the UI; an empty list carries no value
+        text = str(raw[-1]) if isinstance(raw, list) else str(raw)
         default = getattr(defaults, name)
         try:
             if isinstance(default, tuple):

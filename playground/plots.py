@@ -179,7 +179,7 @@ def boundary_figure(
             "line": {"color": "#1F2933", "width": 3},
             "connectgaps": False,
             "hoverinfo": "skip",
-            "name": "decision boundary (P = 0.5)",
+            "name": "boundary (P = 0.5)",
         },
     ]
     for label, colour in enumerate(CLASS_COLOURS):
@@ -192,11 +192,12 @@ def boundary_figure(
                 "x": _round(train_points[mask, 0], 3),
                 "y": _round(train_points[mask, 1], 3),
                 "marker": {"color": colour, "size": 8, "line": {"color": "white", "width": 1}},
-                "name": f"train, class {label} ({name})",
+                "name": f"train: {name}",
                 "hovertemplate": f"train class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             }
         )
     for label, colour in enumerate(CLASS_COLOURS):
+        name = "blue" if label else "orange"
         mask = test_labels == label
         data.append(
             {
@@ -205,7 +206,7 @@ def boundary_figure(
                 "x": _round(test_points[mask, 0], 3),
                 "y": _round(test_points[mask, 1], 3),
                 "marker": {"color": colour, "size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}},
-                "name": f"test, class {label}",
+                "name": f"test: {name}",
                 "visible": bool(show_test),
                 "hovertemplate": f"test class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             }
@@ -213,8 +214,8 @@ def boundary_figure(
     layout = _base_layout("x₁", "x₂", height)
     layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain"})
     layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain"})
-    layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 110}
-    layout["legend"] = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0, "font": {"size": 13}}
+    layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 95}
+    layout["legend"] = {"orientation": "h", "y": -0.17, "yanchor": "top", "x": 0.5, "xanchor": "center", "font": {"size": 13}}
     return {"data": data, "layout": layout}
 
 

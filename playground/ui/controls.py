@@ -62,8 +62,10 @@ def apply_change(state: PlaygroundState, **changes: Any) -> None:
         state.run_id += 1
         state.say("error", f"That change could not be applied ({error}). The previous settings are kept.")
         return
-    if outcome in ("data", "network"):
+    if outcome in ("data", "network", "restarted"):
         state.run_id += 1
+    if outcome == "restarted":
+        state.say("info", "Training had diverged, so the run restarted at epoch 0 with the new setting.")
     for name, value in changes.items():
         kept = getattr(state.config, name)
         if kept != value:
@@ -298,6 +300,7 @@ def toggle_play(state: PlaygroundState) -> None:
         state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
         return
     state.playing = not state.playing
+    state.last_frame_time, state.epochs_per_second = None, 0.0
 
 
 def step(state: PlaygroundState, epochs: int) -> None:

@@ -56,7 +56,8 @@ class PlaygroundState:
     full_run_id: int = 0
     charts: dict[str, ChartSync] = field(default_factory=dict)
     last_query: dict[str, str] = field(default_factory=dict)
-    epochs_per_second: float = 0.0
+    epochs_per_second: float = 0.0  # smoothed visible training speed while playing
+    last_frame_time: float | None = None
 
     @property
     def config(self) -> TrainingConfig:

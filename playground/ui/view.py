@@ -59,9 +59,12 @@ def frame_epochs(state: PlaygroundState) -> int:
             # Grow the chunk towards what the remaining budget allows.
             per_epoch = elapsed / max(done, 1)
             chunk = max(1, int((MAX_TRAINING_SECONDS_PER_FRAME - elapsed) / per_epoch))
-    elapsed = max(time.perf_counter() - started, 1e-9)
-    if done:
-        state.epochs_per_second = done / max(elapsed, FRAME_INTERVAL_SECONDS)
+    # Visible speed: epochs over the wall time since the previous frame (drawing included).
+    now = time.perf_counter()
+    if state.last_frame_time is not None and done:
+        rate = done / max(now - state.last_frame_time, 1e-6)
+        state.epochs_per_second = rate if not state.epochs_per_second else 0.8 * state.epochs_per_second + 0.2 * rate
+    state.last_frame_time = now
     return done
 
 

@@ -1,0 +1,81 @@
+"""What the live charts send: the whole figure once, then only what changed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from playground.config import TrainingConfig
+from playground.trainer import Trainer
+from playground.ui import live, view
+from playground.ui.state import PlaygroundState
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    payloads: dict[str, list[dict]] = {}
+
+    def record(*, key, data, **callbacks):
+        assert "on_need_full_change" in callbacks
+        payloads.setdefault(key, []).append(json.loads(json.dumps(data)))  # must be JSON-able
+
+    monkeypatch.setattr(live, "_live_plot_component", record)
+    return payloads
+
+
+def draw_all(state: PlaygroundState) -> None:
+    view.boundary_chart(state)
+    view.loss_chart(state)
+    view.gradient_chart(state)
+
+
+def test_first_frame_sends_whole_figures_and_later_frames_only_new_rows(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    draw_all(state)
+    assert all("base" in sent[key][0] for key in ("boundary", "loss", "gradients"))
+    state.trainer.train(4)
+    draw_all(state)
+    boundary, loss, gradients = sent["boundary"][-1], sent["loss"][-1], sent["gradients"][-1]
+    assert "base" not in boundary and "restyle" in boundary
+    assert "base" not in loss and loss["extend"]["from_epoch"] == 0
+    assert loss["extend"]["update"]["x"][0] == [1, 2, 3, 4]  # only the 4 new epochs
+    assert len(gradients["extend"]["update"]["y"]) == state.trainer.network.n_layers
+    # An update is far smaller than the whole figure.
+    assert len(json.dumps(loss)) < len(json.dumps(sent["loss"][0])) / 2 or len(sent["loss"][0]["base"]["data"][0]["x"]) < 10
+
+
+def test_a_new_full_app_run_resends_whole_figures(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    draw_all(state)
+    state.full_run_id += 1
+    draw_all(state)
+    assert all("base" in sent[key][-1] for key in ("boundary", "loss", "gradients"))
+
+
+def test_browser_request_for_the_whole_figure_is_honoured(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    draw_all(state)
+    live._ask_for_full_figure(state, "loss")
+    state.trainer.train(1)
+    draw_all(state)
+    assert "base" in sent["loss"][-1]
+    assert "base" not in sent["gradients"][-1]
+
+
+def test_reset_or_new_architecture_changes_the_version(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    draw_all(state)
+    version = sent["gradients"][-1]["version"]
+    state.trainer.apply_config(TrainingConfig(hidden_layers=(4, 4, 4), activations=("tanh",) * 3))
+    state.run_id += 1
+    draw_all(state)
+    assert sent["gradients"][-1]["version"] != version
+    assert len(sent["gradients"][-1]["base"]["data"]) == 4  # one line per weight layer
+
+
+def test_sequence_numbers_increase_per_chart(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    for _ in range(3):
+        draw_all(state)
+    assert [p["seq"] for p in sent["loss"]] == [1, 2, 3]
