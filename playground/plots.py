@@ -12,14 +12,20 @@ layer order. Fonts are sized for a projector.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 CLASS_COLOURS = ("#D55E00", "#0072B2")  # class 0 vermillion, class 1 blue (Okabe-Ito)
 BOUNDARY_SCALE = [[0.0, "#C2410C"], [0.25, "#F6B48C"], [0.5, "#F7F7F7"], [0.75, "#92C5DE"], [1.0, "#0B5C99"]]
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 15, "color": "#1F2933"}
 GRID_RESOLUTION = 80
+TOP_RIGHT_LEGEND = {
+    "orientation": "h",
+    "x": 1,
+    "xanchor": "right",
+    "y": 1.02,
+    "yanchor": "bottom",
+    "font": {"size": 13},
+}
 DOMAIN = 6.0
 # Viridis from dark purple to green (the pale yellow end is dropped: unreadable on white).
 _VIRIDIS = ["#440154", "#482878", "#3E4A89", "#31688E", "#26828E", "#1F9E89", "#35B779", "#6DCD59", "#B4DE2C"]
@@ -111,8 +117,24 @@ def level_line(axis: np.ndarray, z: np.ndarray, level: float = 0.5) -> tuple[np.
 
     shape = d00.shape
     # Crossings on the four edges of every cell, in the order bottom, right, top, left.
-    xs = np.stack([crossing(d00, d01, x0, x1), np.broadcast_to(x1, shape), crossing(d10, d11, x0, x1), np.broadcast_to(x0, shape)], -1)
-    ys = np.stack([np.broadcast_to(y0, shape), crossing(d01, d11, y0, y1), np.broadcast_to(y1, shape), crossing(d00, d10, y0, y1)], -1)
+    xs = np.stack(
+        [
+            crossing(d00, d01, x0, x1),
+            np.broadcast_to(x1, shape),
+            crossing(d10, d11, x0, x1),
+            np.broadcast_to(x0, shape),
+        ],
+        -1,
+    )
+    ys = np.stack(
+        [
+            np.broadcast_to(y0, shape),
+            crossing(d01, d11, y0, y1),
+            np.broadcast_to(y1, shape),
+            crossing(d00, d10, y0, y1),
+        ],
+        -1,
+    )
     crosses = np.stack([~np.isnan(xs[..., 0]), ~np.isnan(ys[..., 1]), ~np.isnan(xs[..., 2]), ~np.isnan(ys[..., 3])], -1)
     count = crosses.sum(-1)
     segments = []
@@ -215,7 +237,14 @@ def boundary_figure(
     layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain"})
     layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain"})
     layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 95}
-    layout["legend"] = {"orientation": "h", "y": -0.17, "yanchor": "top", "x": 0.5, "xanchor": "center", "font": {"size": 13}}
+    layout["legend"] = {
+        "orientation": "h",
+        "y": -0.17,
+        "yanchor": "top",
+        "x": 0.5,
+        "xanchor": "center",
+        "font": {"size": 13},
+    }
     return {"data": data, "layout": layout}
 
 
@@ -224,7 +253,11 @@ def boundary_update(axis: np.ndarray, probabilities: np.ndarray) -> dict:
     line_x, line_y = level_line(axis, probabilities)
     axis_list = _round(axis, 3)
     # One restyle call for both traces (one redraw): the heatmap keeps its axes, the line gets new points.
-    update = {"z": [_round(probabilities, 3), None], "x": [axis_list, _round(line_x, 3)], "y": [axis_list, _round(line_y, 3)]}
+    update = {
+        "z": [_round(probabilities, 3), None],
+        "x": [axis_list, _round(line_x, 3)],
+        "y": [axis_list, _round(line_y, 3)],
+    }
     return {"restyle": {"update": update, "traces": [0, 1]}}
 
 
@@ -248,7 +281,7 @@ def loss_figure(epochs: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarra
     ]
     layout = _base_layout("epoch", "cross-entropy loss", height)
     layout["yaxis"]["rangemode"] = "tozero"
-    layout["legend"] = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom", "font": {"size": 13}}
+    layout["legend"] = dict(TOP_RIGHT_LEGEND)
     layout["margin"]["t"] = 30
     return {"data": data, "layout": layout}
 
@@ -268,7 +301,9 @@ def extend_update(epochs: np.ndarray, series: list[np.ndarray], significant: boo
 
 
 # ---- per-layer gradient magnitude -------------------------------------------------------------
-def gradient_norm_figure(epochs: np.ndarray, norms: np.ndarray, height: int = 330, y_title: str = "‖∂L/∂W‖ (log scale)") -> dict:
+def gradient_norm_figure(
+    epochs: np.ndarray, norms: np.ndarray, height: int = 330, y_title: str = "‖∂L/∂W‖ (log scale)"
+) -> dict:
     """One line per weight layer of a positive quantity on a log axis; norms (k, n_layers)."""
     n_layers = norms.shape[1]
     colours, names = layer_colours(n_layers), layer_names(n_layers)
@@ -302,3 +337,220 @@ def gradient_norm_update(epochs: np.ndarray, norms: np.ndarray) -> dict | None:
     return extend_update(epochs, [_positive(norms[:, layer]) for layer in range(norms.shape[1])], significant=True)
 
 
+# ---- gradient-flow lens ------------------------------------------------------------------------
+MAX_HEATMAP_COLUMNS = 240  # epochs shown in a layer x epoch heatmap; older epochs are binned
+
+
+def thin_epochs(epochs: np.ndarray, values: np.ndarray, max_columns: int = MAX_HEATMAP_COLUMNS):
+    """At most ``max_columns`` evenly spread rows of (epochs (k,), values (k, L)): the heatmap stays small."""
+    if len(epochs) <= max_columns:
+        return epochs, values
+    index = np.unique(np.linspace(0, len(epochs) - 1, max_columns).round().astype(int))
+    return epochs[index], values[index]
+
+
+def layer_heatmap_z(values: np.ndarray) -> list:
+    """log10 of a positive (k, L) quantity as the heatmap's z: one row per layer, (L, k)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log10(_positive(values)).T
+    return _round(logs, 2)
+
+
+def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title: str, height: int = 300) -> dict:
+    """Layer x epoch heatmap of log10(values); values (k, n_layers), layer 1 (input side) at the bottom."""
+    epochs, values = thin_epochs(epochs, values)
+    n_layers = values.shape[1]
+    data = [
+        {
+            "type": "heatmap",
+            "x": _round(epochs, 0),
+            "y": [f"W{layer}" for layer in range(1, n_layers + 1)],
+            "z": layer_heatmap_z(values),
+            "colorscale": "Viridis",
+            "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
+            "hovertemplate": "epoch %{x}<br>%{y}<br>log₁₀ = %{z:.2f}<extra></extra>",
+            "zsmooth": False,
+        }
+    ]
+    layout = _base_layout("epoch", "layer (input at the bottom)", height)
+    layout["margin"] = {"l": 80, "r": 10, "t": 10, "b": 55}
+    return {"data": data, "layout": layout}
+
+
+def layer_heatmap_update(epochs: np.ndarray, values: np.ndarray) -> dict:
+    """The whole (thinned, so bounded) heatmap grid: one restyle per frame."""
+    epochs, values = thin_epochs(epochs, values)
+    return {"restyle": {"update": {"x": [_round(epochs, 0)], "z": [layer_heatmap_z(values)]}, "traces": [0]}}
+
+
+def update_ratio_figure(
+    epochs: np.ndarray, ratios: np.ndarray, healthy: float, low: float, high: float, height: int = 300
+) -> dict:
+    """Update-to-weight ratio per layer on a log axis, with the healthy band shaded; ratios (k, n_layers)."""
+    figure = gradient_norm_figure(epochs, ratios, height, y_title="‖ΔW‖ / ‖W‖ per step (log)")
+    figure["layout"]["shapes"] = [
+        {
+            "type": "rect",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": healthy / 10,
+            "y1": healthy * 10,
+            "fillcolor": "#2E7D32",
+            "opacity": 0.10,
+            "line": {"width": 0},
+            "layer": "below",
+        },
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": healthy,
+            "y1": healthy,
+            "line": {"color": "#2E7D32", "width": 2, "dash": "dot"},
+        },
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": low,
+            "y1": low,
+            "line": {"color": "#9E9E9E", "width": 1, "dash": "dash"},
+        },
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": high,
+            "y1": high,
+            "line": {"color": "#9E9E9E", "width": 1, "dash": "dash"},
+        },
+    ]
+    figure["layout"]["annotations"] = [
+        {
+            "xref": "paper",
+            "x": 0.01,
+            "yref": "y",
+            "y": np.log10(healthy * 10),
+            "text": "healthy ≈ 1e-3",
+            "showarrow": False,
+            "font": {"size": 12, "color": "#2E7D32"},
+            "xanchor": "left",
+            "yanchor": "bottom",
+        }
+    ]
+    return figure
+
+
+def share_figure(
+    epochs: np.ndarray, shares: np.ndarray, names: list[str], y_title: str, limit: float, height: int = 280
+) -> dict:
+    """Shares in [0, 1] per hidden layer (saturated or dead units) with the warning limit; shares (k, m)."""
+    colours = layer_colours(len(names) + 1)
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": _round(epochs, 0),
+            "y": _round(shares[:, i], 4),
+            "name": names[i],
+            "line": {"color": colours[i], "width": 2.5},
+            "hovertemplate": f"epoch %{{x}}<br>{names[i]}: %{{y:.0%}}<extra></extra>",
+        }
+        for i in range(len(names))
+    ]
+    layout = _base_layout("epoch", y_title, height)
+    layout["yaxis"].update({"range": [0, 1.02], "tickformat": ".0%"})
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 12}}
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": limit,
+            "y1": limit,
+            "line": {"color": "#B71C1C", "width": 1.5, "dash": "dash"},
+        }
+    ]
+    return {"data": data, "layout": layout}
+
+
+def histogram_figure(histograms: list, x_title: str, height: int = 300) -> dict:
+    """One outline per hidden layer (share of values per bin), coloured input→output.
+
+    histograms: items with ``centers`` (bins,), ``counts`` (bins,), ``layer`` (1-based).
+    """
+    colours = layer_colours(len(histograms) + 1)
+    data = []
+    for i, histogram in enumerate(histograms):
+        total = max(int(np.sum(histogram.counts)), 1)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "line": {"shape": "hvh", "color": colours[i], "width": 2.5},
+                "x": _round(histogram.centers, 4),
+                "y": _round(np.asarray(histogram.counts) / total, 4),
+                "name": f"hidden layer {histogram.layer}",
+                "hovertemplate": f"layer {histogram.layer}<br>%{{x:.3g}}: %{{y:.1%}}<extra></extra>",
+            }
+        )
+    layout = _base_layout(x_title, "share of values", height)
+    layout["yaxis"]["tickformat"] = ".0%"
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 12}}
+    return {"data": data, "layout": layout}
+
+
+def compare_loss_figure(runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], height: int = 320) -> dict:
+    """Loss curves of several runs overlaid: runs = [(name, epochs (k,), train (k,), test (k,))].
+
+    Run A blue, run B vermillion; train solid, test dotted.
+    """
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]
+    data = []
+    for (name, epochs, train, test), colour in zip(runs, colours):
+        for kind, values, dash in (("train", train, "solid"), ("test", test, "dot")):
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": _round(epochs, 0),
+                    "y": _round(values, 5),
+                    "name": f"{name} {kind}",
+                    "line": {"color": colour, "width": 3, "dash": dash},
+                    "hovertemplate": f"epoch %{{x}}<br>{name} {kind} loss: %{{y:.4f}}<extra></extra>",
+                }
+            )
+    layout = _base_layout("epoch", "cross-entropy loss", height)
+    layout["yaxis"]["rangemode"] = "tozero"
+    layout["legend"] = dict(TOP_RIGHT_LEGEND)
+    layout["margin"]["t"] = 30
+    return {"data": data, "layout": layout}
+
+
+def epoch_marker(figure: dict, epoch: int) -> dict:
+    """Add a vertical line at ``epoch`` (the replay position) to a figure over epochs."""
+    shapes = list(figure["layout"].get("shapes", []))
+    shapes.append(
+        {
+            "type": "line",
+            "xref": "x",
+            "x0": epoch,
+            "x1": epoch,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#111", "width": 2, "dash": "dash"},
+        }
+    )
+    figure["layout"]["shapes"] = shapes
+    return figure

@@ -183,14 +183,17 @@ def test_every_control_accepts_its_extremes_without_error():
     assert state_of(at).config.regularization_rate == 0.001 and state_of(at).config.init_sigma == 0.1
 
 
+def features(at: AppTest):
+    return next(group for group in at.get("button_group") if group.key == "w_features")
+
+
 def test_features_can_be_toggled_and_an_empty_choice_falls_back():
     at = start()
-    pills = at.get("button_group")[0]
-    pills.set_value(["x1", "x2", "x1_squared", "sin_x2"]).run()
+    features(at).set_value(["x1", "x2", "x1_squared", "sin_x2"]).run()
     assert_clean(at)
     assert state_of(at).config.features == ("x1", "x2", "x1_squared", "sin_x2")
     assert state_of(at).trainer.network.layer_sizes[0] == 4
-    at.get("button_group")[0].set_value([]).run()
+    features(at).set_value([]).run()
     assert_clean(at)
     assert state_of(at).config.features == ("x1", "x2")
 
@@ -223,8 +226,15 @@ def test_divergence_pauses_with_a_message_naming_the_epoch_and_reset_recovers():
 
 
 def test_changing_the_learning_rate_after_divergence_restarts_the_run():
-    at = start({"hidden_layers": "8,8,8", "activations": "linear,linear,linear", "initializer": "normal",
-                "init_sigma": "3", "learning_rate": "10"})
+    at = start(
+        {
+            "hidden_layers": "8,8,8",
+            "activations": "linear,linear,linear",
+            "initializer": "normal",
+            "init_sigma": "3",
+            "learning_rate": "10",
+        }
+    )
     at.number_input(key="w_step_count").set_value(20).run()
     at.button(key="step_n").click().run()
     assert state_of(at).trainer.diverged

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.config import to_query
-from playground.ui import controls, view
-from playground.ui.state import PlaygroundState, get_state
+from playground.ui import controls, guide, view
+from playground.ui.state import PlaygroundState, get_state, url_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = REPO_ROOT / "static"
@@ -32,13 +31,16 @@ def ensure_plotly_served() -> None:
 
 
 def _show_messages(state: PlaygroundState) -> None:
-    trainer = state.trainer
-    if trainer.diverged:
+    for name, trainer in state.runs:
+        if not trainer.diverged:
+            continue
+        run = f"Run {name} diverged" if state.comparing else "Training diverged"
         st.error(
-            f"**Training diverged at epoch {trainer.diverged_at}:** the loss became NaN or infinite, so the run "
-            f"was paused. The learning rate ({trainer.config.learning_rate:g}) or the initial weights are too "
-            "large for this network. Press **Reset** to start again from the same weights, or lower the "
-            "learning rate / the initial weights' scale.",
+            f"**{run} at epoch {trainer.diverged_at}:** the loss became NaN or infinite, so "
+            f"{'this run stopped' if state.comparing else 'the run was paused'}. The learning rate "
+            f"({trainer.config.learning_rate:g}) or the initial weights are too large for this network. "
+            "Press **Reset** to start again from the same weights, or lower the learning rate or the initial "
+            "weights' scale.",
             icon="⚠️",
         )
     for message in state.messages:
@@ -48,7 +50,7 @@ def _show_messages(state: PlaygroundState) -> None:
 
 def _sync_url(state: PlaygroundState) -> None:
     """Keep the shareable URL equal to the current settings."""
-    query = to_query(state.config)
+    query = url_query(state)
     if query != state.last_query:
         st.query_params.from_dict(query)
         state.last_query = query
@@ -66,6 +68,8 @@ def main() -> None:
             "Train a small neural network in your browser and watch it learn: the decision boundary, the loss, "
             "and — what no other playground shows — how strongly the gradient reaches each layer."
         )
+        guide.lesson_picker(state)
+        guide.lesson_panel(state)
         controls.playback_bar(state)
         _show_messages(state)
         view.render_live(state)

@@ -21,6 +21,7 @@ from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
 from playground.optimizers import OPTIMIZERS
 from playground.trainer import Trainer
+from playground.ui import guide
 from playground.ui.state import SPEED_CHOICES, PlaygroundState
 
 MAX_STEP_COUNT = 1000
@@ -52,18 +53,23 @@ def _format_number(value: float) -> str:
 
 # ---- applying a change -------------------------------------------------------------------------
 def apply_change(state: PlaygroundState, **changes: Any) -> None:
-    """Apply config changes to the session's trainer; a failure leaves the old settings in place."""
-    old_config = state.config
-    requested = replace(old_config, **changes)
+    """Apply config changes to the edited run (data and seeds to both runs); a failure keeps the old settings."""
+    trainer = state.edited
+    old_config = trainer.config
     try:
-        outcome = state.trainer.apply_config(requested)
+        outcome = trainer.apply_config(replace(old_config, **changes))
+        guide.sync_shared_settings(state, changes)
     except Exception as error:  # the app must never show a traceback
-        state.trainer = Trainer(old_config)
-        state.run_id += 1
+        rebuilt = Trainer(old_config)
+        if trainer is state.trainer_b:
+            state.trainer_b = rebuilt
+        else:
+            state.trainer = rebuilt
+        state.restart_charts()
         state.say("error", f"That change could not be applied ({error}). The previous settings are kept.")
         return
-    if outcome in ("data", "network", "restarted"):
-        state.run_id += 1
+    if outcome in ("data", "network", "restarted") or guide.shared_changes(changes):
+        state.restart_charts()
     if outcome == "restarted":
         state.say("info", "Training had diverged, so the run restarted at epoch 0 with the new setting.")
     for name, value in changes.items():
@@ -92,9 +98,13 @@ def _callback(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any
 
 
 # ---- sidebar sections ---------------------------------------------------------------------------
+def _run_suffix(state: PlaygroundState) -> str:
+    return f" (run {state.editing})" if state.comparing else ""
+
+
 def data_controls(state: PlaygroundState) -> None:
     c = state.config
-    st.header("Data")
+    st.header("Data (both runs)" if state.comparing else "Data")
     _bind("w_dataset", c.dataset)
     st.selectbox(
         "Dataset",
@@ -104,7 +114,9 @@ def data_controls(state: PlaygroundState) -> None:
         **_callback(state, "w_dataset", lambda v: {"dataset": v}),
     )
     _bind("w_n_points", c.n_points)
-    st.slider("Number of points", MIN_POINTS, MAX_POINTS, step=10, **_callback(state, "w_n_points", lambda v: {"n_points": v}))
+    st.slider(
+        "Number of points", MIN_POINTS, MAX_POINTS, step=10, **_callback(state, "w_n_points", lambda v: {"n_points": v})
+    )
     _bind("w_noise", int(round(c.noise * 100)))
     st.slider("Noise (%)", 0, 50, step=5, **_callback(state, "w_noise", lambda v: {"noise": v / 100}))
     _bind("w_train_percent", int(round(c.train_fraction * 100)))
@@ -118,7 +130,9 @@ def data_controls(state: PlaygroundState) -> None:
     )
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     _bind("w_data_seed", c.data_seed)
-    left.number_input("Data seed", 0, MAX_SEED, step=1, **_callback(state, "w_data_seed", lambda v: {"data_seed": int(v)}))
+    left.number_input(
+        "Data seed", 0, MAX_SEED, step=1, **_callback(state, "w_data_seed", lambda v: {"data_seed": int(v)})
+    )
     right.button(
         "New data",
         on_click=lambda: apply_change(state, data_seed=(state.config.data_seed + 1) % MAX_SEED),
@@ -126,7 +140,11 @@ def data_controls(state: PlaygroundState) -> None:
         width="stretch",
     )
     _bind("w_show_test", state.show_test)
-    st.toggle("Show test data", key="w_show_test", on_change=lambda: setattr(state, "show_test", st.session_state["w_show_test"]))
+    st.toggle(
+        "Show test data",
+        key="w_show_test",
+        on_change=lambda: setattr(state, "show_test", st.session_state["w_show_test"]),
+    )
     _bind("w_features", list(c.features))
     st.pills(
         "Input features",
@@ -147,7 +165,7 @@ def _set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
 
 def network_controls(state: PlaygroundState) -> None:
     c = state.config
-    st.header("Network")
+    st.header(f"Network{_run_suffix(state)}")
     depth = len(c.hidden_layers)
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="center")
     left.markdown(f"**{depth} hidden layer{'s' if depth != 1 else ''}**")
@@ -155,7 +173,9 @@ def network_controls(state: PlaygroundState) -> None:
         "+",
         help="Add a hidden layer",
         disabled=depth >= MAX_HIDDEN_LAYERS,
-        on_click=lambda: _set_layers(state, (*state.config.hidden_layers, state.config.hidden_layers[-1] if state.config.hidden_layers else 4)),
+        on_click=lambda: _set_layers(
+            state, (*state.config.hidden_layers, state.config.hidden_layers[-1] if state.config.hidden_layers else 4)
+        ),
         key="add_layer",
         width="stretch",
     )
@@ -176,7 +196,9 @@ def network_controls(state: PlaygroundState) -> None:
             hidden[index] = int(value)
             return {"hidden_layers": tuple(hidden)}
 
-        st.number_input(f"Neurons in hidden layer {index + 1}", 1, MAX_NEURONS, step=1, **_callback(state, key, neurons_changed))
+        st.number_input(
+            f"Neurons in hidden layer {index + 1}", 1, MAX_NEURONS, step=1, **_callback(state, key, neurons_changed)
+        )
 
     _bind("w_per_layer", state.per_layer_activations)
 
@@ -247,11 +269,12 @@ def network_controls(state: PlaygroundState) -> None:
 
 def _new_weights(state: PlaygroundState) -> None:
     apply_change(state, weight_seed=(state.config.weight_seed + 1) % MAX_SEED)
+    state.playing = False
 
 
 def training_controls(state: PlaygroundState) -> None:
     c = state.config
-    st.header("Training")
+    st.header(f"Training{_run_suffix(state)}")
     _bind("w_optimizer", c.optimizer)
     st.selectbox(
         "Optimiser",
@@ -294,28 +317,37 @@ def training_controls(state: PlaygroundState) -> None:
 
 
 # ---- playback --------------------------------------------------------------------------------
+def _all_diverged(state: PlaygroundState) -> bool:
+    return all(trainer.diverged for _, trainer in state.runs)
+
+
 def toggle_play(state: PlaygroundState) -> None:
-    if state.trainer.diverged:
+    if _all_diverged(state):
         state.playing = False
         state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
         return
     state.playing = not state.playing
+    state.replay_epoch = None
     state.last_frame_time, state.epochs_per_second = None, 0.0
 
 
 def step(state: PlaygroundState, epochs: int) -> None:
-    if state.trainer.diverged:
+    """Train every run that has not diverged; a diverged run stays where it stopped."""
+    if _all_diverged(state):
         state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
         return
-    state.trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
-    if state.trainer.diverged:
+    for _, trainer in state.runs:
+        trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
+    state.replay_epoch = None
+    if _all_diverged(state):
         state.playing = False
 
 
 def reset(state: PlaygroundState) -> None:
-    state.trainer.reset()
+    for _, trainer in state.runs:
+        trainer.reset()
     state.playing = False
-    state.run_id += 1
+    state.restart_charts()
 
 
 def playback_bar(state: PlaygroundState) -> None:
@@ -363,6 +395,7 @@ def playback_bar(state: PlaygroundState) -> None:
 
 def sidebar(state: PlaygroundState) -> None:
     with st.sidebar:
+        guide.compare_controls(state)
         data_controls(state)
         network_controls(state)
         training_controls(state)

@@ -44,7 +44,13 @@ class Message:
 
 @dataclass
 class PlaygroundState:
-    trainer: Trainer
+    trainer: Trainer  # run A (the only run outside compare mode)
+    trainer_b: Trainer | None = None  # run B in compare mode: same data and seeds, other settings
+    editing: str = "A"  # which run the sidebar's network and training controls change
+    lesson: str | None = None  # key of the guided lesson on screen
+    lens: str = "Gradient flow"  # which view of the gradient-flow panel is shown
+    replay_epoch: int | None = None  # an earlier epoch shown from snapshots (None: live)
+    gradient_checks: dict = field(default_factory=dict)  # run name -> (epoch, DataFrame) of the last check
     playing: bool = False
     speed: str = DEFAULT_SPEED
     step_count: int = 10
@@ -60,8 +66,28 @@ class PlaygroundState:
     last_frame_time: float | None = None
 
     @property
+    def comparing(self) -> bool:
+        return self.trainer_b is not None
+
+    @property
+    def runs(self) -> list[tuple[str, Trainer]]:
+        """[("A", trainer)] or, in compare mode, [("A", a), ("B", b)]."""
+        return [("A", self.trainer)] + ([("B", self.trainer_b)] if self.trainer_b is not None else [])
+
+    @property
+    def edited(self) -> Trainer:
+        """The run the sidebar's network and training controls apply to."""
+        return self.trainer_b if self.editing == "B" and self.trainer_b is not None else self.trainer
+
+    @property
     def config(self) -> TrainingConfig:
-        return self.trainer.config
+        return self.edited.config
+
+    def restart_charts(self) -> None:
+        """Histories restarted (reset, new network, lesson): charts redraw whole, replay ends."""
+        self.run_id += 1
+        self.replay_epoch = None
+        self.gradient_checks.clear()
 
     def chart(self, key: str) -> ChartSync:
         return self.charts.setdefault(key, ChartSync())
@@ -71,13 +97,31 @@ class PlaygroundState:
 
 
 def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
+    from playground.lessons import LESSONS
+
     config, problems = from_query(query)
     state = PlaygroundState(trainer=Trainer(config))
-    state.per_layer_activations = len(set(config.activations)) > 1
+    lesson = query.get("lesson")
+    lesson = lesson[-1] if isinstance(lesson, list) and lesson else lesson
+    if lesson in LESSONS:
+        from playground.ui.guide import start_lesson
+
+        start_lesson(state, lesson)
+    elif lesson:
+        state.say("warning", f"There is no lesson called {str(lesson)[:40]!r}; showing the playground instead.")
+    state.per_layer_activations = len(set(state.config.activations)) > 1
     for problem in problems:
         state.say("warning", problem)
-    state.last_query = to_query(config)
+    state.last_query = url_query(state)
     return state
+
+
+def url_query(state: PlaygroundState) -> dict[str, str]:
+    """The shareable URL's parameters: run A's settings, plus the lesson on screen."""
+    query = to_query(state.trainer.config)
+    if state.lesson:
+        query["lesson"] = state.lesson
+    return query
 
 
 def get_state() -> PlaygroundState:

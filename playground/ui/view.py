@@ -2,7 +2,9 @@
 
 The fragment reruns on a timer only while playing (``run_every`` is passed only
 then), so Pause just stops passing it. Training lives in the trainer; this
-module decides how many epochs fit in a frame and what each chart needs.
+module decides how many epochs fit in a frame and what each chart needs. In
+compare mode every chart is drawn for run A and run B; while paused, the replay
+slider shows the run as it was at an earlier epoch (from the trainer's snapshots).
 """
 
 from __future__ import annotations
@@ -14,13 +16,9 @@ import streamlit as st
 
 from playground import plots
 from playground.trainer import Trainer
+from playground.ui import lens
 from playground.ui.live import live_chart
-from playground.ui.state import (
-    FRAME_INTERVAL_SECONDS,
-    MAX_TRAINING_SECONDS_PER_FRAME,
-    ChartSync,
-    PlaygroundState,
-)
+from playground.ui.state import MAX_TRAINING_SECONDS_PER_FRAME, ChartSync, PlaygroundState
 
 GRID_AXIS, GRID_POINTS = plots.boundary_grid()
 
@@ -43,21 +41,27 @@ GRADIENT_CAPTION = (
 )
 
 
+# ---- training per frame ---------------------------------------------------------------------
 def frame_epochs(state: PlaygroundState) -> int:
-    """Train this frame's epochs (a fixed count, or as many as fit the time budget for 'max')."""
-    trainer = state.trainer
+    """Train this frame's epochs on every run still training; returns epochs per run."""
+    active = [trainer for _, trainer in state.runs if not trainer.diverged]
     started = time.perf_counter()
+    if not active:
+        return 0
     if state.speed != "max":
-        done = trainer.train(int(state.speed))
+        for trainer in active:
+            trainer.train(int(state.speed))
+        done = int(state.speed)
     else:
         done, chunk = 0, 1
-        while not trainer.diverged:
-            done += trainer.train(chunk)
+        while all(not trainer.diverged for trainer in active):
+            for trainer in active:
+                trainer.train(chunk)
+            done += chunk
             elapsed = time.perf_counter() - started
             if elapsed > MAX_TRAINING_SECONDS_PER_FRAME:
                 break
-            # Grow the chunk towards what the remaining budget allows.
-            per_epoch = elapsed / max(done, 1)
+            per_epoch = elapsed / done
             chunk = max(1, int((MAX_TRAINING_SECONDS_PER_FRAME - elapsed) / per_epoch))
     # Visible speed: epochs over the wall time since the previous frame (drawing included).
     now = time.perf_counter()
@@ -68,35 +72,48 @@ def frame_epochs(state: PlaygroundState) -> int:
     return done
 
 
-def boundary_probabilities(trainer: Trainer) -> np.ndarray:
-    """P(class 1) on the display grid, (g, g) indexed [x2, x1]."""
-    probabilities = trainer.predict_proba(GRID_POINTS)
-    return probabilities.reshape(len(GRID_AXIS), len(GRID_AXIS))
+# ---- what a chart shows: live, or the replay epoch ---------------------------------------------
+def shown_epoch(state: PlaygroundState, trainer: Trainer) -> int:
+    if state.replay_epoch is None:
+        return trainer.epoch
+    return min(state.replay_epoch, trainer.epoch)
 
 
-def history_version(state: PlaygroundState, trainer: Trainer, name: str) -> str:
-    return f"{name}:{state.run_id}:{trainer.history.generation}:{trainer.network.n_layers}"
-
-
-def _history_columns(trainer: Trainer, names: list[str], after: int | None = None):
-    """Epochs and the named columns, for all kept rows or only those after an epoch."""
+def history_columns(trainer: Trainer, names: list[str], after: int | None = None, upto: int | None = None):
+    """Epochs (k,) and the named columns (each (k,)) of the kept rows, optionally after/up to an epoch."""
     history = trainer.history
-    if after is None:
-        epochs = history.column("epoch")
-        return epochs, [history.column(name) for name in names]
-    rows = history.rows_after(after)
+    rows = history.rows_after(-1 if after is None else after)
+    if upto is not None:
+        rows = rows[rows[:, 0] <= upto]
     index = [history.columns.index(name) for name in names]
     return rows[:, 0], [rows[:, i] for i in index]
 
 
-def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Trainer | None = None, height: int = 520) -> dict:
+def version_of(state: PlaygroundState, trainer: Trainer, name: str) -> str:
+    """A chart's shape: changes with a restarted run, a thinned history, depth, or the replay epoch."""
+    return f"{name}:{state.run_id}:{trainer.history.generation}:{trainer.network.n_layers}:{state.replay_epoch}"
+
+
+def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
+    """P(class 1) on the display grid, (g, g) indexed [x2, x1], now or at a snapshot epoch."""
+    if epoch is None or epoch >= trainer.epoch:
+        probabilities = trainer.predict_proba(GRID_POINTS)
+    else:
+        _, network = trainer.network_at(epoch)
+        with np.errstate(all="ignore"):
+            probabilities = network.predict_proba(trainer.features(GRID_POINTS))
+    return probabilities.reshape(len(GRID_AXIS), len(GRID_AXIS))
+
+
+# ---- the charts -------------------------------------------------------------------------------
+def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Trainer | None = None, height: int = 520):
     trainer = trainer or state.trainer
-    probabilities = boundary_probabilities(trainer)
+    probabilities = boundary_probabilities(trainer, state.replay_epoch)
     return live_chart(
         state,
         key,
-        version=f"boundary:{state.run_id}:{state.show_test}:{id(trainer.points)}",
-        last_epoch=trainer.epoch,
+        version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}",
+        last_epoch=shown_epoch(state, trainer),
         build_figure=lambda: plots.boundary_figure(
             GRID_AXIS,
             probabilities,
@@ -112,48 +129,123 @@ def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Train
     )
 
 
-def loss_chart(state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300) -> dict:
+def history_chart(state, key, trainer, names, build, build_update, height):
+    """A chart over epochs: whole figure from every kept row, then only the rows after the last sent."""
+    upto = state.replay_epoch
+
+    def figure() -> dict:
+        epochs, columns = history_columns(trainer, names, upto=upto)
+        result = build(epochs, columns)
+        return plots.epoch_marker(result, upto) if upto is not None else result
+
+    def update(sync: ChartSync) -> dict | None:
+        epochs, columns = history_columns(trainer, names, after=sync.last_epoch, upto=upto)
+        return build_update(epochs, columns)
+
+    return live_chart(state, key, version_of(state, trainer, key), shown_epoch(state, trainer), figure, update, height)
+
+
+def loss_chart(state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300):
     trainer = trainer or state.trainer
+    return history_chart(
+        state,
+        key,
+        trainer,
+        ["train_loss", "test_loss"],
+        lambda epochs, c: plots.loss_figure(epochs, c[0], c[1], height),
+        plots.extend_update,
+        height,
+    )
+
+
+def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
+    return [f"{prefix}{layer}" for layer in range(1, trainer.network.n_layers + 1)]
+
+
+def gradient_chart(state: PlaygroundState, key: str = "gradients", trainer: Trainer | None = None, height: int = 330):
+    trainer = trainer or state.trainer
+    return history_chart(
+        state,
+        key,
+        trainer,
+        layer_columns(trainer, "grad_norm_W"),
+        lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), height),
+        lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
+        height,
+    )
+
+
+def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height: int = 320):
+    """Both runs' loss curves overlaid; the runs advance together (a diverged one stops)."""
+    upto = state.replay_epoch
     names = ["train_loss", "test_loss"]
+    version = f"{key}:{state.run_id}:{state.trainer.history.generation}:{state.trainer_b.history.generation}:{upto}"
+    last_epoch = max(shown_epoch(state, trainer) for _, trainer in state.runs)
 
     def figure() -> dict:
-        epochs, (train, test) = _history_columns(trainer, names)
-        return plots.loss_figure(epochs, train, test, height)
+        runs = []
+        for name, trainer in state.runs:
+            epochs, (train, test) = history_columns(trainer, names, upto=upto)
+            runs.append((f"run {name}", epochs, train, test))
+        result = plots.compare_loss_figure(runs, height)
+        return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
-        epochs, series = _history_columns(trainer, names, after=sync.last_epoch)
-        return plots.extend_update(epochs, series)
+        xs, ys = [], []
+        for _, trainer in state.runs:
+            epochs, (train, test) = history_columns(trainer, names, after=sync.last_epoch, upto=upto)
+            xs += [plots._round(epochs, 0)] * 2
+            ys += [plots._round(train, 5), plots._round(test, 5)]
+        if not any(xs):
+            return None
+        return {"extend": {"update": {"x": xs, "y": ys}, "traces": list(range(len(xs)))}}
 
-    return live_chart(state, key, history_version(state, trainer, key), trainer.epoch, figure, update, height)
-
-
-def gradient_chart(state: PlaygroundState, key: str = "gradients", trainer: Trainer | None = None, height: int = 330) -> dict:
-    trainer = trainer or state.trainer
-    names = [f"grad_norm_W{layer}" for layer in range(1, trainer.network.n_layers + 1)]
-
-    def figure() -> dict:
-        epochs, columns = _history_columns(trainer, names)
-        return plots.gradient_norm_figure(epochs, np.column_stack(columns), height)
-
-    def update(sync: ChartSync) -> dict | None:
-        epochs, columns = _history_columns(trainer, names, after=sync.last_epoch)
-        return plots.gradient_norm_update(epochs, np.column_stack(columns))
-
-    return live_chart(state, key, history_version(state, trainer, key), trainer.epoch, figure, update, height)
+    return live_chart(state, key, version, last_epoch, figure, update, height)
 
 
+# ---- the page's live part -----------------------------------------------------------------------
 def _format_loss(value: float) -> str:
     return f"{value:.4f}" if np.isfinite(value) else "diverged"
 
 
-def status_row(state: PlaygroundState) -> None:
-    latest = state.trainer.history.latest
+def status_row(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    latest = trainer.history.latest
     columns = st.columns(5)
-    columns[0].metric("Epoch", f"{state.trainer.epoch:,}")
-    columns[1].metric("Train loss", _format_loss(latest["train_loss"]))
-    columns[2].metric("Test loss", _format_loss(latest["test_loss"]))
-    columns[3].metric("Train accuracy", f"{latest['train_accuracy']:.1%}")
-    columns[4].metric("Test accuracy", f"{latest['test_accuracy']:.1%}")
+    prefix = f"Run {name} · " if state.comparing else ""
+    columns[0].metric(f"{prefix}Epoch", f"{trainer.epoch:,}")
+    columns[1].metric(f"{prefix}Train loss", _format_loss(latest["train_loss"]))
+    columns[2].metric(f"{prefix}Test loss", _format_loss(latest["test_loss"]))
+    columns[3].metric(f"{prefix}Train accuracy", f"{latest['train_accuracy']:.1%}")
+    columns[4].metric(f"{prefix}Test accuracy", f"{latest['test_accuracy']:.1%}")
+
+
+def replay_slider(state: PlaygroundState) -> None:
+    """While paused: pick an earlier epoch (one of the kept snapshots) to see the run as it was."""
+    epochs = sorted({epoch for _, trainer in state.runs for epoch, _ in trainer.snapshots} | {state.trainer.epoch})
+    epochs = [epoch for epoch in epochs if epoch <= state.trainer.epoch]
+    if len(epochs) < 2:
+        return
+    current = state.trainer.epoch if state.replay_epoch is None else state.replay_epoch
+    if st.session_state.get("w_replay") != current:
+        st.session_state["w_replay"] = min(epochs, key=lambda e: abs(e - current))
+
+    def moved() -> None:
+        epoch = st.session_state["w_replay"]
+        state.replay_epoch = None if epoch >= state.trainer.epoch else epoch
+
+    st.select_slider(
+        "Replay: show the run as it was at epoch",
+        epochs,
+        key="w_replay",
+        on_change=moved,
+        help=f"Snapshots are kept at {len(epochs)} epochs (spread over the whole run). The far right is now.",
+    )
+    if state.replay_epoch is not None:
+        st.info(
+            f"Replaying epoch {state.replay_epoch:,} of {state.trainer.epoch:,}: the boundary, charts and "
+            "gradient-flow panel show the run as it was then. Move the slider to the right end, or press Play "
+            "or Step, to return to the present."
+        )
 
 
 def live_view() -> None:
@@ -161,15 +253,27 @@ def live_view() -> None:
     from playground.ui.state import get_state
 
     state = get_state()
-    trainer = state.trainer
     if state.playing:
+        diverged_before = sum(trainer.diverged for _, trainer in state.runs)
         frame_epochs(state)
-        if trainer.diverged:
-            state.playing = False
-            st.rerun(scope="app")  # stop the timer and show the message outside the fragment
-    status_row(state)
+        diverged_now = sum(trainer.diverged for _, trainer in state.runs)
+        if diverged_now > diverged_before:
+            state.playing = diverged_now < len(state.runs)  # keep training the run that still can
+            st.rerun(scope="app")  # show the divergence message (outside the fragment)
+    for name, trainer in state.runs:
+        status_row(state, name, trainer)
     if state.playing:
         st.caption(f"Training at about {state.epochs_per_second:,.0f} epochs per second ({state.speed} per frame).")
+    else:
+        replay_slider(state)
+    if state.comparing:
+        compare_layout(state)
+    else:
+        single_layout(state)
+    lens.panel(state)
+
+
+def single_layout(state: PlaygroundState) -> None:
     left, right = st.columns([1.05, 1], gap="medium")
     with left:
         st.subheader("Decision boundary")
@@ -184,6 +288,47 @@ def live_view() -> None:
         st.caption(GRADIENT_CAPTION)
 
 
+def compare_layout(state: PlaygroundState) -> None:
+    columns = st.columns(2, gap="medium")
+    for column, (name, trainer) in zip(columns, state.runs):
+        with column:
+            st.subheader(f"Run {name}: decision boundary")
+            st.caption(describe(trainer))
+            boundary_chart(state, f"boundary_{name}", trainer, height=470)
+    st.caption(BOUNDARY_CAPTION)
+    st.subheader("Loss over epochs: run A (blue) vs run B (vermillion)")
+    compare_loss_chart(state)
+    st.caption(LOSS_CAPTION + " Solid lines: training loss; dotted: test loss.")
+    columns = st.columns(2, gap="medium")
+    for column, (name, trainer) in zip(columns, state.runs):
+        with column:
+            st.subheader(f"Run {name}: gradient per layer")
+            gradient_chart(state, f"gradients_{name}", trainer, height=330)
+    st.caption(GRADIENT_CAPTION)
+
+
+def describe(trainer: Trainer) -> str:
+    """One line naming a run's settings, e.g. '8 × 16 sigmoid · Glorot/Xavier uniform · SGD, lr 0.03'."""
+    from playground.activations import ACTIVATIONS
+    from playground.initializers import INITIALIZERS
+    from playground.optimizers import OPTIMIZERS
+
+    c = trainer.config
+    if c.hidden_layers:
+        kinds = sorted(set(c.activations), key=c.activations.index)
+        sizes = sorted(set(c.hidden_layers))
+        shape = f"{len(c.hidden_layers)} × {sizes[0]}" if len(sizes) == 1 else "-".join(map(str, c.hidden_layers))
+        network = f"{shape} {'/'.join(ACTIVATIONS[k].label for k in kinds)}"
+    else:
+        network = "no hidden layer"
+    init = INITIALIZERS[c.initializer].label + (
+        f" σ={c.init_sigma:g}" if INITIALIZERS[c.initializer].uses_sigma else ""
+    )
+    return f"{network} · {init} · {OPTIMIZERS[c.optimizer].label}, lr {c.learning_rate:g}"
+
+
 def render_live(state: PlaygroundState) -> None:
     """Run the live view as a fragment, on a timer only while playing."""
+    from playground.ui.state import FRAME_INTERVAL_SECONDS
+
     st.fragment(live_view, run_every=FRAME_INTERVAL_SECONDS if state.playing else None)()

@@ -1,0 +1,307 @@
+"""The guided lessons on gradient flow, as data: a text for the student and the configs to run.
+
+Each ``Lesson`` holds one config (``config_a``) or two to compare side by side (``config_a`` vs
+``config_b``), the number of epochs after which the phenomenon is plain, and the texts. The UI shows
+them; ``tests/test_lessons.py`` runs every lesson through the engine and measures its phenomenon, so
+a lesson's promise ("layer 1 gets 10^-5 of the gradient") is checked, not hoped for.
+
+Figures quoted in the texts are the ones the tests measure (weight seeds 0-2, data seed 0).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from playground.config import TrainingConfig
+
+
+@dataclass(frozen=True)
+class Lesson:
+    key: str
+    title: str
+    explanation: str  # 2-4 sentences a student understands
+    what_to_look_for: str  # which chart, which number
+    question: str  # to think about before (or after) pressing Play
+    config_a: TrainingConfig
+    config_b: TrainingConfig | None = None  # None: a single run; else compare A with B
+    epochs_suggested: int = 10
+    label_a: str = "A"  # short names for the compare mode's two panes
+    label_b: str = "B"
+    answer: str = ""  # for the teacher, or behind a "show answer" button
+
+    @property
+    def compare(self) -> bool:
+        return self.config_b is not None
+
+
+# ---- the configs (shared where lessons compare with each other) ------------------------------
+
+DEEP = 8  # hidden layers of the deep-network lessons
+# Lessons 1, 2 and 6: 8 hidden sigmoid layers of 16 units, Glorot initialisation, SGD at TF
+# Playground's default 0.03. Glorot is the *good* init for this depth: the vanishing comes from
+# the sigmoid's derivative, not from a bad scale.
+DEEP_SIGMOID = TrainingConfig(
+    dataset="circle",
+    hidden_layers=(16,) * DEEP,
+    activations=("sigmoid",) * DEEP,
+    initializer="glorot_uniform",
+    learning_rate=0.03,
+)
+DEEP_RELU_HE = replace(DEEP_SIGMOID, activations=("relu",) * DEEP, initializer="he_normal")
+
+# Lesson 3: 2 inputs -> 9 hidden layers of 2 linear units -> 1 output = 10 weight layers, all sigma * I.
+# Two Gaussians: linearly separable, so a linear network is a fair model of the data.
+CHAIN_DEPTH = 9
+LINEAR_CHAIN = TrainingConfig(
+    dataset="gaussians",
+    hidden_layers=(2,) * CHAIN_DEPTH,
+    activations=("linear",) * CHAIN_DEPTH,
+    initializer="identity",
+    init_sigma=1.5,
+    learning_rate=0.03,
+)
+
+# Lesson 4: 6 tanh layers of 32 units: deep enough for 3x per layer to compound (3^5 = 243).
+TANH_STANDARD = TrainingConfig(
+    dataset="circle",
+    hidden_layers=(32,) * 6,
+    activations=("tanh",) * 6,
+    initializer="standard_uniform",
+    learning_rate=0.03,
+)
+
+# Lesson 5: three ReLU layers of 32 units, He init; learning rate 3 (100x the default) vs 0.03.
+RELU_NET = TrainingConfig(
+    dataset="circle",
+    hidden_layers=(32, 32, 32),
+    activations=("relu",) * 3,
+    initializer="he_normal",
+    learning_rate=3.0,
+)
+
+# Lesson 7: 8 ReLU layers of 64 units with N(0, 1) weights: 5.7x the size He would give.
+# 64 units, not 32: with 32, about 1 seed in 10 escapes divergence because the first huge step
+# kills every unit instead (the loss then sits at 0.693); with 64 all 20 seeds tried diverge at epoch 1.
+HUGE_INIT = TrainingConfig(
+    dataset="circle",
+    hidden_layers=(64,) * DEEP,
+    activations=("relu",) * DEEP,
+    initializer="normal",
+    init_sigma=1.0,
+    learning_rate=0.03,
+)
+HE_SIGMA_64 = math.sqrt(2.0 / 64)  # 0.177: He's standard deviation for 64 inputs
+
+
+LESSON_LIST: list[Lesson] = [
+    Lesson(
+        key="vanishing_sigmoid",
+        title="1. A deep sigmoid network barely learns",
+        explanation=(
+            "This network has 8 hidden layers of 16 sigmoid units, with Glorot's well-scaled initial weights. "
+            "On its way back to the input, the error is multiplied at every layer by the sigmoid's slope, "
+            "which is never more than 1/4. After 8 layers the first layer receives 10^-4 to 10^-6 of the "
+            "gradient of the last one, so it hardly moves and the loss stays at ln 2 = 0.693, a coin toss."
+        ),
+        what_to_look_for=(
+            "The gradient-norm chart (log scale): every layer's line sits below the one above it, and layer 1 "
+            "ends between 10^-4 and 10^-6 of the last layer (see the sentence 'Layer 1 receives 10^-k of the "
+            "gradient...'). The loss stays flat at 0.693 and the accuracy near 50 %."
+        ),
+        question=(
+            "The sigmoid's slope is at most 1/4. By how much, at least, does it shrink the error over 8 layers "
+            "if the weights alone kept its size? What could you change so that each layer passes the error "
+            "back undiminished?"
+        ),
+        config_a=DEEP_SIGMOID,
+        epochs_suggested=10,
+        label_a="Sigmoid + Glorot",
+        answer=(
+            "By at least 4^8 = 65,536 in size. An activation whose slope is 1 wherever it is active (ReLU), "
+            "with weights scaled for it (He): lesson 2."
+        ),
+    ),
+    Lesson(
+        key="relu_he",
+        title="2. Same depth with ReLU and He initialisation: it trains",
+        explanation=(
+            "Same 8 layers of 16 units and the same learning rate, but ReLU units with He's initialisation, "
+            "Var(W) = 2 / fan_in. A ReLU's slope is exactly 1 wherever the unit is active, and He's factor 2 "
+            "makes up for the half of the units that are off, so the error keeps its size from layer to layer. "
+            "All the layers learn together and the circle is fitted within a few epochs."
+        ),
+        what_to_look_for=(
+            "Compare A (sigmoid + Glorot) with B (ReLU + He). In B the gradient-norm lines stay bunched "
+            "together (layer 1 gets more than a tenth of the last layer's gradient, against 10^-4 or less in A), the "
+            "loss falls and the accuracy climbs to about 100 %."
+        ),
+        question="Why is He's variance 2 / fan_in, twice LeCun's 1 / fan_in?",
+        config_a=DEEP_SIGMOID,
+        config_b=DEEP_RELU_HE,
+        epochs_suggested=10,
+        label_a="Sigmoid + Glorot",
+        label_b="ReLU + He",
+        answer=(
+            "A ReLU sets about half of its inputs to zero, which halves the mean square of the signal going "
+            "forward and of the error going back; doubling Var(W) gives it back."
+        ),
+    ),
+    Lesson(
+        key="linear_chain",
+        title="3. A chain of 9 layers: x1.5 explodes, x0.5 vanishes",
+        explanation=(
+            "Two inputs, 9 hidden layers of 2 linear units, one output: 10 weight layers, each set to "
+            "sigma times the identity. With no curve and no randomness the arithmetic is exact: the signal "
+            "reaching hidden layer 9 has passed 9 layers and is the input times sigma^9, that is 1.5^9 = 38.4 "
+            "or 0.5^9 = 0.00195, and the error travelling back from the output to layer 1 also passes 9 "
+            "layers and is scaled by the same sigma^9. A factor a little above or below 1 per layer becomes "
+            "huge or tiny after 9 layers: n Var(W) > 1 explodes, = 1 keeps, < 1 vanishes."
+        ),
+        what_to_look_for=(
+            "The predict-then-measure table: the predicted signal gain up to layer 9 is sigma^18 in variance "
+            "(sigma^9 in size) and at epoch 0 the measured one matches it exactly (once training starts, the "
+            "learned biases add to the signal). On the delta chart the error grows "
+            "x1.5 per layer going down in A (layer 1's is 1.5^8 = 25.6 times layer 9's) and halves per layer "
+            "in B. Surprise: every layer's weight gradient has the same size, because it is (signal into the "
+            "layer) x (error out of it), sigma^(l-1) x sigma^(10-l) = sigma^9 for every l: a chain scales all "
+            "layers alike. In B the output is 0.5^10 = 0.001 of the input and the loss stays at 0.693; in A "
+            "try learning rate 0.3 and the run blows up in its first epoch."
+        ),
+        question=(
+            "Each layer multiplies by 1.5. What factor per layer keeps the signal's size after 9 layers, and "
+            "what Var(W) gives that factor to a layer of n units with random weights?"
+        ),
+        config_a=LINEAR_CHAIN,
+        config_b=replace(LINEAR_CHAIN, init_sigma=0.5),
+        epochs_suggested=10,
+        label_a="W = 1.5 I",
+        label_b="W = 0.5 I",
+        answer=(
+            "Exactly 1: any other constant c becomes c^9. For random weights, n Var(W) = 1, i.e. Var(W) = 1/n "
+            "(LeCun); Glorot's 2 / (fan_in + fan_out) balances the forward and the backward pass."
+        ),
+    ),
+    Lesson(
+        key="glorot_vs_standard",
+        title="4. tanh: the old initialisation vs Glorot's",
+        explanation=(
+            "Before 2010 a common habit was W ~ U(-1/sqrt(n), 1/sqrt(n)). Its variance is 1/(3n), so "
+            "n Var(W) = 1/3: in tanh's straight middle part each layer shrinks the variance of the error going "
+            "back about 3 times, and over 6 layers the first one's error variance is about 3^5 = 243 times "
+            "smaller than the last hidden layer's. Glorot's normalised initialisation, "
+            "Var(W) = 2 / (fan_in + fan_out), gives n Var(W) = 1 and the layers look alike."
+        ),
+        what_to_look_for=(
+            "The per-layer delta-variance chart (log scale): with the old scheme (A) the lines are spread evenly, "
+            "about a factor 3 apart; with Glorot (B) they lie close together. In the predict-then-measure table "
+            "the backward gain per layer is about 1/3 in A and about 1 in B. In 10 epochs A's loss does not "
+            "move from 0.693 while B's has begun to fall."
+        ),
+        question=(
+            "Both schemes give weights of a sensible order of magnitude. Why does a factor of 3 per layer matter?"
+        ),
+        config_a=TANH_STANDARD,
+        config_b=replace(TANH_STANDARD, initializer="glorot_uniform"),
+        epochs_suggested=10,
+        label_a="Old U(±1/√n)",
+        label_b="Glorot",
+        answer=(
+            "Because it compounds: 3 per layer is 3^5 = 243 over the five steps between 6 layers, and 3^11 over "
+            "12. Depth magnifies any per-layer gain that is not 1."
+        ),
+    ),
+    Lesson(
+        key="dying_relu",
+        title="5. A too-high learning rate kills ReLU units",
+        explanation=(
+            "A ReLU unit whose input is negative on every training point outputs 0 everywhere and receives no "
+            "gradient, so nothing can bring it back: it is dead. One oversized step can throw a unit's weights "
+            "there. With learning rate 3, most units die within a few epochs and the network is left "
+            "guessing; with 0.03 only a few are dead (some were born dead at initialisation)."
+        ),
+        what_to_look_for=(
+            "The dead-units share per layer: A climbs far above 40 % within a few epochs and the last hidden layer "
+            "usually dies completely, after which no error reaches the layers below at all. B stays around 5 %. "
+            "A's loss gets stuck near 0.69, chance level, while B's falls."
+        ),
+        question=(
+            "Why can a dead ReLU unit never recover by gradient descent, while a saturated sigmoid unit can, slowly?"
+        ),
+        config_a=RELU_NET,
+        config_b=replace(RELU_NET, learning_rate=0.03),
+        epochs_suggested=10,
+        label_a="Learning rate 3",
+        label_b="Learning rate 0.03",
+        answer=(
+            "A ReLU's slope is exactly 0 on its negative side, so a dead unit's incoming weights get a gradient "
+            "of exactly 0 from every point; a sigmoid's slope is small but never 0. Remedies: a smaller "
+            "learning rate, or Leaky ReLU / ELU, whose negative side still has a slope."
+        ),
+    ),
+    Lesson(
+        key="adam_hides",
+        title="6. Adam hides vanishing gradients",
+        explanation=(
+            "Adam divides each weight's step by the typical size of that weight's recent gradients, so a weight "
+            "whose gradient is 10^-7 takes a step about as large as one whose gradient is 10^-1. In the deep "
+            "sigmoid network of lesson 1 the raw gradients still vanish toward the input under Adam, but the "
+            "update-to-weight ratios of all the layers come out alike, near the healthy 10^-3. A chart of "
+            "updates alone would tell you everything is fine."
+        ),
+        what_to_look_for=(
+            "Two charts side by side. Gradient norms: in both A (SGD) and B (Adam) layer 1 gets 10^-4 or less of "
+            "the last layer's gradient. Update/weight ratios: A's lines fan out over five orders of magnitude "
+            "(layer 1 near 10^-7), B's lie together around 10^-3. Each ratio is one step's, so B's lines "
+            "jitter from epoch to epoch; look at where they sit on average."
+        ),
+        question=(
+            "If Adam makes every layer move at the same pace, is the vanishing gradient problem solved? "
+            "What does layer 1 know about the loss when its gradient is 10^-5 of the top layer's?"
+        ),
+        config_a=DEEP_SIGMOID,
+        config_b=replace(DEEP_SIGMOID, optimizer="adam", learning_rate=0.003),
+        epochs_suggested=10,
+        label_a="SGD, rate 0.03",
+        label_b="Adam, rate 0.003",
+        answer=(
+            "No. Adam rescales the step, not the information: layer 1's direction still comes from a gradient "
+            "that is 10^5 times weaker (and in deeper nets lost in rounding noise), and here the loss still "
+            "sits at chance after 10 epochs. Look at the raw gradient norms, not just the update ratios."
+        ),
+    ),
+    Lesson(
+        key="exploding_init",
+        title="7. Too large an initialisation explodes, and training diverges",
+        explanation=(
+            "With ReLU units and weights drawn from N(0, 1), each layer of 64 units multiplies the signal's "
+            "mean square by 64 x 1 x 1/2 = 32, its size by about 5.7: after 8 layers the output is about "
+            "5.7^8 = 10^6 times too large and the starting loss is 10^4 to 10^6 instead of 0.69. The gradients are "
+            "scaled the same way, so the first steps throw the weights to infinity and the trainer stops, "
+            "reporting the epoch at which the loss stopped being a number."
+        ),
+        what_to_look_for=(
+            "The loss at epoch 0 (10^4 to 10^6, not 0.69), then the divergence message after the first epoch. "
+            "Press Reset: the run is back at epoch 0 with the same initial weights and finite numbers, but "
+            "training again diverges the same way, since nothing changed. B uses sigma = sqrt(2/64) = 0.18, "
+            "He's value for 64 inputs, and trains."
+        ),
+        question="What sigma keeps the signal's size through a ReLU layer of 64 units?",
+        config_a=HUGE_INIT,
+        config_b=replace(HUGE_INIT, init_sigma=HE_SIGMA_64),
+        epochs_suggested=5,
+        label_a="σ = 1",
+        label_b="σ = 0.18 (He)",
+        answer="64 x sigma^2 x 1/2 = 1, so sigma = sqrt(2/64) = 0.18: He's initialisation.",
+    ),
+]
+
+LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in LESSON_LIST}
+
+
+def get_lesson(key: str) -> Lesson:
+    """A lesson by key, with a clear error for a bad one (e.g. from a URL)."""
+    try:
+        return LESSONS[key]
+    except KeyError:
+        raise ValueError(f"Unknown lesson {key!r}; choose one of {list(LESSONS)}") from None

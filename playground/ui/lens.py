@@ -1,0 +1,337 @@
+"""The gradient-flow panel: where the gradient goes, layer by layer, live.
+
+Four views, one shown at a time (so a frame redraws only what is on screen):
+  Gradient flow    layer x epoch heatmaps of ‖∂L/∂W‖ and of the back-propagated error, and a readout
+  Layer health     a verdict per layer with its reason; update/weight ratio, saturation or dead units, distance
+  Histograms       activations and back-propagated errors of every hidden layer at the shown epoch
+  Predict & check  the initialisation's predicted gain per layer next to the measured one; gradient check
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from playground import diagnostics, plots
+from playground.trainer import Trainer
+from playground.ui.guide import superscript_powers
+from playground.ui.state import PlaygroundState
+
+LENSES = ("Gradient flow", "Layer health", "Histograms", "Predict & check")
+
+VERDICT_COLOURS = {  # background, text: readable without colour thanks to the words themselves
+    "healthy": ("#DCEFE0", "#14532D"),
+    "too slow": ("#FFF4CE", "#5C4400"),
+    "too fast": ("#FFE2CC", "#7A2E00"),
+    "vanishing": ("#DCE9F7", "#0B3C6E"),
+    "exploding": ("#FAD4D4", "#7F1D1D"),
+    "saturated": ("#EDE0F5", "#4A1D6B"),
+    "dead units": ("#E5E7EB", "#1F2933"),
+    "diverged": ("#7F1D1D", "#FFFFFF"),
+}
+CHECK_COLOURS = {
+    "good": "#DCEFE0",
+    "fine with kinks": "#E8F3D8",
+    "uncomfortable": "#FFF4CE",
+    "wrong": "#FAD4D4",
+}
+
+HEATMAP_CAPTION = (
+    "Each row is one layer (input at the bottom), each column an epoch; the colour is the **power of ten** "
+    "of the size (−3 means 0.001). Left: how big each layer's weight gradient is. Right: how big the error "
+    "signal δ = ∂ℓ/∂z reaching that layer is. In a deep sigmoid network the bottom rows are several colours "
+    "darker: the error fades on its way down (Glorot & Bengio, 2010). The weight gradients fade less than δ "
+    "because each one also multiplies δ by the layer's input."
+)
+HEALTH_CAPTION = (
+    "Thresholds: **vanishing** if the layer's ‖∂L/∂W‖ is below 1/1000 of the output layer's (**exploding** above "
+    f"1000×); **saturated** if more than {diagnostics.SATURATION_LIMIT:.0%} of tanh/sigmoid outputs are in the flat "
+    f"tails (|a| > 0.97); **dead units** if more than {diagnostics.DEAD_LIMIT:.0%} of ReLU units output 0 on every "
+    "training point; **too slow / too fast** if one step changes the weights by less than "
+    f"{diagnostics.UPDATE_RATIO_LOW:g} / more than {diagnostics.UPDATE_RATIO_HIGH:g} of their size "
+    f"(healthy ≈ {diagnostics.UPDATE_RATIO_HEALTHY:g}). Hover a verdict for the numbers behind it."
+)
+
+
+def panel(state: PlaygroundState) -> None:
+    st.subheader("Gradient-flow lens")
+    if st.session_state.get("w_lens") != state.lens:
+        st.session_state["w_lens"] = state.lens
+    st.segmented_control(
+        "Look at",
+        LENSES,
+        key="w_lens",
+        on_change=lambda: setattr(state, "lens", st.session_state["w_lens"] or state.lens),
+        label_visibility="collapsed",
+    )
+    runs = state.runs
+    for name, trainer in runs:
+        container = st.container(border=state.comparing)
+        with container:
+            if state.comparing:
+                st.markdown(f"**Run {name}**")
+            {
+                "Gradient flow": gradient_flow,
+                "Layer health": layer_health,
+                "Histograms": histograms,
+                "Predict & check": predict_and_check,
+            }[state.lens](state, name, trainer)
+
+
+def _row_at(state: PlaygroundState, trainer: Trainer) -> pd.Series:
+    """The history row shown: the latest, or the last kept row at or before the replay epoch."""
+    frame = trainer.history_frame
+    if state.replay_epoch is None:
+        return frame.iloc[-1]
+    earlier = frame[frame["epoch"] <= state.replay_epoch]
+    return earlier.iloc[-1] if len(earlier) else frame.iloc[0]
+
+
+def _network_at(state: PlaygroundState, trainer: Trainer):
+    if state.replay_epoch is None or state.replay_epoch >= trainer.epoch:
+        return trainer.epoch, trainer.network
+    return trainer.network_at(state.replay_epoch)
+
+
+# ---- Gradient flow ------------------------------------------------------------------------------
+def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    from playground.ui.live import live_chart
+    from playground.ui.view import history_columns, layer_columns, shown_epoch, version_of
+
+    row = _row_at(state, trainer)
+    st.markdown(f"**{superscript_powers(diagnostics.gradient_ratio_readout(row))}**")
+    upto = state.replay_epoch
+    left, right = st.columns(2, gap="medium")
+    for column, prefix, title in (
+        (left, "grad_norm_W", "log₁₀ ‖∂L/∂W‖"),
+        (right, "delta_mean_abs", "log₁₀ mean |δ|"),
+    ):
+        names = layer_columns(trainer, prefix)
+        key = f"heat_{prefix}_{name}"
+
+        def figure(names=names, title=title) -> dict:
+            epochs, columns = history_columns(trainer, names, upto=upto)
+            return plots.layer_heatmap_figure(epochs, np.column_stack(columns), title, height=300)
+
+        def update(sync, names=names) -> dict:
+            epochs, columns = history_columns(trainer, names, upto=upto)
+            return plots.layer_heatmap_update(epochs, np.column_stack(columns))
+
+        with column:
+            st.markdown("Weight gradient per layer" if prefix == "grad_norm_W" else "Back-propagated error δ per layer")
+            live_chart(state, key, version_of(state, trainer, key), shown_epoch(state, trainer), figure, update, 300)
+    st.caption(HEATMAP_CAPTION)
+
+
+# ---- Layer health -------------------------------------------------------------------------------
+def health_table_html(health: pd.DataFrame) -> str:
+    """The verdicts as an HTML table: layer, verdict (coloured, reason on hover), reason."""
+    rows = []
+    for _, item in health.iterrows():
+        background, colour = VERDICT_COLOURS.get(item["verdict"], ("#EEE", "#111"))
+        reason = html.escape(str(item["reason"]))
+        layer = "output" if item["kind"] == "output" else f"hidden {int(item['layer'])}"
+        activation = html.escape(str(item["activation"]))
+        rows.append(
+            f"<tr><td style='padding:4px 10px'>W{int(item['layer'])} ({layer}, {activation})</td>"
+            f"<td style='padding:4px 10px'><span title='{reason}' style='background:{background};color:{colour};"
+            f"padding:2px 10px;border-radius:10px;font-weight:600'>{html.escape(item['verdict'])}</span></td>"
+            f"<td style='padding:4px 10px;color:#3E4C59'>{reason}</td></tr>"
+        )
+    return (
+        "<table style='border-collapse:collapse;width:100%;font-size:0.95rem'>"
+        "<tr><th style='text-align:left;padding:4px 10px'>Layer</th><th style='text-align:left;padding:4px 10px'>"
+        "Verdict</th><th style='text-align:left;padding:4px 10px'>Why</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    from playground.ui.view import history_chart, layer_columns
+
+    row = _row_at(state, trainer)
+    health = diagnostics.layer_health(row, list(trainer.network.hidden_activation_names))
+    st.markdown(health_table_html(health), unsafe_allow_html=True)
+    st.caption(HEALTH_CAPTION)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown("Update-to-weight ratio per step")
+        history_chart(
+            state,
+            f"update_ratio_{name}",
+            trainer,
+            layer_columns(trainer, "update_ratio"),
+            lambda epochs, c: plots.update_ratio_figure(
+                epochs,
+                np.column_stack(c),
+                diagnostics.UPDATE_RATIO_HEALTHY,
+                diagnostics.UPDATE_RATIO_LOW,
+                diagnostics.UPDATE_RATIO_HIGH,
+            ),
+            lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
+            300,
+        )
+        st.caption(
+            "How much one optimiser step changes each layer's weights, relative to their size (log scale). "
+            "About 0.001 (green band) is healthy; far below, the layer hardly learns; far above, it is unstable."
+        )
+    with right:
+        hidden = trainer.network.n_layers - 1
+        kinds = set(trainer.network.hidden_activation_names)
+        if hidden and "relu" in kinds:
+            prefix, title, limit = "dead", "dead ReLU units", diagnostics.DEAD_LIMIT
+            explanation = "Share of ReLU units that output 0 on every training point: they get no gradient, ever."
+        elif hidden and kinds & {"tanh", "sigmoid"}:
+            prefix, title, limit = "saturation", "saturated outputs", diagnostics.SATURATION_LIMIT
+            explanation = "Share of tanh/sigmoid outputs in the flat tails, where the derivative is nearly 0."
+        else:
+            prefix = None
+        if prefix:
+            st.markdown(f"Share of {title} per hidden layer")
+            names = [f"{prefix}{layer}" for layer in range(1, hidden + 1)]
+            labels = [f"hidden {layer}" for layer in range(1, hidden + 1)]
+            history_chart(
+                state,
+                f"{prefix}_{name}",
+                trainer,
+                names,
+                lambda epochs, c: plots.share_figure(epochs, np.column_stack(c), labels, title, limit),
+                lambda epochs, c: plots.extend_update(epochs, [np.nan_to_num(v, nan=0.0) for v in c]),
+                280,
+            )
+            st.caption(explanation + " The red dashed line is the warning threshold.")
+        st.markdown("Distance travelled since initialisation")
+        history_chart(
+            state,
+            f"distance_{name}",
+            trainer,
+            layer_columns(trainer, "distance"),
+            lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), 260, "‖W − W₀‖ / ‖W₀‖ (log)"),
+            lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
+            260,
+        )
+        st.caption("How far each layer's weights have moved from where they started. A frozen layer stays flat.")
+
+
+# ---- Histograms ---------------------------------------------------------------------------------
+def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    from playground.ui.live import live_chart
+
+    if trainer.network.n_layers < 2:
+        st.info("This network has no hidden layer: there is nothing between the input and the output to look at.")
+        return
+    epoch, network = _network_at(state, trainer)
+    with np.errstate(all="ignore"):
+        activation_hists = diagnostics.activation_histograms(network, trainer.X_train, bins=40)
+        delta_hists = diagnostics.gradient_histograms(network, trainer.X_train, trainer.y_train, bins=40, scale="log10")
+    left, right = st.columns(2, gap="medium")
+    for column, hists, key, x_title, caption in (
+        (
+            left,
+            activation_hists,
+            f"hist_activation_{name}",
+            "activation a",
+            "Activations of each hidden layer over "
+            "the training points. Piles at ±1 (tanh) or 0 and 1 (sigmoid) are saturated units; a spike at 0 "
+            "for ReLU is dead or silent units.",
+        ),
+        (
+            right,
+            delta_hists,
+            f"hist_delta_{name}",
+            "log₁₀ |δ| (back-propagated error)",
+            "Size of the error δ "
+            "reaching each hidden layer, per point and unit, as a power of ten. Curves sliding left from the "
+            "output side (light) to the input side (dark) are the gradient vanishing.",
+        ),
+    ):
+        edges = f"{hists[0].edges[0]:.3g}:{hists[0].edges[-1]:.3g}"  # new axis range: redraw whole
+        version = f"{key}:{state.run_id}:{network.n_layers}:{state.replay_epoch}:{edges}"
+
+        def update(sync, hists=hists) -> dict:
+            totals = [max(int(h.counts.sum()), 1) for h in hists]
+            return {
+                "restyle": {
+                    "update": {
+                        "x": [plots._round(h.centers, 4) for h in hists],
+                        "y": [plots._round(h.counts / t, 4) for h, t in zip(hists, totals)],
+                    },
+                    "traces": list(range(len(hists))),
+                }
+            }
+
+        with column:
+            st.markdown("Activations" if "activation" in key else "Back-propagated errors")
+            live_chart(
+                state,
+                key,
+                version,
+                epoch,
+                lambda hists=hists, x_title=x_title: plots.histogram_figure(hists, x_title),
+                update,
+                300,
+            )
+            st.caption(caption)
+
+
+# ---- Predict & check ----------------------------------------------------------------------------
+def predict_and_check(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    epoch, network = _network_at(state, trainer)
+    gains = diagnostics.predicted_gains(network, trainer.X_train, trainer.y_train)
+    st.markdown(
+        "**Predict, then measure.** Before training, theory predicts how much each layer scales the error on its "
+        "way back: gain = fan_out × Var(W) × E[f′(z)²]. Multiply the gains from the output down and you get the "
+        "predicted variance of δ in every layer; the last column is what backprop actually measures. "
+        f"Shown at epoch {epoch:,}."
+    )
+    table = pd.DataFrame(
+        {
+            "layer": [f"W{int(layer)}" for layer in gains["layer"]],
+            "activation": gains["activation"],
+            "Var(W)": gains["weight_variance"],
+            "E[f′(z)²]": gains["derivative_sq_mean"],
+            "gain per layer": gains["backward_gain"],
+            "predicted Var(δ)": gains["predicted_delta_variance"],
+            "measured Var(δ)": gains["measured_delta_variance"],
+        }
+    )
+    st.dataframe(
+        table.style.format({column: "{:.3g}" for column in table.columns[2:]}),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(
+        "**Check the gradients.** Backprop's gradient is compared with central differences "
+        "(L(θ + h) − L(θ − h)) / 2h, h = 1e-5, on 8 training points. Relative error below 1e-7 is good, below "
+        "1e-4 fine for ReLU-like kinks, above 1e-2 wrong."
+    )
+    if st.button("Check gradients", key=f"check_gradients_{name}"):
+        with np.errstate(all="ignore"):
+            result = diagnostics.gradient_check(
+                network,
+                trainer.X_train,
+                trainer.y_train,
+                trainer.config.regularization,
+                trainer.config.regularization_rate,
+            )
+        state.gradient_checks[name] = (epoch, result)
+    if name in state.gradient_checks:
+        checked_epoch, result = state.gradient_checks[name]
+        shown = pd.DataFrame(
+            {
+                "layer": [f"W{int(layer)}" for layer in result["layer"]],
+                "entries checked": result["n_checked"],
+                "relative error": result["relative_error"],
+                "verdict": result["verdict"],
+            }
+        )
+        st.caption(f"Checked at epoch {checked_epoch:,}.")
+        st.dataframe(
+            shown.style.format({"relative error": "{:.2e}"}).apply(
+                lambda column: [f"background-color: {CHECK_COLOURS.get(v, '#FFF')}" for v in column], subset=["verdict"]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
