@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.ui import controls, guide, view
+from playground.ui import controls, export, guide, view
 from playground.ui.state import PlaygroundState, get_state, url_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +73,7 @@ def main() -> None:
         controls.playback_bar(state)
         _show_messages(state)
         view.render_live(state)
+        export.export_panel(state)
         _sync_url(state)
     except Exception as error:  # last line of defence: a message, never a traceback
         st.error(

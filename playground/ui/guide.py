@@ -19,6 +19,8 @@ _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def superscript_powers(text: str) -> str:
     """'10^-4' -> '10⁻⁴' (Markdown has no superscript; a projector audience reads these at a glance)."""
     return re.sub(r"\^(-?\d+)", lambda match: match.group(1).translate(_SUPERSCRIPTS), text)
+
+
 SHARED_FIELDS = DATA_FIELDS | {"weight_seed"}  # compare mode: identical data and seeds
 
 

@@ -1,0 +1,123 @@
+"""Save and load a model (its settings and weights) as JSON; every malformed file gets a clear reason.
+
+Format (version 1):
+    {"format": "backprop-playground-model", "version": 1, "epoch": 120,
+     "config": {...TrainingConfig fields...},
+     "layers": [{"W": [[...], ...], "b": [...]}, ...]}   # W_l: (fan_in, fan_out), b_l: (fan_out,)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, fields
+
+import numpy as np
+
+from playground.config import TrainingConfig, sanitize
+from playground.network import parameter_count
+
+FORMAT = "backprop-playground-model"
+VERSION = 1
+MAX_FILE_BYTES = 5_000_000  # the largest network (12 x 64) is ~50k parameters: a few hundred KB
+
+
+class ModelFileError(ValueError):
+    """The file is not a model this playground can load; the message says why, for the user."""
+
+
+def model_to_json(config: TrainingConfig, weights: list[tuple[np.ndarray, np.ndarray]], epoch: int) -> str:
+    """JSON text of a config and its weights [(W_l (fan_in, fan_out), b_l (fan_out,)), ...]."""
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "epoch": int(epoch),
+        "config": {name: list(value) if isinstance(value, tuple) else value for name, value in asdict(config).items()},
+        "layers": [{"W": W.tolist(), "b": b.tolist()} for W, b in weights],
+    }
+    return json.dumps(document)
+
+
+def model_from_json(data: bytes | str) -> tuple[TrainingConfig, list[tuple[np.ndarray, np.ndarray]], int]:
+    """Parse a model file: (config, weights, epoch). Raises ModelFileError with a reason a user can act on."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise ModelFileError(
+                f"The file is {len(data) / 1e6:.1f} MB; a model file is at most {MAX_FILE_BYTES // 1_000_000} MB."
+            )
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ModelFileError("The file is not text (UTF-8): it is not a model saved by this playground.") from None
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError as error:
+        raise ModelFileError(f"The file is not valid JSON ({error.msg} at line {error.lineno}).") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ModelFileError(
+            "This JSON file is not a Backprop Playground model (its 'format' field is missing or different)."
+        )
+    if document.get("version") != VERSION:
+        raise ModelFileError(f"Model file version {document.get('version')!r} is not supported (expected {VERSION}).")
+    config = _config_from(document.get("config"))
+    layers = document.get("layers")
+    sizes = config.layer_sizes
+    if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
+        raise ModelFileError(
+            f"The file's settings need {len(sizes) - 1} weight layers, but it holds {len(layers) if isinstance(layers, list) else 'none'}."
+        )
+    weights = []
+    for index, (layer, fan_in, fan_out) in enumerate(zip(layers, sizes[:-1], sizes[1:]), start=1):
+        if not isinstance(layer, dict):
+            raise ModelFileError(f"Layer {index} is not an object with 'W' and 'b'.")
+        W = _array(layer.get("W"), (fan_in, fan_out), f"layer {index} W")
+        b = _array(layer.get("b"), (fan_out,), f"layer {index} b")
+        weights.append((W, b))
+    assert sum(W.size + b.size for W, b in weights) == parameter_count(sizes)
+    epoch = document.get("epoch", 0)
+    epoch = int(epoch) if isinstance(epoch, (int, float)) and math.isfinite(epoch) and epoch >= 0 else 0
+    return config, weights, epoch
+
+
+def _config_from(raw) -> TrainingConfig:
+    if not isinstance(raw, dict):
+        raise ModelFileError("The file has no 'config' object describing the network.")
+    known = {f.name: f for f in fields(TrainingConfig)}
+    values = {}
+    for name, value in raw.items():
+        if name not in known:
+            continue
+        default = getattr(TrainingConfig(), name)
+        if isinstance(default, tuple):
+            if not isinstance(value, list):
+                raise ModelFileError(f"config.{name} should be a list.")
+            value = tuple(value)
+        elif isinstance(default, (int, float)) and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            raise ModelFileError(f"config.{name} should be a number, got {value!r:.40}.")
+        values[name] = value
+    try:
+        config = TrainingConfig(**values)
+        clean = sanitize(config)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"The file's settings are not valid ({error}).") from None
+    if (
+        clean.hidden_layers != config.hidden_layers
+        or clean.features != config.features
+        or clean.activations != config.activations
+    ):
+        raise ModelFileError(
+            "The file's network (layers, activations or input features) is outside what this playground supports."
+        )
+    return clean
+
+
+def _array(value, shape: tuple[int, ...], name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelFileError(f"{name} is not an array of numbers.") from None
+    if array.shape != shape:
+        raise ModelFileError(f"{name} has shape {array.shape}, but the network needs {shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ModelFileError(f"{name} contains NaN or infinite values.")
+    return array
