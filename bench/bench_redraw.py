@@ -77,7 +77,8 @@ def print_redraw_cost(frames: int = 300) -> dict:
     print(
         f"  steady frames (updates only): median {result['median_ms']:.1f} ms, "
         f"90th percentile {result['p90_ms']:.1f} ms, "
-        f"{result['median_bytes'] / 1024:.1f} KiB sent per frame ({result['frames']} frames, up to epoch {result['epochs']})"
+        f"{result['median_bytes'] / 1024:.1f} KiB sent per frame "
+        f"({result['frames']} frames, up to epoch {result['epochs']})"
     )
     print(f"  target: at most 15 ms -> {'met' if result['median_ms'] <= 15 else 'NOT met'}")
     return result

@@ -63,9 +63,8 @@ def model_from_json(data: bytes | str) -> tuple[TrainingConfig, list[tuple[np.nd
     layers = document.get("layers")
     sizes = config.layer_sizes
     if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
-        raise ModelFileError(
-            f"The file's settings need {len(sizes) - 1} weight layers, but it holds {len(layers) if isinstance(layers, list) else 'none'}."
-        )
+        held = len(layers) if isinstance(layers, list) else "none"
+        raise ModelFileError(f"The file's settings need {len(sizes) - 1} weight layers, but it holds {held}.")
     weights = []
     for index, (layer, fan_in, fan_out) in enumerate(zip(layers, sizes[:-1], sizes[1:]), start=1):
         if not isinstance(layer, dict):
