@@ -101,21 +101,61 @@ function mergePayloads(payloads) {
   return merged;
 }
 
-async function drain(host, setTriggerValue) {
-  if (host.__draining) return;
-  host.__draining = true;
+// One scheduler for every live chart on the page. Charts with new data are drawn in
+// priority order (the decision boundary first) within a time slice, yielding to the
+// browser between draws, so clicks and Streamlit's rerun timer are never held up.
+// A chart left out of a slice keeps its merged payload and is drawn in the next one:
+// on a slow machine the secondary charts redraw less often instead of everything lagging.
+const SLICE_MS = 45;
+const scheduler = window.__backpropScheduler || (window.__backpropScheduler = { waiting: new Set(), running: false });
+
+function yieldToBrowser() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function drawPending(Plotly, host) {
+  const batch = host.__pending.splice(0, host.__pending.length);
+  // Drop repeats of payloads already applied (Streamlit may call us again with the same data).
+  const fresh = batch.filter((p) => p.base || host.__chart.seq === null || p.seq > host.__chart.seq);
+  if (!fresh.length) return;
   try {
-    const Plotly = await loadPlotly();
-    while (host.__pending.length) {
-      const batch = host.__pending.splice(0, host.__pending.length);
-      // Drop repeats of payloads already applied (Streamlit may call us again with the same data).
-      const fresh = batch.filter((p) => p.base || host.__chart.seq === null || p.seq > host.__chart.seq);
-      if (fresh.length) await applyPayload(Plotly, host, mergePayloads(fresh), setTriggerValue);
-    }
+    await applyPayload(Plotly, host, mergePayloads(fresh), host.__setTriggerValue);
   } catch (error) {
     host.textContent = "This chart could not be drawn: " + error.message;
+  }
+}
+
+async function runScheduler() {
+  if (scheduler.running) return;
+  scheduler.running = true;
+  try {
+    const Plotly = await loadPlotly();
+    while (scheduler.waiting.size) {
+      await yieldToBrowser();
+      const sliceStart = performance.now();
+      // Ageing: every 200 ms of waiting is worth one priority level, so no chart starves.
+      const urgency = (host) => host.__priority - (sliceStart - host.__waitingSince) / 200;
+      const hosts = [...scheduler.waiting].filter((host) => host.isConnected).sort((a, b) => urgency(a) - urgency(b));
+      scheduler.waiting.clear();
+      for (let i = 0; i < hosts.length; i++) {
+        const host = hosts[i];
+        if (i > 0 && performance.now() - sliceStart > SLICE_MS) {
+          hosts.slice(i).forEach((left) => scheduler.waiting.add(left));
+          break;
+        }
+        await drawPending(Plotly, host);
+        if (host.__pending.length) {
+          host.__waitingSince = performance.now();
+          scheduler.waiting.add(host);
+        }
+        await yieldToBrowser();
+      }
+    }
+  } catch (error) {
+    for (const host of scheduler.waiting) host.textContent = "This chart could not be drawn: " + error.message;
+    scheduler.waiting.clear();
   } finally {
-    host.__draining = false;
+    scheduler.running = false;
   }
 }
 
@@ -134,5 +174,9 @@ export default function (component) {
   host.style.height = (data.height || 400) + "px";
   host.style.width = "100%";
   host.__pending.push(data);
-  drain(host, setTriggerValue);
+  host.__setTriggerValue = setTriggerValue;
+  host.__priority = data.priority ?? 5;
+  if (!scheduler.waiting.has(host)) host.__waitingSince = performance.now();
+  scheduler.waiting.add(host);
+  runScheduler();
 }

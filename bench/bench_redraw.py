@@ -12,6 +12,8 @@ so the figure is the app's own work per frame.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import statistics
@@ -24,7 +26,10 @@ def measure_redraw_cost(frames: int = 300, epochs_between_frames: int = 5) -> di
 
     The first frame (whole figures) is reported apart from the steady state (updates only).
     """
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    import streamlit  # noqa: F401  (configures its loggers on import; quieten them after)
+
+    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     from playground.config import TrainingConfig
     from playground.trainer import Trainer
@@ -46,13 +51,15 @@ def measure_redraw_cost(frames: int = 300, epochs_between_frames: int = 5) -> di
         lens.panel(state)
         return (time.perf_counter() - started) * 1000
 
-    first_ms = frame()
-    first_bytes = sum(sent_bytes)
-    times, sizes = [], []
-    for _ in range(frames):
-        state.trainer.train(epochs_between_frames)  # training excluded from the timing
-        times.append(frame())
-        sizes.append(sum(sent_bytes))
+    # Streamlit prints "run it with streamlit run" notices in bare mode: keep them out of the report.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        first_ms = frame()
+        first_bytes = sum(sent_bytes)
+        times, sizes = [], []
+        for _ in range(frames):
+            state.trainer.train(epochs_between_frames)  # training excluded from the timing
+            times.append(frame())
+            sizes.append(sum(sent_bytes))
     times.sort()
     return {
         "first_frame_ms": first_ms,

@@ -10,6 +10,8 @@ knows when to fetch them again.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +38,7 @@ class History:
         """Add one epoch's row (keys must be the columns; 'epoch' included)."""
         self.latest = row
         self._frame_cache = None
-        values = [row.get(name, np.nan) for name in self.columns]
+        values = list(map(row.get, self.columns, repeat(np.nan)))  # row.get(name, nan) per column
         if self._last_row_is_provisional:
             # The previous row was kept only because it was the newest; replace it.
             self.n_rows -= 1

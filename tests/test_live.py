@@ -42,7 +42,10 @@ def test_first_frame_sends_whole_figures_and_later_frames_only_new_rows(sent):
     assert loss["extend"]["update"]["x"][0] == [1, 2, 3, 4]  # only the 4 new epochs
     assert len(gradients["extend"]["update"]["y"]) == state.trainer.network.n_layers
     # An update is far smaller than the whole figure.
-    assert len(json.dumps(loss)) < len(json.dumps(sent["loss"][0])) / 2 or len(sent["loss"][0]["base"]["data"][0]["x"]) < 10
+    assert (
+        len(json.dumps(loss)) < len(json.dumps(sent["loss"][0])) / 2
+        or len(sent["loss"][0]["base"]["data"][0]["x"]) < 10
+    )
 
 
 def test_a_new_full_app_run_resends_whole_figures(sent):

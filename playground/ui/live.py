@@ -32,12 +32,14 @@ def live_chart(
     build_figure: Callable[[], dict],
     build_update: Callable[[ChartSync], dict | None],
     height: int,
+    priority: int = 5,
 ) -> dict:
     """Draw or patch the chart ``key``; returns the payload sent (for tests and benchmarks).
 
     ``version`` names the figure's shape: when it changes, the whole figure is sent.
     The whole figure is also sent once per full app run (the chart may have been
     remounted) and when the browser asks for it; otherwise only ``build_update``.
+    ``priority``: lower is drawn first when the browser cannot draw every chart every frame.
     """
     sync = state.chart(key)
     send_whole = sync.version != version or sync.needs_full or sync.full_run_id != state.full_run_id
@@ -50,7 +52,16 @@ def live_chart(
             payload["extend"]["from_epoch"] = sync.last_epoch
     sync.seq += 1
     sync.last_epoch = last_epoch
-    payload.update({"version": version, "seq": sync.seq, "last_epoch": last_epoch, "height": height, "name": key})
+    payload.update(
+        {
+            "version": version,
+            "seq": sync.seq,
+            "last_epoch": last_epoch,
+            "height": height,
+            "name": key,
+            "priority": priority,
+        }
+    )
     _live_plot_component(
         key=key,
         data=payload,

@@ -126,10 +126,11 @@ def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Train
         ),
         build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities),
         height=height,
+        priority=0,
     )
 
 
-def history_chart(state, key, trainer, names, build, build_update, height):
+def history_chart(state, key, trainer, names, build, build_update, height, priority: int = 5):
     """A chart over epochs: whole figure from every kept row, then only the rows after the last sent."""
     upto = state.replay_epoch
 
@@ -142,7 +143,8 @@ def history_chart(state, key, trainer, names, build, build_update, height):
         epochs, columns = history_columns(trainer, names, after=sync.last_epoch, upto=upto)
         return build_update(epochs, columns)
 
-    return live_chart(state, key, version_of(state, trainer, key), shown_epoch(state, trainer), figure, update, height)
+    epoch = shown_epoch(state, trainer)
+    return live_chart(state, key, version_of(state, trainer, key), epoch, figure, update, height, priority)
 
 
 def loss_chart(state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300):
@@ -155,6 +157,7 @@ def loss_chart(state: PlaygroundState, key: str = "loss", trainer: Trainer | Non
         lambda epochs, c: plots.loss_figure(epochs, c[0], c[1], height),
         plots.extend_update,
         height,
+        priority=1,
     )
 
 
@@ -172,6 +175,7 @@ def gradient_chart(state: PlaygroundState, key: str = "gradients", trainer: Trai
         lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), height),
         lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
         height,
+        priority=2,
     )
 
 
@@ -200,7 +204,7 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
             return None
         return {"extend": {"update": {"x": xs, "y": ys}, "traces": list(range(len(xs)))}}
 
-    return live_chart(state, key, version, last_epoch, figure, update, height)
+    return live_chart(state, key, version, last_epoch, figure, update, height, priority=1)
 
 
 # ---- the page's live part -----------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Benchmarks of the Backprop Playground engine (run ``python -m bench.bench_engine``)."""

@@ -1,0 +1,423 @@
+"""Engine benchmark: epochs per second of our Trainer beside scikit-learn and PyTorch, and the
+memory of a long run.
+
+    python -m bench.bench_engine            # full run (a few minutes)
+    python -m bench.bench_engine --quick    # smoke test (well under a minute)
+    python bench/bench_engine.py --sections speed
+
+The script is a list of sections (``SECTIONS``); each is a function ``(args) -> None`` that
+prints its own part. To add one (e.g. the app's redraw cost), write such a function and append
+it to ``SECTIONS``; ``--sections`` selects by name. See bench/README.md for what the columns mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the repo root is not
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from playground import Trainer, TrainingConfig  # noqa: E402
+from playground.datasets import make_dataset, make_features, train_test_split  # noqa: E402
+
+TARGET_RATIO = 5.0  # ours must be at least this many times faster than each peer
+
+
+# ---- the compared configurations ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    config: TrainingConfig
+
+
+def _case(label: str, n_points: int, hidden: tuple[int, ...], activation: str, batch: int) -> Case:
+    config = TrainingConfig(
+        n_points=n_points,  # train_fraction 0.5: n_points / 2 training points
+        hidden_layers=hidden,
+        activations=(activation,) * len(hidden),
+        batch_size=batch,
+        optimizer="sgd",
+        learning_rate=0.03,
+        regularization="none",
+    )
+    return Case(label, config)
+
+
+CASES = [
+    _case("[4,2] tanh, batch 10, 250 train", 500, (4, 2), "tanh", 10),
+    _case("8x[8] sigmoid, batch 10, 250 train", 500, (8,) * 8, "sigmoid", 10),
+    _case("[64,64] ReLU, batch 32, 1000 train", 2000, (64, 64), "relu", 32),
+    _case("[16,16] tanh, full batch, 1000 train", 2000, (16, 16), "tanh", 1000),
+]
+SKLEARN_ACTIVATION = {"tanh": "tanh", "sigmoid": "logistic", "relu": "relu"}
+
+
+def make_data(config: TrainingConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The experiment's data, built with the playground's own functions exactly as Trainer builds it."""
+    rng = np.random.default_rng(config.data_seed)
+    points, labels = make_dataset(config.dataset, config.n_points, config.noise, rng)
+    train_points, y_train, test_points, y_test = train_test_split(points, labels, config.train_fraction, rng)
+    return make_features(train_points, config.features), y_train, make_features(test_points, config.features), y_test
+
+
+# ---- the three engines: each setup returns run(epochs) ------------------------------------------
+
+Runner = Callable[[int], None]
+
+
+def setup_ours(config: TrainingConfig, X: np.ndarray, y: np.ndarray) -> Runner:
+    trainer = Trainer(config)  # history and gradient-flow recording on, as in the app
+    assert np.array_equal(trainer.X_train, X) and np.array_equal(trainer.y_train, y)
+
+    def run(epochs: int) -> None:
+        if trainer.train(epochs) != epochs:
+            raise RuntimeError("our trainer diverged during the benchmark")
+
+    return run
+
+
+def setup_sklearn(config: TrainingConfig, X: np.ndarray, y: np.ndarray) -> Runner:
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=config.hidden_layers,
+        activation=SKLEARN_ACTIVATION[config.activations[0]],
+        solver="sgd",
+        learning_rate="constant",
+        learning_rate_init=config.learning_rate,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        batch_size=min(config.batch_size, y.shape[0]),
+        alpha=0.0,
+        shuffle=True,
+        random_state=0,
+    )
+    classes = np.array([0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.partial_fit(X, y, classes=classes)  # the first call allocates the network
+
+    def run(epochs: int) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(epochs):
+                model.partial_fit(X, y)  # one call = one shuffled epoch of mini-batch SGD
+
+    return run
+
+
+def torch_version() -> str | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__
+
+
+def setup_torch(config: TrainingConfig, X: np.ndarray, y: np.ndarray) -> Runner:
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    activation = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}[config.activations[0]]
+    layers: list[nn.Module] = []
+    sizes = config.layer_sizes
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(fan_in, fan_out), activation()]
+    layers.append(nn.Linear(sizes[-2], 1))
+    model = nn.Sequential(*layers).to(torch.float64)  # float64, like ours and scikit-learn's
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.learning_rate)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    n, batch = y.shape[0], min(config.batch_size, y.shape[0])
+    generator = torch.Generator().manual_seed(0)
+
+    def run(epochs: int) -> None:
+        for _ in range(epochs):
+            order = torch.randperm(n, generator=generator)
+            for start in range(0, n, batch):
+                index = order[start : start + batch]
+                optimizer.zero_grad()
+                loss = loss_fn(model(X_t[index]).squeeze(1), y_t[index])
+                loss.backward()
+                optimizer.step()
+
+    return run
+
+
+# ---- timing -------------------------------------------------------------------------------------
+
+
+def _rate(run: Runner, epochs: int) -> float:
+    start = time.perf_counter()
+    run(epochs)
+    return epochs / (time.perf_counter() - start)
+
+
+def _calibrate(run: Runner, seconds: float) -> int:
+    """Epochs per measurement so that one measurement lasts about ``seconds``."""
+    run(2)  # warm-up
+    epochs = 2
+    while True:
+        start = time.perf_counter()
+        run(epochs)
+        elapsed = time.perf_counter() - start
+        if elapsed > seconds / 4 or epochs >= 1_000_000:
+            return max(3, int(epochs * seconds / elapsed))
+        epochs *= 4
+
+
+def _median_ratio(rates: dict[str, list[float]], peer: str) -> float | None:
+    """Median over rounds of ours / peer (each round's two rates were measured seconds apart)."""
+    if peer not in rates:
+        return None
+    return statistics.median(ours / theirs for ours, theirs in zip(rates["ours"], rates[peer]))
+
+
+def _fmt_rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}x"
+
+
+def _single_blas_thread():
+    """Limit NumPy's BLAS (used by ours and by scikit-learn) to one thread, as PyTorch is limited."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def engine_speed(args: argparse.Namespace) -> None:
+    """Epochs/s of ours, scikit-learn and PyTorch on the four configurations, measured interleaved."""
+    with _single_blas_thread() if args.blas_threads == 1 else contextlib.nullcontext():
+        _engine_speed(args)
+
+
+def _engine_speed(args: argparse.Namespace) -> None:
+    have_torch = torch_version() is not None
+    engines: list[tuple[str, Callable]] = [("ours", setup_ours), ("sklearn", setup_sklearn)]
+    if have_torch:
+        engines.append(("torch", setup_torch))
+    print("== Engine speed: epochs per second (higher is better) ==")
+    print(
+        f"Method: for each configuration, each engine is set up and warmed up, then {args.rounds} rounds are run;\n"
+        f"in a round every engine trains for about {args.seconds:g} s (a fixed epoch count per engine, calibrated\n"
+        "once), one engine right after the other, in an order that rotates from round to round. Epochs/s is\n"
+        "the median over rounds; a ratio is the median over rounds of that round's ratio (both engines timed\n"
+        "seconds apart, so load changes on a shared machine largely cancel). perf_counter wall time, one process.\n"
+        + (
+            "Threads: one for every engine (NumPy's BLAS, used by ours and scikit-learn, limited with threadpoolctl;\n"
+            "torch.set_num_threads(1))."
+            if args.blas_threads == 1
+            else "Threads: NumPy's BLAS (ours, scikit-learn) at its default; torch.set_num_threads(1)."
+        )
+    )
+    if not have_torch:
+        print("PyTorch not installed: its columns show n/a (pip install torch==2.13.0 to include it).")
+    print()
+    header = (
+        f"{'configuration':40s} {'ours':>9s} {'sklearn':>9s} {'torch':>9s} "
+        f"{'ours/sklearn':>13s} {'ours/torch':>11s}  target >= {TARGET_RATIO:g}x"
+    )
+    print(header)
+    print("-" * len(header))
+    missed = []
+    for case in CASES:
+        X, y, _, _ = make_data(case.config)
+        runners = {name: setup(case.config, X, y) for name, setup in engines}
+        epochs = {name: _calibrate(run, args.seconds) for name, run in runners.items()}
+        rates: dict[str, list[float]] = {name: [] for name in runners}
+        names = list(runners)
+        for round_index in range(args.rounds):
+            shift = round_index % len(names)
+            for name in names[shift:] + names[:shift]:
+                rates[name].append(_rate(runners[name], epochs[name]))
+        median = {name: statistics.median(values) for name, values in rates.items()}
+        vs_sklearn, vs_torch = _median_ratio(rates, "sklearn"), _median_ratio(rates, "torch")
+        met = [r >= TARGET_RATIO for r in (vs_sklearn, vs_torch) if r is not None]
+        verdict = "yes" if all(met) else "NO"
+        if not all(met):
+            missed.append(case.label)
+        print(
+            f"{case.label:40s} {_fmt_rate(median['ours']):>9s} {_fmt_rate(median['sklearn']):>9s} "
+            f"{_fmt_rate(median.get('torch')):>9s} {_fmt_ratio(vs_sklearn):>13s} {_fmt_ratio(vs_torch):>11s}  {verdict}"
+        )
+        sys.stdout.flush()
+    print()
+    print("ours: playground Trainer.train, per-epoch history and gradient-flow recording on (a full-set")
+    print("      forward/backward and a test-set forward after every epoch, as the app runs it).")
+    print("sklearn: MLPClassifier.partial_fit, one call = one epoch (solver='sgd', momentum=0, alpha=0, shuffle).")
+    print("torch: nn.Sequential + BCEWithLogitsLoss + optim.SGD, float64, torch.set_num_threads(1), no recording.")
+    print("All: same data (playground make_dataset/make_features/train_test_split), same layer sizes and")
+    print("activations, same batch, plain SGD, learning rate 0.03, float64.")
+    if missed:
+        print(f"Target missed on: {'; '.join(missed)}")
+    print()
+
+
+# ---- memory of a long run ------------------------------------------------------------------------
+
+
+def _rss_kib() -> int | None:
+    """Current resident set size in KiB (Linux /proc), or None elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _checkpoints(epochs: int) -> list[int]:
+    return sorted({min(epochs, c) for c in (1_000, 5_000, 10_000, 20_000, 50_000)} | {epochs})
+
+
+def _memory_child(epochs: int, traced_epochs: int) -> None:
+    """Run in a fresh process, so that ru_maxrss only sees this run."""
+    # 1. The long run, untraced (full speed): process memory at checkpoints.
+    trainer = Trainer(TrainingConfig())
+    rss_before, maxrss_before = _rss_kib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{'epoch':>8s} {'history rows':>13s} {'stride':>7s} {'RSS now':>12s} {'RSS growth':>11s}")
+    start = time.perf_counter()
+    for checkpoint in _checkpoints(epochs):
+        trainer.train(checkpoint - trainer.epoch)
+        rss = _rss_kib()
+        growth = "n/a" if rss is None or rss_before is None else f"{(rss - rss_before) / 1024:,.1f} MiB"
+        rss_text = "n/a" if rss is None else f"{rss / 1024:,.1f} MiB"
+        print(
+            f"{trainer.epoch:>8,d} {len(trainer.history):>13,d} {trainer.history.stride:>7d} "
+            f"{rss_text:>12s} {growth:>11s}"
+        )
+    elapsed = time.perf_counter() - start
+    maxrss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - maxrss_before) / 1024
+    history, frame = trainer.history, trainer.history_frame
+    print()
+    print(f"epochs run: {trainer.epoch:,d} in {elapsed:.1f} s ({trainer.epoch / elapsed:,.0f} epochs/s, recording on)")
+    print(f"ru_maxrss growth over the run: {maxrss_growth:,.1f} MiB (peak RSS of the process; Linux reports KiB)")
+    print(
+        f"history: {len(history):,d} rows x {len(history.columns)} columns kept (max {history.max_rows:,d}, "
+        f"stride {history.stride}); {history.nbytes:,d} bytes preallocated; "
+        f"DataFrame {frame.memory_usage(deep=True).sum():,d} bytes"
+    )
+    snapshot_bytes = sum(theta.nbytes for _, theta in trainer.snapshots)
+    print(f"snapshots: {len(trainer.snapshots)} parameter vectors, {snapshot_bytes:,d} bytes")
+    print()
+    # 2. A fresh run with tracemalloc on (slower): Python and NumPy allocations.
+    trainer = Trainer(TrainingConfig())
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    print(f"tracemalloc, fresh run of {traced_epochs:,d} epochs (sizes relative to the start of training):")
+    print(f"{'epoch':>8s} {'history rows':>13s} {'stride':>7s} {'traced now':>11s} {'traced peak':>12s}")
+    for checkpoint in _checkpoints(traced_epochs):
+        trainer.train(checkpoint - trainer.epoch)
+        current, peak = tracemalloc.get_traced_memory()
+        print(
+            f"{trainer.epoch:>8,d} {len(trainer.history):>13,d} {trainer.history.stride:>7d} "
+            f"{(current - base) / 1024:>7,.0f} KiB {(peak - base) / 1024:>8,.0f} KiB"
+        )
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"peak of traced allocations during the run: {(peak - base) / 1024:,.0f} KiB")
+
+
+def history_memory(args: argparse.Namespace) -> None:
+    """A long run of the default config: memory stays bounded."""
+    epochs = args.epochs or (2_000 if args.quick else 100_000)
+    traced = args.traced_epochs or min(epochs, 20_000)
+    print(f"== Memory: {epochs:,d}-epoch run of the default config (TrainingConfig()) ==")
+    print("In a fresh child process. First the run itself, untraced: the process's resident memory at")
+    print("checkpoints and the growth of its peak (ru_maxrss). Then a fresh run with tracemalloc (Python and")
+    print("NumPy allocations; slower). The history is bounded by thinning, so both should stay flat.")
+    print()
+    command = [sys.executable, "-m", "bench.bench_engine", "--memory-child", str(epochs), str(traced)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    print(result.stdout, end="")
+    if result.returncode:
+        print(result.stderr)
+        raise SystemExit("memory section failed")
+    print()
+
+
+# ---- main ---------------------------------------------------------------------------------------
+
+# Each section prints its own part; append more (args) -> None functions here.
+def redraw_cost(args: argparse.Namespace) -> None:
+    """Server-side cost of one live-view redraw (bench/bench_redraw.py), training excluded."""
+    from bench.bench_redraw import print_redraw_cost
+
+    print("\n== Redraw: server-side cost of one frame of the live view ==")
+    print_redraw_cost(frames=60 if args.quick else 300)
+
+
+SECTIONS: list[Callable[[argparse.Namespace], None]] = [engine_speed, history_memory, redraw_cost]
+SECTION_NAMES = {"speed": engine_speed, "memory": history_memory, "redraw": redraw_cost}
+
+
+def _environment() -> str:
+    import sklearn
+
+    versions = f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, torch {torch_version() or 'not installed'}"
+    return (
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; {versions}; "
+        f"{time.strftime('%Y-%m-%d %H:%M')}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke-test run")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per configuration (default 7, quick 3)")
+    parser.add_argument("--seconds", type=float, help="time per engine per round (default 0.25, quick 0.05)")
+    parser.add_argument("--epochs", type=int, help="epochs of the memory run (default 100,000, quick 2,000)")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        choices=[0, 1],
+        default=1,
+        help="1 (default): NumPy's BLAS on one thread, like torch; 0: leave it at its default",
+    )
+    parser.add_argument("--sections", nargs="*", choices=sorted(SECTION_NAMES), help="sections to run (default: all)")
+    parser.add_argument(
+        "--traced-epochs", type=int, help="epochs of the tracemalloc run (default: min(epochs, 20,000))"
+    )
+    parser.add_argument("--memory-child", type=int, nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child is not None:
+        _memory_child(*args.memory_child)
+        return
+    args.rounds = args.rounds or (3 if args.quick else 7)
+    args.seconds = args.seconds or (0.05 if args.quick else 0.25)
+    chosen = [SECTION_NAMES[name] for name in args.sections] if args.sections else SECTIONS
+    print(_environment())
+    print()
+    for section in chosen:
+        section(args)
+
+
+if __name__ == "__main__":
+    main()
