@@ -6,6 +6,9 @@
 //   {base: {data, layout}}           the whole figure (first draw or new shape): Plotly.react
 //   {restyle: {update, traces}}      new values for some traces (the boundary's grid)
 //   {extend: {update, traces, from_epoch}}  new points appended (history charts)
+//   {relayout: {...}}                layout edits (a shape's path: the decision boundary)
+//   {image: {target, b64, rows, cols}}  one byte per pixel, painted through the figure's colour
+//                                    table into a layout image: redraws no trace at all
 // `seq` orders payloads and drops repeats; `version` names the figure the
 // updates apply to. When an update does not follow what this chart holds
 // (a frame was skipped), the chart asks Python for the whole figure again.
@@ -39,10 +42,37 @@ function requestFullFigure(host, setTriggerValue, reason) {
   setTriggerValue("need_full", reason + ":" + now);
 }
 
+// Paint bytes (one per pixel, row 0 at the top) through a colour table into a PNG data URL.
+function paintImage(host, image) {
+  const colours = host.__colours;
+  const bytes = atob(image.b64);
+  const canvas = host.__canvas || (host.__canvas = document.createElement("canvas"));
+  canvas.width = image.cols;
+  canvas.height = image.rows;
+  const context = canvas.getContext("2d");
+  const pixels = context.createImageData(image.cols, image.rows);
+  for (let i = 0; i < bytes.length; i++) {
+    const colour = colours[bytes.charCodeAt(i)];
+    pixels.data[4 * i] = colour[0];
+    pixels.data[4 * i + 1] = colour[1];
+    pixels.data[4 * i + 2] = colour[2];
+    pixels.data[4 * i + 3] = 255;
+  }
+  context.putImageData(pixels, 0, 0);
+  return canvas.toDataURL();
+}
+
 async function applyPayload(Plotly, host, payload, setTriggerValue) {
   const chart = host.__chart;
   const started = performance.now();
   if (payload.base) {
+    const image = payload.base.image;
+    if (image) {
+      host.__colours = image.colours;
+      const layout = payload.base.layout;
+      const index = Number(image.target.match(/\[(\d+)\]/)[1]);
+      layout.images[index].source = paintImage(host, image);
+    }
     await Plotly.react(host, payload.base.data, payload.base.layout, PLOT_CONFIG);
     chart.version = payload.version;
     chart.lastEpoch = payload.last_epoch;
@@ -58,6 +88,11 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
     }
     Object.assign(update, payload.restyle.update || {});
     await Plotly.restyle(host, update, payload.restyle.traces);
+  }
+  if (payload.image || payload.relayout) {
+    const edits = Object.assign({}, payload.relayout || {});
+    if (payload.image && host.__colours) edits[payload.image.target] = paintImage(host, payload.image);
+    await Plotly.relayout(host, edits);
   }
   if (payload.extend) {
     if (payload.extend.from_epoch !== chart.lastEpoch) {
@@ -86,6 +121,8 @@ function mergePayloads(payloads) {
       continue;
     }
     if (payload.restyle) merged.restyle = payload.restyle;
+    if (payload.image) merged.image = payload.image;
+    if (payload.relayout) merged.relayout = Object.assign({}, merged.relayout || {}, payload.relayout);
     if (payload.extend) {
       if (!merged.extend) {
         merged.extend = payload.extend;

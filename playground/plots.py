@@ -12,6 +12,8 @@ layer order. Fonts are sized for a projector.
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 
 CLASS_COLOURS = ("#D55E00", "#0072B2")  # class 0 vermillion, class 1 blue (Okabe-Ito)
@@ -102,7 +104,7 @@ def level_line(axis: np.ndarray, z: np.ndarray, level: float = 0.5) -> tuple[np.
 
     axis: (g,) grid coordinates; z: (g, g) indexed [x2, x1]. Returns x, y of shape
     (3 * n_segments,): each segment's two ends then a NaN, so a plot draws gaps between them.
-    Computing it here (a few NumPy calls) spares the browser a contour trace every frame.
+    Computing it here (a few NumPy calls) spares the browser a contour computation every frame.
     """
     d = np.asarray(z, dtype=float) - level
     d = np.where(d == 0, 1e-12, d)  # a grid value exactly on the level belongs to the upper side
@@ -162,6 +164,42 @@ def level_line(axis: np.ndarray, z: np.ndarray, level: float = 0.5) -> tuple[np.
     return np.column_stack([ax, bx, gap]).ravel(), np.column_stack([ay, by, gap]).ravel()
 
 
+def colour_table(scale: list = BOUNDARY_SCALE, size: int = 256) -> list[list[int]]:
+    """The colour scale as ``size`` RGB triples (0-255), for painting the probability image in the browser."""
+    stops = np.array([stop for stop, _ in scale])
+    rgb = np.array([[int(colour[i : i + 2], 16) for i in (1, 3, 5)] for _, colour in scale], dtype=float)
+    levels = np.linspace(0.0, 1.0, size)
+    return (
+        np.column_stack([np.interp(levels, stops, rgb[:, channel]) for channel in range(3)])
+        .round()
+        .astype(int)
+        .tolist()
+    )
+
+
+def probability_image(probabilities: np.ndarray) -> dict:
+    """P(class 1) as one byte per grid cell, top row first (image order), base64: (g, g) -> ~8.5 KB of text.
+
+    The browser maps each byte through ``colour_table`` into an image; Plotly then only swaps a
+    layout image (no trace is recomputed), which is what keeps the boundary cheap to redraw.
+    """
+    levels = np.clip(np.nan_to_num(probabilities, nan=0.5), 0.0, 1.0)[::-1] * 255.0
+    return {
+        "b64": base64.b64encode(np.round(levels).astype(np.uint8).tobytes()).decode("ascii"),
+        "rows": int(probabilities.shape[0]),
+        "cols": int(probabilities.shape[1]),
+    }
+
+
+def level_path(axis: np.ndarray, probabilities: np.ndarray, level: float = 0.5) -> str:
+    """The P = level line as an SVG path in data coordinates ('M x y L x y ...'), for a layout shape."""
+    x, y = level_line(axis, probabilities, level)
+    if not len(x):
+        return "M 0 0"  # an empty path would be dropped by Plotly; a single point draws nothing
+    segments = np.column_stack([x[0::3], y[0::3], x[1::3], y[1::3]]).round(3)
+    return " ".join(f"M{a:g},{b:g}L{c:g},{d:g}" for a, b, c, d in segments.tolist())
+
+
 def boundary_figure(
     axis: np.ndarray,
     probabilities: np.ndarray,
@@ -172,36 +210,36 @@ def boundary_figure(
     show_test: bool = True,
     height: int = 520,
 ) -> dict:
-    """Heatmap of P(class 1) over the square, the 0.5 contour, and the points.
+    """P(class 1) over the square (a layout image), the P = 0.5 line (a layout shape), and the points.
 
     axis: (g,); probabilities: (g, g) indexed [x2, x1]; points (n, 2); labels (n,).
     """
-    z = _round(probabilities, 3)
     axis_list = _round(axis, 3)
-    line_x, line_y = level_line(axis, probabilities)
     data = [
         {
+            # Transparent: it carries the colour bar and the hover values; the colours are a layout image.
             "type": "heatmap",
             "x": axis_list,
             "y": axis_list,
-            "z": z,
+            "z": _round(probabilities, 2),
             "zmin": 0,
             "zmax": 1,
-            "zsmooth": "fast",
+            "opacity": 0,
             "colorscale": BOUNDARY_SCALE,
             "colorbar": {"title": {"text": "P(blue)", "side": "right"}, "thickness": 14, "len": 0.9},
-            "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>P(blue)=%{z:.3f}<extra></extra>",
+            "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>P(blue)=%{z:.2f}<extra></extra>",
             "name": "prediction",
+            "showlegend": False,
         },
         {
-            "type": "scattergl",
+            # Legend entry for the boundary line, which is drawn as a layout shape.
+            "type": "scatter",
             "mode": "lines",
-            "x": _round(line_x, 3),
-            "y": _round(line_y, 3),
+            "x": [None],
+            "y": [None],
             "line": {"color": "#1F2933", "width": 3},
-            "connectgaps": False,
-            "hoverinfo": "skip",
             "name": "boundary (P = 0.5)",
+            "hoverinfo": "skip",
         },
     ]
     for label, colour in enumerate(CLASS_COLOURS):
@@ -209,7 +247,7 @@ def boundary_figure(
         mask = train_labels == label
         data.append(
             {
-                "type": "scattergl",
+                "type": "scatter",
                 "mode": "markers",
                 "x": _round(train_points[mask, 0], 3),
                 "y": _round(train_points[mask, 1], 3),
@@ -223,7 +261,7 @@ def boundary_figure(
         mask = test_labels == label
         data.append(
             {
-                "type": "scattergl",
+                "type": "scatter",
                 "mode": "markers",
                 "x": _round(test_points[mask, 0], 3),
                 "y": _round(test_points[mask, 1], 3),
@@ -234,8 +272,9 @@ def boundary_figure(
             }
         )
     layout = _base_layout("x₁", "x₂", height)
-    layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain"})
-    layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain"})
+    # No grid lines: they would sit on top of the probability image.
+    layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain", "showgrid": False})
+    layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain", "showgrid": False})
     layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 95}
     layout["legend"] = {
         "orientation": "h",
@@ -245,20 +284,45 @@ def boundary_figure(
         "xanchor": "center",
         "font": {"size": 13},
     }
-    return {"data": data, "layout": layout}
-
-
-def boundary_update(axis: np.ndarray, probabilities: np.ndarray) -> dict:
-    """New heatmap values and boundary line only; probabilities (g, g)."""
-    line_x, line_y = level_line(axis, probabilities)
-    axis_list = _round(axis, 3)
-    # One restyle call for both traces (one redraw): the heatmap keeps its axes, the line gets new points.
-    update = {
-        "z": [_round(probabilities, 3), None],
-        "x": [axis_list, _round(line_x, 3)],
-        "y": [axis_list, _round(line_y, 3)],
+    half_cell = (axis[1] - axis[0]) / 2
+    extent = float(axis[-1] - axis[0] + 2 * half_cell)
+    layout["images"] = [
+        {
+            "source": "",  # painted in the browser from "image" (see probability_image)
+            "xref": "x",
+            "yref": "y",
+            "x": float(axis[0] - half_cell),
+            "y": float(axis[-1] + half_cell),
+            "sizex": extent,
+            "sizey": extent,
+            "sizing": "stretch",
+            "layer": "below",
+        }
+    ]
+    boundary_line = {"color": "#1F2933", "width": 3}
+    layout["shapes"] = [
+        {"type": "path", "xref": "x", "yref": "y", "path": level_path(axis, probabilities), "line": boundary_line}
+    ]
+    return {
+        "data": data,
+        "layout": layout,
+        "image": {"target": "images[0].source", "colours": colour_table(), **probability_image(probabilities)},
     }
-    return {"restyle": {"update": update, "traces": [0, 1]}}
+
+
+def boundary_update(axis: np.ndarray, probabilities: np.ndarray, refresh_hover: bool = False) -> dict:
+    """A new probability image and boundary line: layout edits only, no trace is recomputed.
+
+    ``refresh_hover`` also sends the hover grid (a restyle of the transparent heatmap: costlier,
+    so the live view does it about once a second).
+    """
+    update = {
+        "image": {"target": "images[0].source", **probability_image(probabilities)},
+        "relayout": {"shapes[0].path": level_path(axis, probabilities)},
+    }
+    if refresh_hover:
+        update["restyle"] = {"update": {"z": [_round(probabilities, 2)]}, "traces": [0]}
+    return update
 
 
 # ---- loss curves -----------------------------------------------------------------------------

@@ -37,7 +37,9 @@ def test_first_frame_sends_whole_figures_and_later_frames_only_new_rows(sent):
     state.trainer.train(4)
     draw_all(state)
     boundary, loss, gradients = sent["boundary"][-1], sent["loss"][-1], sent["gradients"][-1]
-    assert "base" not in boundary and "restyle" in boundary
+    # The boundary is a new image and line (layout edits); the hover grid only every tenth frame.
+    assert "base" not in boundary and "image" in boundary and "shapes[0].path" in boundary["relayout"]
+    assert len(boundary["image"]["b64"]) < 10_000 and "restyle" not in boundary
     assert "base" not in loss and loss["extend"]["from_epoch"] == 0
     assert loss["extend"]["update"]["x"][0] == [1, 2, 3, 4]  # only the 4 new epochs
     assert len(gradients["extend"]["update"]["y"]) == state.trainer.network.n_layers
@@ -82,3 +84,38 @@ def test_sequence_numbers_increase_per_chart(sent):
     for _ in range(3):
         draw_all(state)
     assert [p["seq"] for p in sent["loss"]] == [1, 2, 3]
+
+
+def test_the_boundary_refreshes_its_hover_grid_about_once_a_second(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    for _ in range(21):
+        view.boundary_chart(state)
+    with_hover = [payload["seq"] for payload in sent["boundary"] if "restyle" in payload]
+    assert with_hover == [11, 21]  # every tenth update after the whole figure (payload 1)
+
+
+def test_probability_image_is_one_byte_per_cell_top_row_first():
+    import base64
+
+    import numpy as np
+
+    from playground import plots
+
+    probabilities = np.zeros((4, 3))
+    probabilities[-1] = 1.0  # the top row of the square (largest x2) is sure of blue
+    image = plots.probability_image(probabilities)
+    pixels = np.frombuffer(base64.b64decode(image["b64"]), dtype=np.uint8).reshape(4, 3)
+    assert (image["rows"], image["cols"]) == (4, 3)
+    assert pixels[0].tolist() == [255, 255, 255] and pixels[1:].max() == 0
+    table = plots.colour_table()
+    assert len(table) == 256 and table[0] == [0xC2, 0x41, 0x0C] and table[-1] == [0x0B, 0x5C, 0x99]
+
+
+def test_the_boundary_figure_carries_its_image_and_line(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    view.boundary_chart(state)
+    base = sent["boundary"][0]["base"]
+    assert base["image"]["target"] == "images[0].source" and len(base["image"]["colours"]) == 256
+    assert base["layout"]["images"][0]["sizing"] == "stretch"
+    assert base["layout"]["shapes"][0]["path"].startswith("M")
+    assert base["data"][0]["type"] == "heatmap" and base["data"][0]["opacity"] == 0

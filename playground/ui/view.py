@@ -124,7 +124,8 @@ def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Train
             state.show_test,
             height,
         ),
-        build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities),
+        # The hover grid (a costlier restyle) is refreshed about once a second while playing.
+        build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities, refresh_hover=sync.seq % 10 == 0),
         height=height,
         priority=0,
     )
