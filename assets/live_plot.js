@@ -74,6 +74,18 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
       layout.images[index].source = paintImage(host, image);
     }
     await Plotly.react(host, payload.base.data, payload.base.layout, PLOT_CONFIG);
+    // Layer x epoch heatmaps want crisp cells; the probability field wants smooth interpolation.
+    host.classList.toggle("pixelated", Boolean(payload.base.pixelated));
+    if (!host.__watchingZoom) {
+      // A user's zoom or pan wins over the axis range the updates would set while playing;
+      // a double click (autorange) hands the axis back to the live view.
+      host.__watchingZoom = true;
+      host.on("plotly_relayout", (event) => {
+        if (host.__applying) return;
+        if ("xaxis.range[0]" in event || "xaxis.range" in event) host.__userZoom = true;
+        if (event["xaxis.autorange"]) host.__userZoom = false;
+      });
+    }
     chart.version = payload.version;
     chart.lastEpoch = payload.last_epoch;
   } else if (chart.version !== payload.version) {
@@ -92,7 +104,13 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
   if (payload.image || payload.relayout) {
     const edits = Object.assign({}, payload.relayout || {});
     if (payload.image && host.__colours) edits[payload.image.target] = paintImage(host, payload.image);
-    await Plotly.relayout(host, edits);
+    if (host.__userZoom) delete edits["xaxis.range"];
+    host.__applying = true;
+    try {
+      await Plotly.relayout(host, edits);
+    } finally {
+      host.__applying = false;
+    }
   }
   if (payload.extend) {
     if (payload.extend.from_epoch !== chart.lastEpoch) {

@@ -38,9 +38,7 @@ def circle(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.nd
     """A disc of class 1 inside a ring of class 0."""
     radius = 5.0
     n_negative, n_positive = _class_sizes(n_points)
-    r = np.concatenate(
-        [rng.uniform(0.7 * radius, radius, n_negative), rng.uniform(0.0, 0.5 * radius, n_positive)]
-    )
+    r = np.concatenate([rng.uniform(0.7 * radius, radius, n_negative), rng.uniform(0.0, 0.5 * radius, n_positive)])
     angle = rng.uniform(0.0, 2 * np.pi, n_points)
     X = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
     X += rng.uniform(-radius, radius, X.shape) * noise
@@ -67,9 +65,7 @@ def gaussians(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np
     """Two Gaussian blobs centred at (-2, -2) and (2, 2); noise widens them."""
     std = np.sqrt(0.5 + 7.0 * noise)  # variance 0.5 at no noise to 4 at 50 %, as TF Playground
     n_negative, n_positive = _class_sizes(n_points)
-    X = np.vstack(
-        [rng.normal(-2.0, std, (n_negative, 2)), rng.normal(2.0, std, (n_positive, 2))]
-    )
+    X = np.vstack([rng.normal(-2.0, std, (n_negative, 2)), rng.normal(2.0, std, (n_positive, 2))])
     return X, _labels(n_points)
 
 

@@ -71,9 +71,7 @@ INITIALIZERS: dict[str, Initializer] = {
     "glorot_uniform": Initializer(
         "glorot_uniform", "Glorot/Xavier uniform", glorot_uniform, lambda i, o, s: 2.0 / (i + o)
     ),
-    "glorot_normal": Initializer(
-        "glorot_normal", "Glorot/Xavier normal", glorot_normal, lambda i, o, s: 2.0 / (i + o)
-    ),
+    "glorot_normal": Initializer("glorot_normal", "Glorot/Xavier normal", glorot_normal, lambda i, o, s: 2.0 / (i + o)),
     "he_normal": Initializer("he_normal", "He normal", he_normal, lambda i, o, s: 2.0 / i),
     "lecun_normal": Initializer("lecun_normal", "LeCun normal", lecun_normal, lambda i, o, s: 1.0 / i),
     "standard_uniform": Initializer(
@@ -99,6 +97,4 @@ def get_initializer(name: str) -> Initializer:
     try:
         return INITIALIZERS[name]
     except KeyError:
-        raise ValueError(
-            f"Unknown initialiser {name!r}; choose one of {sorted(INITIALIZERS)}"
-        ) from None
+        raise ValueError(f"Unknown initialiser {name!r}; choose one of {sorted(INITIALIZERS)}") from None

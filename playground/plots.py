@@ -13,6 +13,7 @@ layer order. Fonts are sized for a projector.
 from __future__ import annotations
 
 import base64
+import math
 
 import numpy as np
 
@@ -413,38 +414,122 @@ def thin_epochs(epochs: np.ndarray, values: np.ndarray, max_columns: int = MAX_H
     return epochs[index], values[index]
 
 
-def layer_heatmap_z(values: np.ndarray) -> list:
-    """log10 of a positive (k, L) quantity as the heatmap's z: one row per layer, (L, k)."""
+# Plotly's Viridis, spelled out so the browser can paint the same colours into an image.
+HEATMAP_SCALE = [
+    [i / 9, colour]
+    for i, colour in enumerate(
+        ["#440154", "#482878", "#3E4989", "#31688E", "#26828E", "#1F9E89", "#35B779", "#6ECE58", "#B5DE2B", "#FDE725"]
+    )
+]
+
+
+def layer_heatmap_grid(epochs: np.ndarray, values: np.ndarray, columns: int = MAX_HEATMAP_COLUMNS):
+    """Resample a (k, L) history onto at most ``columns`` evenly spaced epochs; return (grid (C,), log10 (L, C)).
+
+    Each column shows the latest kept row at or before its epoch, so a thinned history still
+    lines up with the epoch axis (an image has evenly spaced columns).
+    """
+    if len(epochs) > 1:
+        count = int(min(columns, epochs[-1] - epochs[0] + 1))
+        grid = np.linspace(epochs[0], epochs[-1], count)
+        index = np.searchsorted(epochs, grid + 1e-9, side="right") - 1
+        epochs, values = grid, values[index]
     with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.log10(_positive(values)).T
-    return _round(logs, 2)
+        return np.asarray(epochs, dtype=float), np.log10(_positive(values)).T
 
 
-def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title: str, height: int = 300) -> dict:
-    """Layer x epoch heatmap of log10(values); values (k, n_layers), layer 1 (input side) at the bottom."""
-    epochs, values = thin_epochs(epochs, values)
-    n_layers = values.shape[1]
+def log_range(logs: np.ndarray, current: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Colour range (half-decade steps, only ever widened) covering the finite values of ``logs``."""
+    finite = logs[np.isfinite(logs)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 0.0)
+    if current is not None:
+        low, high = min(low, current[0]), max(high, current[1])
+    low, high = math.floor(low * 2) / 2, math.ceil(high * 2) / 2
+    return (low - 0.5, high + 0.5) if high - low < 0.5 else (low, high)
+
+
+def layer_image(logs: np.ndarray, value_range: tuple[float, float]) -> dict:
+    """log10 values (L, C) as one byte per cell, the last layer on the top row (image order)."""
+    low, high = value_range
+    scaled = np.clip((np.nan_to_num(logs, nan=low) - low) / (high - low), 0.0, 1.0)[::-1] * 255.0
+    return {
+        "target": "images[0].source",
+        "b64": base64.b64encode(np.round(scaled).astype(np.uint8).tobytes()).decode("ascii"),
+        "rows": int(logs.shape[0]),
+        "cols": int(logs.shape[1]),
+    }
+
+
+def _layer_image_placement(grid: np.ndarray) -> dict:
+    """Where the image sits on the epoch axis, and the axis range that shows it."""
+    step = float(grid[1] - grid[0]) if len(grid) > 1 else 1.0
+    left, right = float(grid[0]) - step / 2, float(grid[-1]) + step / 2
+    return {"images[0].x": left, "images[0].sizex": right - left, "xaxis.range": [left, right]}
+
+
+def _hover_heatmap(grid: np.ndarray, logs: np.ndarray, value_range: tuple[float, float]) -> dict:
+    return {"x": [_round(grid, 1)], "z": [_round(logs, 2)], "zmin": [value_range[0]], "zmax": [value_range[1]]}
+
+
+def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title: str, height: int = 300):
+    """Layer x epoch heatmap of log10(values); values (k, n_layers), layer 1 at the bottom.
+
+    Returns (figure, colour range). The colours are a layout image (cheap to swap every frame);
+    a transparent heatmap on top carries the hover values and the colour bar.
+    """
+    grid, logs = layer_heatmap_grid(epochs, values)
+    value_range = log_range(logs)
+    n_layers = logs.shape[0]
+    categories = [f"W{layer}" for layer in range(1, n_layers + 1)]
+    hover = _hover_heatmap(grid, logs, value_range)
     data = [
         {
             "type": "heatmap",
-            "x": _round(epochs, 0),
-            "y": [f"W{layer}" for layer in range(1, n_layers + 1)],
-            "z": layer_heatmap_z(values),
-            "colorscale": "Viridis",
+            "x": hover["x"][0],
+            "y": categories,
+            "z": hover["z"][0],
+            "zmin": value_range[0],
+            "zmax": value_range[1],
+            "opacity": 0,
+            "colorscale": HEATMAP_SCALE,
             "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
-            "hovertemplate": "epoch %{x}<br>%{y}<br>log₁₀ = %{z:.2f}<extra></extra>",
-            "zsmooth": False,
+            "hovertemplate": "epoch %{x:.0f}<br>%{y}<br>log₁₀ = %{z:.2f}<extra></extra>",
         }
     ]
     layout = _base_layout("epoch", "layer (input at the bottom)", height)
     layout["margin"] = {"l": 80, "r": 10, "t": 10, "b": 55}
-    return {"data": data, "layout": layout}
+    layout["yaxis"].update({"type": "category", "categoryarray": categories, "showgrid": False})
+    layout["xaxis"]["showgrid"] = False
+    placement = _layer_image_placement(grid)
+    layout["xaxis"]["range"] = placement["xaxis.range"]
+    layout["images"] = [
+        {
+            "source": "",
+            "xref": "x",
+            "yref": "y",
+            "x": placement["images[0].x"],
+            "sizex": placement["images[0].sizex"],
+            "y": n_layers - 0.5,
+            "sizey": n_layers,
+            "sizing": "stretch",
+            "layer": "below",
+        }
+    ]
+    image = {**layer_image(logs, value_range), "colours": colour_table(HEATMAP_SCALE)}
+    return {"data": data, "layout": layout, "image": image, "pixelated": True}, value_range
 
 
-def layer_heatmap_update(epochs: np.ndarray, values: np.ndarray) -> dict:
-    """The whole (thinned, so bounded) heatmap grid: one restyle per frame."""
-    epochs, values = thin_epochs(epochs, values)
-    return {"restyle": {"update": {"x": [_round(epochs, 0)], "z": [layer_heatmap_z(values)]}, "traces": [0]}}
+def layer_heatmap_update(
+    epochs: np.ndarray, values: np.ndarray, value_range: tuple[float, float], refresh_hover: bool = False
+):
+    """(update, colour range): a new image and its placement; the hover grid and colour bar only when
+    ``refresh_hover`` or when the values outgrow the colour range (a restyle: costlier)."""
+    grid, logs = layer_heatmap_grid(epochs, values)
+    new_range = log_range(logs, value_range)
+    update = {"image": layer_image(logs, new_range), "relayout": _layer_image_placement(grid)}
+    if refresh_hover or new_range != tuple(value_range):
+        update["restyle"] = {"update": _hover_heatmap(grid, logs, new_range), "traces": [0]}
+    return update, new_range
 
 
 def update_ratio_figure(

@@ -268,3 +268,20 @@ def test_url_follows_the_settings():
     at = start()
     at.selectbox(key="w_dataset").set_value("spiral").run()
     assert at.query_params["dataset"] == ["spiral"] or at.query_params["dataset"] == "spiral"
+
+
+def test_an_error_while_drawing_a_frame_is_a_message_not_a_traceback(monkeypatch):
+    from playground import plots
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    at = start()
+    monkeypatch.setattr(plots, "loss_figure", broken)
+    at.button(key="play_pause").click().run()
+    assert not at.exception
+    assert any("Something went wrong while drawing this frame" in e.value for e in at.error)
+    assert state_of(at).playing is False
+    monkeypatch.undo()
+    at.button(key="reset").click().run()
+    assert_clean(at)

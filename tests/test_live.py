@@ -119,3 +119,32 @@ def test_the_boundary_figure_carries_its_image_and_line(sent):
     assert base["layout"]["images"][0]["sizing"] == "stretch"
     assert base["layout"]["shapes"][0]["path"].startswith("M")
     assert base["data"][0]["type"] == "heatmap" and base["data"][0]["opacity"] == 0
+
+
+def test_layer_heatmap_resamples_a_thinned_history_onto_even_epochs():
+    import numpy as np
+
+    from playground import plots
+
+    epochs = np.array([0, 1, 2, 4, 8, 16])  # a thinned history: uneven steps
+    values = np.column_stack([10.0 ** -epochs, np.ones(6)])  # layer 1 shrinks, layer 2 constant
+    grid, logs = plots.layer_heatmap_grid(epochs, values, columns=5)
+    np.testing.assert_allclose(grid, [0, 4, 8, 12, 16])
+    # Each column shows the latest row at or before its epoch: epoch 12 shows the row of epoch 8.
+    np.testing.assert_allclose(logs[0], [0, -4, -8, -8, -16])
+    np.testing.assert_allclose(logs[1], 0)
+
+
+def test_layer_heatmap_colour_range_only_widens_and_then_refreshes_the_hover_grid():
+    import numpy as np
+
+    from playground import plots
+
+    epochs = np.arange(5.0)
+    figure, value_range = plots.layer_heatmap_figure(epochs, np.full((5, 3), 1e-2), "log")
+    assert value_range[0] <= -2 <= value_range[1]
+    update, same = plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-2), value_range)
+    assert same == value_range and "restyle" not in update and update["image"]["rows"] == 3
+    update, wider = plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-6), value_range)
+    assert wider[0] <= -6 and wider[1] == value_range[1] and "restyle" in update
+    assert update["restyle"]["update"]["zmin"] == [wider[0]]

@@ -112,13 +112,19 @@ def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
         names = layer_columns(trainer, prefix)
         key = f"heat_{prefix}_{name}"
 
-        def figure(names=names, title=title) -> dict:
+        sync = state.chart(key)
+
+        def figure(names=names, title=title, sync=sync) -> dict:
             epochs, columns = history_columns(trainer, names, upto=upto)
-            return plots.layer_heatmap_figure(epochs, np.column_stack(columns), title, height=300)
+            result, sync.memory["range"] = plots.layer_heatmap_figure(epochs, np.column_stack(columns), title, 300)
+            return result
 
         def update(sync, names=names) -> dict:
             epochs, columns = history_columns(trainer, names, upto=upto)
-            return plots.layer_heatmap_update(epochs, np.column_stack(columns))
+            result, sync.memory["range"] = plots.layer_heatmap_update(
+                epochs, np.column_stack(columns), sync.memory["range"], refresh_hover=sync.seq % 10 == 0
+            )
+            return result
 
         with column:
             st.markdown("Weight gradient per layer" if prefix == "grad_norm_W" else "Back-propagated error δ per layer")

@@ -34,6 +34,7 @@ class ChartSync:
     last_epoch: int | None = None
     full_run_id: int = -1  # the full app run in which the whole figure was last sent
     needs_full: bool = False  # the browser asked for the whole figure (it missed a frame)
+    memory: dict = field(default_factory=dict)  # what a chart's updates depend on (e.g. its colour range)
 
 
 @dataclass

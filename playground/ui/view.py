@@ -254,10 +254,25 @@ def replay_slider(state: PlaygroundState) -> None:
 
 
 def live_view() -> None:
-    """One frame: train (if playing), then update the numbers and the charts."""
+    """One frame, guarded: an error becomes a message and pauses the run; the page never shows a traceback.
+
+    (Streamlit reports an exception raised in a fragment itself, so the app's own guard does not see it.)
+    """
     from playground.ui.state import get_state
 
     state = get_state()
+    try:
+        _live_frame(state)
+    except Exception as error:
+        state.playing = False
+        st.error(
+            f"Something went wrong while drawing this frame ({type(error).__name__}: {error}). Training is paused "
+            "and your settings are kept; press Reset or change a setting to continue."
+        )
+
+
+def _live_frame(state: PlaygroundState) -> None:
+    """Train (if playing), then update the numbers and the charts."""
     if state.playing:
         diverged_before = sum(trainer.diverged for _, trainer in state.runs)
         frame_epochs(state)
