@@ -42,6 +42,42 @@ function requestFullFigure(host, setTriggerValue, reason) {
   setTriggerValue("need_full", reason + ":" + now);
 }
 
+function lastNumber(values) {
+  for (let i = (values || []).length - 1; i >= 0; i--) if (typeof values[i] === "number") return values[i];
+  return -Infinity;
+}
+
+// The points of an extend that each trace does not hold yet. Updates resend the rows after
+// `from_epoch` (a few payloads back), so a payload that never reached us is covered; only if
+// a trace's last point is older than that window is something missing (returns null).
+function newPoints(host, extend) {
+  const lastX = host.__chart.lastX || [];
+  const result = { update: { x: [], y: [] }, traces: [] };
+  for (let j = 0; j < extend.traces.length; j++) {
+    const trace = extend.traces[j];
+    const xs = extend.update.x[j];
+    const ys = extend.update.y[j];
+    let last = lastX[trace] ?? -Infinity;
+    if (!xs.length) continue;
+    if (extend.from_epoch !== null && extend.from_epoch !== undefined && last < extend.from_epoch) return null;
+    const keepX = [];
+    const keepY = [];
+    for (let i = 0; i < xs.length; i++) {
+      if (xs[i] > last) {
+        keepX.push(xs[i]);
+        keepY.push(ys[i]);
+        last = xs[i];
+      }
+    }
+    if (keepX.length) {
+      result.update.x.push(keepX);
+      result.update.y.push(keepY);
+      result.traces.push(trace);
+    }
+  }
+  return result;
+}
+
 // Paint bytes (one per pixel, row 0 at the top) through a colour table into a PNG data URL.
 function paintImage(host, image) {
   const colours = host.__colours;
@@ -66,6 +102,8 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
   const chart = host.__chart;
   const started = performance.now();
   if (payload.base) {
+    // The last epoch each trace holds: updates overlap, and only later points are appended.
+    chart.lastX = payload.base.data.map((trace) => lastNumber(trace.x));
     const image = payload.base.image;
     if (image) {
       host.__colours = image.colours;
@@ -113,11 +151,15 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
     }
   }
   if (payload.extend) {
-    if (payload.extend.from_epoch !== chart.lastEpoch) {
+    const fresh = newPoints(host, payload.extend);
+    if (fresh === null) {
       requestFullFigure(host, setTriggerValue, "gap");
       return;
     }
-    await Plotly.extendTraces(host, payload.extend.update, payload.extend.traces);
+    if (fresh.traces.length) {
+      await Plotly.extendTraces(host, fresh.update, fresh.traces);
+      fresh.traces.forEach((trace, j) => (chart.lastX[trace] = fresh.update.x[j][fresh.update.x[j].length - 1]));
+    }
   }
   if (payload.last_epoch !== undefined) chart.lastEpoch = payload.last_epoch;
   chart.seq = payload.seq;

@@ -148,3 +148,29 @@ def test_layer_heatmap_colour_range_only_widens_and_then_refreshes_the_hover_gri
     update, wider = plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-6), value_range)
     assert wider[0] <= -6 and wider[1] == value_range[1] and "restyle" in update
     assert update["restyle"]["update"]["zmin"] == [wider[0]]
+
+
+def test_updates_overlap_the_last_few_payloads_so_a_skipped_one_is_covered(sent):
+    from playground.ui.state import OVERLAP_FRAMES
+
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    view.loss_chart(state)  # whole figure at epoch 0
+    for _ in range(OVERLAP_FRAMES + 2):
+        state.trainer.train(2)
+        view.loss_chart(state)
+    last = sent["loss"][-1]["extend"]
+    # The window starts OVERLAP_FRAMES payloads back, not at the previous payload.
+    assert last["from_epoch"] == state.trainer.epoch - 2 * OVERLAP_FRAMES
+    assert last["update"]["x"][0] == list(range(last["from_epoch"] + 1, state.trainer.epoch + 1))
+
+
+def test_play_and_pause_are_idempotent():
+    from playground.ui.controls import set_playing
+
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    set_playing(state, True)
+    set_playing(state, True)  # the same click delivered twice must not pause again
+    assert state.playing
+    set_playing(state, False)
+    set_playing(state, False)
+    assert not state.playing

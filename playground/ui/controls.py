@@ -321,12 +321,16 @@ def _all_diverged(state: PlaygroundState) -> bool:
     return all(trainer.diverged for _, trainer in state.runs)
 
 
-def toggle_play(state: PlaygroundState) -> None:
-    if _all_diverged(state):
+def set_playing(state: PlaygroundState, playing: bool) -> None:
+    """Play or pause. Takes the wanted state rather than toggling: Streamlit can deliver one click twice
+    when it coincides with the live view's timer, and a toggle would then undo itself."""
+    if playing and _all_diverged(state):
         state.playing = False
         state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
         return
-    state.playing = not state.playing
+    if playing == state.playing:
+        return
+    state.playing = playing
     state.replay_epoch = None
     state.last_frame_time, state.epochs_per_second = None, 0.0
 
@@ -354,8 +358,8 @@ def playback_bar(state: PlaygroundState) -> None:
     columns = st.columns([1.2, 1, 1.3, 1, 1, 1.3], vertical_alignment="bottom")
     columns[0].button(
         "Pause" if state.playing else "Play",
-        on_click=toggle_play,
-        args=(state,),
+        on_click=set_playing,
+        args=(state, not state.playing),
         type="primary",
         key="play_pause",
         width="stretch",

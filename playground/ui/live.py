@@ -46,12 +46,14 @@ def live_chart(
     if send_whole:
         payload = {"base": build_figure()}
         sync.version, sync.needs_full, sync.full_run_id = version, False, state.full_run_id
+        sync.recent_epochs.clear()
     else:
         payload = build_update(sync) or {}
         if "extend" in payload:
-            payload["extend"]["from_epoch"] = sync.last_epoch
+            payload["extend"]["from_epoch"] = sync.window_start
     sync.seq += 1
     sync.last_epoch = last_epoch
+    sync.recent_epochs.append(last_epoch)
     payload.update(
         {
             "version": version,

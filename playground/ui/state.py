@@ -9,6 +9,7 @@ class trains their own network.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -22,7 +23,8 @@ STATE_KEY = "backprop_playground"
 SPEED_CHOICES = ("1", "2", "5", "10", "20", "50", "100", "max")
 DEFAULT_SPEED = "5"
 FRAME_INTERVAL_SECONDS = 0.1  # ~10 redraws per second while playing
-MAX_TRAINING_SECONDS_PER_FRAME = 0.06  # "max" speed: leave time for drawing within the frame
+MAX_TRAINING_SECONDS_PER_FRAME = 0.075  # "max" speed: most of a 0.1 s frame, the rest for drawing
+OVERLAP_FRAMES = 4  # history charts resend the rows of the last few payloads (see ChartSync)
 
 
 @dataclass
@@ -35,6 +37,14 @@ class ChartSync:
     full_run_id: int = -1  # the full app run in which the whole figure was last sent
     needs_full: bool = False  # the browser asked for the whole figure (it missed a frame)
     memory: dict = field(default_factory=dict)  # what a chart's updates depend on (e.g. its colour range)
+    # Epochs the last few payloads ended at: an update resends the rows after the oldest, so a
+    # payload Streamlit never delivered to the browser (it may skip intermediate ones) costs nothing.
+    recent_epochs: deque = field(default_factory=lambda: deque(maxlen=OVERLAP_FRAMES))
+
+    @property
+    def window_start(self) -> int | None:
+        """Updates carry the rows after this epoch (overlapping the last few payloads)."""
+        return self.recent_epochs[0] if self.recent_epochs else self.last_epoch
 
 
 @dataclass

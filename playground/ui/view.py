@@ -141,7 +141,7 @@ def history_chart(state, key, trainer, names, build, build_update, height, prior
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
-        epochs, columns = history_columns(trainer, names, after=sync.last_epoch, upto=upto)
+        epochs, columns = history_columns(trainer, names, after=sync.window_start, upto=upto)
         return build_update(epochs, columns)
 
     epoch = shown_epoch(state, trainer)
@@ -198,7 +198,7 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
     def update(sync: ChartSync) -> dict | None:
         xs, ys = [], []
         for _, trainer in state.runs:
-            epochs, (train, test) = history_columns(trainer, names, after=sync.last_epoch, upto=upto)
+            epochs, (train, test) = history_columns(trainer, names, after=sync.window_start, upto=upto)
             xs += [plots._round(epochs, 0)] * 2
             ys += [plots._round(train, 5), plots._round(test, 5)]
         if not any(xs):
