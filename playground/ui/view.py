@@ -282,10 +282,13 @@ def _live_frame(state: PlaygroundState) -> None:
             st.rerun(scope="app")  # show the divergence message (outside the fragment)
     for name, trainer in state.runs:
         status_row(state, name, trainer)
-    if state.playing:
-        st.caption(f"Training at about {state.epochs_per_second:,.0f} epochs per second ({state.speed} per frame).")
-    else:
-        replay_slider(state)
+    # One slot, always present, for the speed caption (playing) or the replay slider (paused): the charts
+    # below keep their place in the page, so pressing Play does not remount them.
+    with st.container():
+        if state.playing:
+            st.caption(f"Training at about {state.epochs_per_second:,.0f} epochs per second ({state.speed} per frame).")
+        else:
+            replay_slider(state)
     if state.comparing:
         compare_layout(state)
     else:
