@@ -285,3 +285,15 @@ def test_an_error_while_drawing_a_frame_is_a_message_not_a_traceback(monkeypatch
     monkeypatch.undo()
     at.button(key="reset").click().run()
     assert_clean(at)
+
+
+def test_a_pause_handled_inside_a_timer_run_stops_the_timer_at_once():
+    at = start()
+    at.button(key="play_pause").click().run()
+    state = state_of(at)
+    assert state.playing and state.timer_running
+    state.playing = False  # what a Pause click processed during a fragment-only run leaves behind
+    at.run()
+    assert_clean(at)
+    assert not state_of(at).timer_running
+    assert at.button(key="play_pause").label == "Play"

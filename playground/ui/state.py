@@ -73,6 +73,7 @@ class PlaygroundState:
     full_run_id: int = 0
     charts: dict[str, ChartSync] = field(default_factory=dict)
     last_query: dict[str, str] = field(default_factory=dict)
+    timer_running: bool = False  # the live view was last registered with a rerun timer (while playing)
     epochs_per_second: float = 0.0  # smoothed visible training speed while playing
     last_frame_time: float | None = None
 

@@ -273,6 +273,10 @@ def live_view() -> None:
 
 def _live_frame(state: PlaygroundState) -> None:
     """Train (if playing), then update the numbers and the charts."""
+    if state.timer_running and not state.playing:
+        # Paused by a click handled in a timer-driven run of this fragment: only a full run stops the
+        # timer and relabels the button, so ask for one now rather than waiting for the next click.
+        st.rerun(scope="app")
     if state.playing:
         diverged_before = sum(trainer.diverged for _, trainer in state.runs)
         frame_epochs(state)
@@ -354,4 +358,5 @@ def render_live(state: PlaygroundState) -> None:
     """Run the live view as a fragment, on a timer only while playing."""
     from playground.ui.state import FRAME_INTERVAL_SECONDS
 
+    state.timer_running = state.playing
     st.fragment(live_view, run_every=FRAME_INTERVAL_SECONDS if state.playing else None)()
