@@ -201,6 +201,26 @@ def level_path(axis: np.ndarray, probabilities: np.ndarray, level: float = 0.5) 
     return " ".join(f"M{a:g},{b:g}L{c:g},{d:g}" for a, b, c, d in segments.tolist())
 
 
+def _point_traces(kind: str, points: np.ndarray, labels: np.ndarray, marker: dict, visible: bool) -> list[dict]:
+    """One marker trace per class: points (n, 2), labels (n,); ``kind`` is 'train' or 'test'."""
+    traces = []
+    for label, colour in enumerate(CLASS_COLOURS):
+        mask = labels == label
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": _round(points[mask, 0], 3),
+                "y": _round(points[mask, 1], 3),
+                "marker": {"color": colour, **marker},
+                "name": f"{kind}: {'blue' if label else 'orange'}",
+                "visible": visible,
+                "hovertemplate": f"{kind} class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            }
+        )
+    return traces
+
+
 def boundary_figure(
     axis: np.ndarray,
     probabilities: np.ndarray,
@@ -243,35 +263,10 @@ def boundary_figure(
             "hoverinfo": "skip",
         },
     ]
-    for label, colour in enumerate(CLASS_COLOURS):
-        name = "blue" if label else "orange"
-        mask = train_labels == label
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": _round(train_points[mask, 0], 3),
-                "y": _round(train_points[mask, 1], 3),
-                "marker": {"color": colour, "size": 8, "line": {"color": "white", "width": 1}},
-                "name": f"train: {name}",
-                "hovertemplate": f"train class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-            }
-        )
-    for label, colour in enumerate(CLASS_COLOURS):
-        name = "blue" if label else "orange"
-        mask = test_labels == label
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": _round(test_points[mask, 0], 3),
-                "y": _round(test_points[mask, 1], 3),
-                "marker": {"color": colour, "size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}},
-                "name": f"test: {name}",
-                "visible": bool(show_test),
-                "hovertemplate": f"test class {label}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-            }
-        )
+    train_marker = {"size": 8, "line": {"color": "white", "width": 1}}
+    test_marker = {"size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}}
+    data += _point_traces("train", train_points, train_labels, train_marker, visible=True)
+    data += _point_traces("test", test_points, test_labels, test_marker, visible=bool(show_test))
     layout = _base_layout("x₁", "x₂", height)
     # No grid lines: they would sit on top of the probability image.
     layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain", "showgrid": False})

@@ -18,6 +18,16 @@ TIMEOUT = 60
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
+# Deep, linear, large weights and a learning rate of 10: the loss becomes NaN within a few epochs.
+DIVERGING_URL = {
+    "hidden_layers": "8,8,8",
+    "activations": "linear,linear,linear",
+    "initializer": "normal",
+    "init_sigma": "3",
+    "learning_rate": "10",
+}
+
+
 def start(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for name, value in (query or {}).items():
@@ -199,15 +209,7 @@ def test_features_can_be_toggled_and_an_empty_choice_falls_back():
 
 
 def test_divergence_pauses_with_a_message_naming_the_epoch_and_reset_recovers():
-    at = start(
-        {
-            "hidden_layers": "8,8,8",
-            "activations": "linear,linear,linear",
-            "initializer": "normal",
-            "init_sigma": "3",
-            "learning_rate": "10",
-        }
-    )
+    at = start(DIVERGING_URL)
     at.button(key="play_pause").click().run()
     for _ in range(10):
         if state_of(at).trainer.diverged:
@@ -226,15 +228,7 @@ def test_divergence_pauses_with_a_message_naming_the_epoch_and_reset_recovers():
 
 
 def test_changing_the_learning_rate_after_divergence_restarts_the_run():
-    at = start(
-        {
-            "hidden_layers": "8,8,8",
-            "activations": "linear,linear,linear",
-            "initializer": "normal",
-            "init_sigma": "3",
-            "learning_rate": "10",
-        }
-    )
+    at = start(DIVERGING_URL)
     at.number_input(key="w_step_count").set_value(20).run()
     at.button(key="step_n").click().run()
     assert state_of(at).trainer.diverged
