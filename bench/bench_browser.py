@@ -13,6 +13,8 @@ downloaded; needs the `playwright` package from requirements-dev.txt), and measu
   ``window.__backpropRedraws`` divided by the number of live charts;
 * visible epochs per second: the delta of the epoch the loss chart last drew
   (``data-epoch``) and of the Epoch metric, at speeds 1, 10, 100 and max;
+* per chart, the longest time its drawn epoch stood still while playing and its
+  largest lag behind the Epoch metric;
 * latency of controls, from the click (a capture-phase listener in the page
   timestamps the pointer-down) until the page shows the result (a
   MutationObserver timestamps the first DOM state that shows it), median of
@@ -84,6 +86,23 @@ INSTRUMENT_JS = """() => {
         charts: document.querySelectorAll('.backprop-live-plot').length,
         calls: JSON.parse(JSON.stringify(B.calls)),
     });
+    // While a window runs: per chart, the longest time its drawn epoch stood still and its largest lag behind
+    // the Epoch metric (sampled every 50 ms).
+    B.startStalls = () => {
+        B.stalls = {};
+        clearInterval(B.stallTimer);
+        B.stallTimer = setInterval(() => {
+            const now = performance.now(), metric = B.epoch();
+            for (const h of document.querySelectorAll('.backprop-live-plot')) {
+                const c = h.dataset.chart, e = Number(h.dataset.epoch);
+                const s = B.stalls[c] = B.stalls[c] || {epoch: e, since: now, longestMs: 0, maxLag: 0};
+                if (e !== s.epoch) { s.epoch = e; s.since = now; }
+                s.longestMs = Math.max(s.longestMs, now - s.since);
+                if (metric !== null && !Number.isNaN(e)) s.maxLag = Math.max(s.maxLag, metric - e);
+            }
+        }, 50);
+    };
+    B.stopStalls = () => { clearInterval(B.stallTimer); return B.stalls; };
     // Resolves with the time the condition first holds (checked on every DOM change).
     B.waitFor = (condition, timeoutMs) => new Promise(resolve => {
         if (condition()) return resolve(performance.now());
@@ -261,11 +280,13 @@ def measure_speed(app: App, speed: str, seconds: float, warmup: float) -> dict:
     app.choose("w_speed", speed)
     app.set_playing(True)
     app.page.wait_for_timeout(warmup * 1000)
+    app.js("() => window.__bench.startStalls()")
     start = app.js("() => window.__bench.snapshot()")
     requests_before, window_start = len(app.full_requests), time.monotonic()
     drawn_before = {c: len(v) for c, v in app.js("() => window.__bench.drawMs").items()}
     app.page.wait_for_timeout(seconds * 1000)
     end = app.js("() => window.__bench.snapshot()")
+    stalls = app.js("() => window.__bench.stopStalls()")
     full_requests = len(app.full_requests) - requests_before
     window_seconds = time.monotonic() - window_start
     draw_ms = {c: v[drawn_before.get(c, 0) :] for c, v in app.js("() => window.__bench.drawMs").items()}
@@ -298,6 +319,8 @@ def measure_speed(app: App, speed: str, seconds: float, warmup: float) -> dict:
         "whole_figure_share": calls["react"] / max(calls["react"] + calls["patch"], 1),
         "median_draw_ms": {c: statistics.median(v) for c, v in draw_ms.items() if v},
         "charts_remounted_in_window": end["newHosts"],
+        "longest_stall_s": {c: v["longestMs"] / 1000 for c, v in stalls.items()},
+        "max_lag_epochs": {c: v["maxLag"] for c, v in stalls.items()},
     }
 
 
@@ -444,6 +467,13 @@ def main(argv: list[str] | None = None) -> int:
         if s["charts_remounted_in_window"]:
             print(f"  speed {s['speed']}: charts remounted during the window (their rates are wrong): "
                   f"{s['charts_remounted_in_window']}")  # fmt: skip
+    print("longest time each chart's drawn epoch stood still while playing (s), and its largest lag behind the")
+    print("Epoch metric (epochs):")
+    for s in speeds:
+        parts = ", ".join(
+            f"{c} {s['longest_stall_s'][c]:.1f} s / {s['max_lag_epochs'][c]:,.0f}" for c in sorted(s["longest_stall_s"])
+        )
+        print(f"  speed {s['speed']:>3}: {parts}")
     others = {c for s in speeds for c in s["redraws_per_s_by_chart"]} - {"boundary", "loss", "gradients"}
     for chart in sorted(others):
         rates = ", ".join(f"{s['speed']}: {_fmt(s['redraws_per_s_by_chart'].get(chart))}" for s in speeds)

@@ -291,3 +291,12 @@ def test_a_pause_handled_inside_a_timer_run_stops_the_timer_at_once():
     assert_clean(at)
     assert not state_of(at).timer_running
     assert at.button(key="play_pause").label == "Play"
+
+
+def test_sliders_show_the_exact_value_a_lesson_or_url_set():
+    at = start({"initializer": "identity", "init_sigma": "1.5", "learning_rate": "0.07"})
+    assert_clean(at)
+    assert at.select_slider(key="w_sigma").value == 1.5
+    assert at.select_slider(key="w_learning_rate").value == 0.07
+    at.button(key="step_one").click().run()
+    assert state_of(at).config.init_sigma == 1.5 and state_of(at).config.learning_rate == 0.07

@@ -37,6 +37,11 @@ REGULARIZATION_RATES = [0.0, *_log_choices(-5, 1, (1, 3))]
 SIGMAS = _log_choices(-3, 1, (1, 2, 3, 5))
 
 
+def _with_current(choices: list[float], value: float) -> list[float]:
+    """The slider's choices plus the current value (a lesson, a URL or a file may set 1.5, between 1 and 2)."""
+    return sorted(set(choices) | {float(value)})
+
+
 def _nearest(choices: list[float], value: float) -> float:
     """The choice closest to ``value`` on a log scale (0 matches only 0)."""
     if value in choices:
@@ -247,10 +252,10 @@ def network_controls(state: PlaygroundState) -> None:
         **_callback(state, "w_initializer", lambda v: {"initializer": v}),
     )
     if INITIALIZERS[c.initializer].uses_sigma:
-        _bind("w_sigma", _nearest(SIGMAS, c.init_sigma))
+        _bind("w_sigma", c.init_sigma)
         st.select_slider(
             "σ (scale of the initial weights)",
-            SIGMAS,
+            _with_current(SIGMAS, c.init_sigma),
             format_func=_format_number,
             **_callback(state, "w_sigma", lambda v: {"init_sigma": float(v)}),
         )
@@ -282,10 +287,10 @@ def training_controls(state: PlaygroundState) -> None:
         format_func=lambda name: OPTIMIZERS[name].label,
         **_callback(state, "w_optimizer", lambda v: {"optimizer": v}),
     )
-    _bind("w_learning_rate", _nearest(LEARNING_RATES, c.learning_rate))
+    _bind("w_learning_rate", c.learning_rate)
     st.select_slider(
         "Learning rate (log scale)",
-        LEARNING_RATES,
+        _with_current(LEARNING_RATES, c.learning_rate),
         format_func=_format_number,
         help="Changing it keeps the current weights: training continues with the new rate.",
         **_callback(state, "w_learning_rate", lambda v: {"learning_rate": float(v)}),
@@ -307,10 +312,10 @@ def training_controls(state: PlaygroundState) -> None:
         **_callback(state, "w_regularization", lambda v: {"regularization": v}),
     )
     if c.regularization != "none":
-        _bind("w_regularization_rate", _nearest(REGULARIZATION_RATES, c.regularization_rate))
+        _bind("w_regularization_rate", c.regularization_rate)
         st.select_slider(
             "Regularisation rate",
-            REGULARIZATION_RATES,
+            _with_current(REGULARIZATION_RATES, c.regularization_rate),
             format_func=_format_number,
             **_callback(state, "w_regularization_rate", lambda v: {"regularization_rate": float(v)}),
         )
