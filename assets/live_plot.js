@@ -95,7 +95,28 @@ function paintImage(host, image) {
     pixels.data[4 * i + 3] = 255;
   }
   context.putImageData(pixels, 0, 0);
-  return canvas.toDataURL();
+  if (!image.line) return canvas.toDataURL();
+  // The boundary chart: smooth the field up to `upscale` pixels, then stroke the P = 0.5 line on it.
+  const size = image.upscale;
+  const big = host.__bigCanvas || (host.__bigCanvas = document.createElement("canvas"));
+  big.width = size;
+  big.height = size;
+  const painter = big.getContext("2d");
+  painter.imageSmoothingEnabled = true;
+  painter.imageSmoothingQuality = "high";
+  painter.drawImage(canvas, 0, 0, size, size);
+  const [left, top, side] = image.frame;
+  const scale = size / side;
+  painter.strokeStyle = "#1F2933";
+  painter.lineWidth = 3;
+  painter.lineCap = "round";
+  painter.beginPath();
+  for (let i = 0; i + 3 < image.line.length; i += 4) {
+    painter.moveTo((image.line[i] - left) * scale, (top - image.line[i + 1]) * scale);
+    painter.lineTo((image.line[i + 2] - left) * scale, (top - image.line[i + 3]) * scale);
+  }
+  painter.stroke();
+  return big.toDataURL();
 }
 
 async function applyPayload(Plotly, host, payload, setTriggerValue) {

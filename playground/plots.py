@@ -192,13 +192,28 @@ def probability_image(probabilities: np.ndarray) -> dict:
     }
 
 
-def level_path(axis: np.ndarray, probabilities: np.ndarray, level: float = 0.5) -> str:
-    """The P = level line as an SVG path in data coordinates ('M x y L x y ...'), for a layout shape."""
+def level_segments(axis: np.ndarray, probabilities: np.ndarray, level: float = 0.5) -> list[float]:
+    """The P = level line as flat segment ends [x0, y0, x1, y1, ...] in data coordinates (3 decimals).
+
+    The browser strokes them onto the probability image: one image swap per frame, no shape edit
+    (Plotly re-processes far more for a changed shape than for a changed image).
+    """
     x, y = level_line(axis, probabilities, level)
-    if not len(x):
-        return "M 0 0"  # an empty path would be dropped by Plotly; a single point draws nothing
-    segments = np.column_stack([x[0::3], y[0::3], x[1::3], y[1::3]]).round(3)
-    return " ".join(f"M{a:g},{b:g}L{c:g},{d:g}" for a, b, c, d in segments.tolist())
+    segments = np.column_stack([x[0::3], y[0::3], x[1::3], y[1::3]]) if len(x) else np.empty((0, 4))
+    return np.round(segments, 3).ravel().tolist()
+
+
+def boundary_image(axis: np.ndarray, probabilities: np.ndarray) -> dict:
+    """What the browser paints as the boundary chart's background: colours, the 0.5 line, and where it sits."""
+    half_cell = float(axis[1] - axis[0]) / 2
+    return {
+        "target": "images[0].source",
+        **probability_image(probabilities),
+        "line": level_segments(axis, probabilities),
+        # Left edge, top edge and side length of the image in data coordinates; painted at 480 px, smoothed.
+        "frame": [float(axis[0]) - half_cell, float(axis[-1]) + half_cell, float(axis[-1] - axis[0]) + 2 * half_cell],
+        "upscale": 480,
+    }
 
 
 def _point_traces(kind: str, points: np.ndarray, labels: np.ndarray, marker: dict, visible: bool) -> list[dict]:
@@ -231,7 +246,7 @@ def boundary_figure(
     show_test: bool = True,
     height: int = 520,
 ) -> dict:
-    """P(class 1) over the square (a layout image), the P = 0.5 line (a layout shape), and the points.
+    """P(class 1) over the square and the P = 0.5 line (one layout image, painted in the browser), and the points.
 
     axis: (g,); probabilities: (g, g) indexed [x2, x1]; points (n, 2); labels (n,).
     """
@@ -295,27 +310,16 @@ def boundary_figure(
             "layer": "below",
         }
     ]
-    boundary_line = {"color": "#1F2933", "width": 3}
-    layout["shapes"] = [
-        {"type": "path", "xref": "x", "yref": "y", "path": level_path(axis, probabilities), "line": boundary_line}
-    ]
-    return {
-        "data": data,
-        "layout": layout,
-        "image": {"target": "images[0].source", "colours": colour_table(), **probability_image(probabilities)},
-    }
+    return {"data": data, "layout": layout, "image": {**boundary_image(axis, probabilities), "colours": colour_table()}}
 
 
 def boundary_update(axis: np.ndarray, probabilities: np.ndarray, refresh_hover: bool = False) -> dict:
-    """A new probability image and boundary line: layout edits only, no trace is recomputed.
+    """A new background image (colours and the 0.5 line): one layout image swap, no trace recomputed.
 
     ``refresh_hover`` also sends the hover grid (a restyle of the transparent heatmap: costlier,
     so the live view does it about once a second).
     """
-    update = {
-        "image": {"target": "images[0].source", **probability_image(probabilities)},
-        "relayout": {"shapes[0].path": level_path(axis, probabilities)},
-    }
+    update = {"image": boundary_image(axis, probabilities)}
     if refresh_hover:
         update["restyle"] = {"update": {"z": [_round(probabilities, 2)]}, "traces": [0]}
     return update
