@@ -349,7 +349,7 @@ def describe(trainer: Trainer) -> str:
     else:
         network = "no hidden layer"
     init = INITIALIZERS[c.initializer].label + (
-        f" σ={c.init_sigma:g}" if INITIALIZERS[c.initializer].uses_sigma else ""
+        f" σ={c.init_sigma:.3g}" if INITIALIZERS[c.initializer].uses_sigma else ""
     )
     return f"{network} · {init} · {OPTIMIZERS[c.optimizer].label}, lr {c.learning_rate:g}"
 
