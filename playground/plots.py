@@ -405,14 +405,6 @@ def gradient_norm_update(epochs: np.ndarray, norms: np.ndarray) -> dict | None:
 MAX_HEATMAP_COLUMNS = 240  # epochs shown in a layer x epoch heatmap; older epochs are binned
 
 
-def thin_epochs(epochs: np.ndarray, values: np.ndarray, max_columns: int = MAX_HEATMAP_COLUMNS):
-    """At most ``max_columns`` evenly spread rows of (epochs (k,), values (k, L)): the heatmap stays small."""
-    if len(epochs) <= max_columns:
-        return epochs, values
-    index = np.unique(np.linspace(0, len(epochs) - 1, max_columns).round().astype(int))
-    return epochs[index], values[index]
-
-
 # Plotly's Viridis, spelled out so the browser can paint the same colours into an image.
 HEATMAP_SCALE = [
     [i / 9, colour]

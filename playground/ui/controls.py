@@ -42,16 +42,6 @@ def _with_current(choices: list[float], value: float) -> list[float]:
     return sorted(set(choices) | {float(value)})
 
 
-def _nearest(choices: list[float], value: float) -> float:
-    """The choice closest to ``value`` on a log scale (0 matches only 0)."""
-    if value in choices:
-        return value
-    positive = [c for c in choices if c > 0]
-    if value <= 0:
-        return choices[0]
-    return min(positive, key=lambda c: abs(math.log(c) - math.log(value)))
-
-
 def _format_number(value: float) -> str:
     return f"{value:g}"
 

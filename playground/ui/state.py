@@ -3,7 +3,7 @@
 Everything a browser session owns (its trainer, whether it is playing, what
 each live chart already holds) lives in ``PlaygroundState``; widgets are views
 of ``state.trainer.config`` and write back through callbacks. Nothing per-user
-is ever stored in module globals or ``st.cache_resource``: every student in a
+is ever stored in module globals or Streamlit's resource cache: every student in a
 class trains their own network.
 """
 
