@@ -8,7 +8,6 @@ rebuilds only what the change needs.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any, Callable
 
