@@ -300,3 +300,22 @@ def test_sliders_show_the_exact_value_a_lesson_or_url_set():
     assert at.select_slider(key="w_learning_rate").value == 0.07
     at.button(key="step_one").click().run()
     assert state_of(at).config.init_sigma == 1.5 and state_of(at).config.learning_rate == 0.07
+
+
+@pytest.mark.parametrize("lens", ["Gradient flow", "Layer health", "Histograms", "Predict & check"])
+def test_every_lens_view_renders_live_and_in_replay(lens):
+    at = start({"hidden_layers": "6,6,6", "activations": "sigmoid,sigmoid,sigmoid"})
+    at.number_input(key="w_step_count").set_value(40).run()
+    at.button(key="step_n").click().run()
+    next(group for group in at.get("button_group") if group.key == "w_lens").set_value(lens).run()
+    assert_clean(at)
+    if lens == "Gradient flow":
+        assert any("Layer 1 receives" in m.value for m in at.markdown)
+    if lens == "Predict & check":
+        at.button(key="check_gradients_A").click().run()
+        assert_clean(at)
+        assert "A" in state_of(at).gradient_checks
+    epochs = list(at.select_slider(key="w_replay").options)
+    at.select_slider(key="w_replay").set_value(epochs[len(epochs) // 2]).run()
+    assert_clean(at)
+    assert state_of(at).replay_epoch is not None and any("Replaying epoch" in i.value for i in at.info)

@@ -81,13 +81,17 @@ def panel(state: PlaygroundState) -> None:
             }[state.lens](state, name, trainer)
 
 
-def _row_at(state: PlaygroundState, trainer: Trainer) -> pd.Series:
-    """The history row shown: the latest, or the last kept row at or before the replay epoch."""
-    frame = trainer.history_frame
+def _row_at(state: PlaygroundState, trainer: Trainer) -> dict[str, float]:
+    """The history row shown: the latest, or the last kept row at or before the replay epoch.
+
+    Read from the history's arrays (no DataFrame per frame: this runs in the play loop).
+    """
+    history = trainer.history
     if state.replay_epoch is None:
-        return frame.iloc[-1]
-    earlier = frame[frame["epoch"] <= state.replay_epoch]
-    return earlier.iloc[-1] if len(earlier) else frame.iloc[0]
+        return history.latest
+    epochs = history.column("epoch")
+    index = max(int(np.searchsorted(epochs, state.replay_epoch, side="right")) - 1, 0)
+    return {name: float(history.column(name)[index]) for name in history.columns}
 
 
 def _network_at(state: PlaygroundState, trainer: Trainer):
