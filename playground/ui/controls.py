@@ -122,16 +122,13 @@ def data_controls(state: PlaygroundState) -> None:
         help="The rest is held out as test data: the network never trains on it.",
         **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
     )
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    _bind("w_data_seed", c.data_seed)
-    left.number_input(
-        "Data seed", 0, MAX_SEED, step=1, **_callback(state, "w_data_seed", lambda v: {"data_seed": int(v)})
-    )
-    right.button(
+    _seed_row(
+        state,
+        "data_seed",
+        "Data seed",
         "New data",
-        on_click=lambda: apply_change(state, data_seed=(state.config.data_seed + 1) % MAX_SEED),
-        help="Draw a fresh sample of points (next data seed).",
-        width="stretch",
+        "Draw a fresh sample of points (next data seed).",
+        lambda: apply_change(state, data_seed=(state.config.data_seed + 1) % MAX_SEED),
     )
     _bind("w_show_test", state.show_test)
     st.toggle(
@@ -248,17 +245,23 @@ def network_controls(state: PlaygroundState) -> None:
             format_func=_format_number,
             **_callback(state, "w_sigma", lambda v: {"init_sigma": float(v)}),
         )
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
-    _bind("w_weight_seed", c.weight_seed)
-    left.number_input(
-        "Weight seed", 0, MAX_SEED, step=1, **_callback(state, "w_weight_seed", lambda v: {"weight_seed": int(v)})
-    )
-    right.button(
+    _seed_row(
+        state,
+        "weight_seed",
+        "Weight seed",
         "New weights",
-        on_click=lambda: _new_weights(state),
-        help="Draw new initial weights (next weight seed) and start again at epoch 0.",
-        width="stretch",
+        "Draw new initial weights (next weight seed) and start again at epoch 0.",
+        lambda: _new_weights(state),
     )
+
+
+def _seed_row(state: PlaygroundState, field: str, label: str, button: str, button_help: str, on_next) -> None:
+    """A seed box and a button that moves to the next seed, side by side."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    key = f"w_{field}"
+    _bind(key, getattr(state.config, field))
+    left.number_input(label, 0, MAX_SEED, step=1, **_callback(state, key, lambda v: {field: int(v)}))
+    right.button(button, on_click=on_next, help=button_help, width="stretch")
 
 
 def _new_weights(state: PlaygroundState) -> None:
