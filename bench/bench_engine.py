@@ -1,5 +1,5 @@
-"""Engine benchmark: epochs per second of our Trainer beside scikit-learn and PyTorch, and the
-memory of a long run.
+"""Engine benchmark: epochs per second of our Trainer beside a minimal NumPy loop (the "floor"),
+scikit-learn and PyTorch, and the memory of a long run.
 
     python -m bench.bench_engine            # full run (a few minutes)
     python -m bench.bench_engine --quick    # smoke test (well under a minute)
@@ -78,7 +78,7 @@ def make_data(config: TrainingConfig) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return make_features(train_points, config.features), y_train, make_features(test_points, config.features), y_test
 
 
-# ---- the three engines: each setup returns run(epochs) ------------------------------------------
+# ---- the engines: each setup returns run(epochs) ------------------------------------------------
 
 Runner = Callable[[int], None]
 
@@ -92,6 +92,119 @@ def setup_ours(config: TrainingConfig, X: np.ndarray, y: np.ndarray) -> Runner:
             raise RuntimeError("our trainer diverged during the benchmark")
 
     return run
+
+
+def _sigmoid_in_place(z: np.ndarray) -> None:
+    """z <- 1 / (1 + e^-z), as 0.5 (1 + tanh(z / 2)): no overflow, four ufunc calls."""
+    np.multiply(z, 0.5, z)
+    np.tanh(z, z)
+    np.add(z, 1.0, z)
+    np.multiply(z, 0.5, z)
+
+
+# Per activation: value in place (z -> a), and da/dz from the output a into a scratch buffer.
+FLOOR_ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
+    "tanh": (lambda z: np.tanh(z, z), lambda a, out: (np.multiply(a, a, out), np.subtract(1.0, out, out))),
+    "sigmoid": (_sigmoid_in_place, lambda a, out: (np.subtract(1.0, a, out), np.multiply(out, a, out))),
+    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda a, out: np.greater(a, 0.0, out)),
+}
+
+
+class NumpyFloor:
+    """The floor: a minimal hand-written NumPy trainer, to show how fast a NumPy float64 trainer can be.
+
+    Plain mini-batch SGD on the same network (Glorot-uniform weights, zero biases, BCE on a sigmoid
+    output): per batch a vectorised forward pass, backprop and one update, each array operation one
+    NumPy call writing into buffers allocated once; parameters and gradient in one flat vector each,
+    so the update is two calls. Shuffled as ours shuffles (a permutation and one gathered copy of the
+    training set per epoch; none when a single batch holds the whole set). No recording, no checks.
+    On networks this small the time is mostly the fixed cost of each NumPy call, so this is close to
+    the least a NumPy trainer pays per epoch; fusing calls (as ours does on deep uniform stacks) can
+    still go below it, a different language or float32 far below.
+    """
+
+    def __init__(self, config: TrainingConfig, X: np.ndarray, y: np.ndarray):
+        sizes, n = config.layer_sizes, y.shape[0]
+        self.X, self.y = X, y.reshape(n, 1)
+        self.learning_rate = config.learning_rate
+        self.rng = np.random.default_rng(0)
+        self.activate, self.derivative = FLOOR_ACTIVATIONS[config.activations[0]]
+        n_parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:]))
+        self.theta, self.grad, self.update = np.zeros(n_parameters), np.zeros(n_parameters), np.empty(n_parameters)
+        # Per weight layer: W (fan_in, fan_out), b (fan_out,), dL/dW, dL/db: views into theta and grad.
+        self.layers, offset = [], 0
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            W, grad_W = (
+                v[offset : offset + fan_in * fan_out].reshape(fan_in, fan_out) for v in (self.theta, self.grad)
+            )
+            offset += fan_in * fan_out
+            b, grad_b = (v[offset : offset + fan_out] for v in (self.theta, self.grad))
+            offset += fan_out
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            W[...] = self.rng.uniform(-limit, limit, W.shape)
+            self.layers.append((W, b, grad_W, grad_b))
+        batch = max(1, min(config.batch_size, n))
+        self.shuffle = batch < n
+        self.shuffled_X, self.shuffled_y = np.empty_like(X), np.empty((n, 1))
+        X_source, y_source = (self.shuffled_X, self.shuffled_y) if self.shuffle else (self.X, self.y)
+        buffers: dict[int, tuple] = {}
+        self.batches = []
+        for start in range(0, n, batch):
+            stop = min(start + batch, n)
+            m = stop - start
+            if m not in buffers:
+                # Outputs a_l of the hidden layers and deltas dL/dz_l of every layer, each (m, fan_out);
+                # scratch (m, fan_out) for da/dz of each hidden layer.
+                buffers[m] = (
+                    [np.empty((m, units)) for units in sizes[1:-1]],
+                    [np.empty((m, units)) for units in sizes[1:]],
+                    [np.empty((m, units)) for units in sizes[1:-1]],
+                )
+            self.batches.append((X_source[start:stop], y_source[start:stop], float(m), *buffers[m]))
+
+    def batch_gradient(self, X_batch, y_batch, m, hidden, deltas, factors) -> None:
+        """dL/dtheta of the mean BCE over one batch (X_batch (m, n_inputs), y_batch (m, 1)) into ``grad``."""
+        layers, dot = self.layers, np.dot
+        a = X_batch
+        for (W, b, _, _), z in zip(layers, hidden):
+            dot(a, W, z)  # z = a W + b, then a = f(z), in place
+            np.add(z, b, z)
+            self.activate(z)
+            a = z
+        W, b, _, _ = layers[-1]
+        delta = deltas[-1]  # (m, 1): the logit, the probability p, then dL/dz = (p - y) / m
+        dot(a, W, delta)
+        np.add(delta, b, delta)
+        _sigmoid_in_place(delta)
+        np.subtract(delta, y_batch, delta)
+        np.divide(delta, m, delta)
+        for layer in range(len(layers) - 1, -1, -1):
+            _, _, grad_W, grad_b = layers[layer]
+            a_previous = hidden[layer - 1] if layer else X_batch
+            dot(a_previous.T, delta, grad_W)  # dL/dW = a^T delta; dL/db = sum of delta over the batch
+            np.add.reduce(delta, 0, None, grad_b)
+            if layer:
+                below, factor = deltas[layer - 1], factors[layer - 1]
+                dot(delta, layers[layer][0].T, below)  # delta_below = (delta W^T) * f'(z_below)
+                self.derivative(a_previous, factor)
+                np.multiply(below, factor, below)
+                delta = below
+
+    def run(self, epochs: int) -> None:
+        theta, grad, update, learning_rate = self.theta, self.grad, self.update, self.learning_rate
+        for _ in range(epochs):
+            if self.shuffle:
+                order = self.rng.permutation(self.y.shape[0])
+                np.take(self.X, order, axis=0, out=self.shuffled_X)
+                np.take(self.y, order, axis=0, out=self.shuffled_y)
+            for batch in self.batches:
+                self.batch_gradient(*batch)
+                np.multiply(grad, learning_rate, update)  # theta -= lr * grad
+                np.subtract(theta, update, theta)
+
+
+def setup_numpy_floor(config: TrainingConfig, X: np.ndarray, y: np.ndarray) -> Runner:
+    return NumpyFloor(config, X, y).run
 
 
 def setup_sklearn(config: TrainingConfig, X: np.ndarray, y: np.ndarray) -> Runner:
@@ -186,11 +299,11 @@ def _calibrate(run: Runner, seconds: float) -> int:
         epochs *= 4
 
 
-def _median_ratio(rates: dict[str, list[float]], peer: str) -> float | None:
-    """Median over rounds of ours / peer (each round's two rates were measured seconds apart)."""
-    if peer not in rates:
+def _median_ratio(rates: dict[str, list[float]], peer: str, engine: str = "ours") -> float | None:
+    """Median over rounds of engine / peer (each round's two rates were measured seconds apart)."""
+    if peer not in rates or engine not in rates:
         return None
-    return statistics.median(ours / theirs for ours, theirs in zip(rates["ours"], rates[peer]))
+    return statistics.median(mine / theirs for mine, theirs in zip(rates[engine], rates[peer]))
 
 
 def _fmt_rate(value: float | None) -> str:
@@ -211,14 +324,18 @@ def _single_blas_thread():
 
 
 def engine_speed(args: argparse.Namespace) -> None:
-    """Epochs/s of ours, scikit-learn and PyTorch on the four configurations, measured interleaved."""
+    """Epochs/s of ours, the NumPy floor, scikit-learn and PyTorch on the four configurations, interleaved."""
     with _single_blas_thread() if args.blas_threads == 1 else contextlib.nullcontext():
         _engine_speed(args)
 
 
 def _engine_speed(args: argparse.Namespace) -> None:
     have_torch = torch_version() is not None
-    engines: list[tuple[str, Callable]] = [("ours", setup_ours), ("sklearn", setup_sklearn)]
+    engines: list[tuple[str, Callable]] = [
+        ("ours", setup_ours),
+        ("floor", setup_numpy_floor),
+        ("sklearn", setup_sklearn),
+    ]
     if have_torch:
         engines.append(("torch", setup_torch))
     print("== Engine speed: epochs per second (higher is better) ==")
@@ -229,22 +346,23 @@ def _engine_speed(args: argparse.Namespace) -> None:
         "the median over rounds; a ratio is the median over rounds of that round's ratio (both engines timed\n"
         "seconds apart, so load changes on a shared machine largely cancel). perf_counter wall time, one process.\n"
         + (
-            "Threads: one for every engine (NumPy's BLAS, used by ours and scikit-learn, limited with threadpoolctl;\n"
-            "torch.set_num_threads(1))."
+            "Threads: one for every engine (NumPy's BLAS, used by ours, the floor and scikit-learn, limited with\n"
+            "threadpoolctl; torch.set_num_threads(1))."
             if args.blas_threads == 1
-            else "Threads: NumPy's BLAS (ours, scikit-learn) at its default; torch.set_num_threads(1)."
+            else "Threads: NumPy's BLAS (ours, floor, scikit-learn) at its default; torch.set_num_threads(1)."
         )
     )
     if not have_torch:
         print("PyTorch not installed: its columns show n/a (pip install torch==2.13.0 to include it).")
     print()
     header = (
-        f"{'configuration':40s} {'ours':>9s} {'sklearn':>9s} {'torch':>9s} "
-        f"{'ours/sklearn':>13s} {'ours/torch':>11s}  target >= {TARGET_RATIO:g}x"
+        f"{'configuration':40s} {'ours':>7s} {'floor':>7s} {'sklearn':>7s} {'torch':>7s} "
+        f"{'ours/sklearn':>12s} {'ours/torch':>10s} {'floor/sklearn':>13s} {'floor/torch':>11s} {'ours/floor':>10s}"
+        f"  target >= {TARGET_RATIO:g}x"
     )
     print(header)
     print("-" * len(header))
-    missed = []
+    missed, floor_short = [], []
     for case in CASES:
         X, y, _, _ = make_data(case.config)
         runners = {name: setup(case.config, X, y) for name, setup in engines}
@@ -256,25 +374,48 @@ def _engine_speed(args: argparse.Namespace) -> None:
             for name in names[shift:] + names[:shift]:
                 rates[name].append(_rate(runners[name], epochs[name]))
         median = {name: statistics.median(values) for name, values in rates.items()}
-        vs_sklearn, vs_torch = _median_ratio(rates, "sklearn"), _median_ratio(rates, "torch")
-        met = [r >= TARGET_RATIO for r in (vs_sklearn, vs_torch) if r is not None]
-        verdict = "yes" if all(met) else "NO"
+        ratios = {
+            (engine, peer): _median_ratio(rates, peer, engine)
+            for engine, peer in [("ours", "sklearn"), ("ours", "torch"), ("floor", "sklearn"), ("floor", "torch")]
+        }
+        ours_vs_floor = _median_ratio(rates, "floor")
+        met = [
+            ratios["ours", peer] >= TARGET_RATIO for peer in ("sklearn", "torch") if ratios["ours", peer] is not None
+        ]
         if not all(met):
             missed.append(case.label)
+        short = [
+            f"{ratios['floor', peer]:.2f}x {peer}"
+            for peer in ("sklearn", "torch")
+            if ratios["floor", peer] is not None and ratios["floor", peer] < TARGET_RATIO
+        ]
+        if short:
+            floor_short.append(f"{case.label} ({', '.join(short)})")
         print(
-            f"{case.label:40s} {_fmt_rate(median['ours']):>9s} {_fmt_rate(median['sklearn']):>9s} "
-            f"{_fmt_rate(median.get('torch')):>9s} {_fmt_ratio(vs_sklearn):>13s} {_fmt_ratio(vs_torch):>11s}  {verdict}"
+            f"{case.label:40s} {_fmt_rate(median['ours']):>7s} {_fmt_rate(median['floor']):>7s} "
+            f"{_fmt_rate(median['sklearn']):>7s} {_fmt_rate(median.get('torch')):>7s} "
+            f"{_fmt_ratio(ratios['ours', 'sklearn']):>12s} {_fmt_ratio(ratios['ours', 'torch']):>10s} "
+            f"{_fmt_ratio(ratios['floor', 'sklearn']):>13s} {_fmt_ratio(ratios['floor', 'torch']):>11s} "
+            f"{_fmt_ratio(ours_vs_floor):>10s}  {'yes' if all(met) else 'NO'}"
         )
         sys.stdout.flush()
     print()
     print("ours: playground Trainer.train, per-epoch history and gradient-flow recording on (a full-set")
-    print("      forward/backward and a test-set forward after every epoch, as the app runs it).")
+    print("      forward/backward and a test-set forward after every epoch, as the app runs it). A full-batch")
+    print("      epoch is not shuffled and takes its gradient from the previous record's pass.")
+    print("floor: a minimal hand-written NumPy loop (bench_engine.NumpyFloor): per mini-batch a vectorised forward,")
+    print("       backprop and SGD step into preallocated buffers, shuffled as ours; no recording. What a plain")
+    print("       NumPy float64 trainer costs; ours cuts NumPy calls further, so it can beat it on deep stacks.")
     print("sklearn: MLPClassifier.partial_fit, one call = one epoch (solver='sgd', momentum=0, alpha=0, shuffle).")
     print("torch: nn.Sequential + BCEWithLogitsLoss + optim.SGD, float64, torch.set_num_threads(1), no recording.")
     print("All: same data (playground make_dataset/make_features/train_test_split), same layer sizes and")
     print("activations, same batch, plain SGD, learning rate 0.03, float64.")
     if missed:
         print(f"Target missed on: {'; '.join(missed)}")
+    if floor_short:
+        print(f"Even the floor is below {TARGET_RATIO:g}x on:")
+        for line in floor_short:
+            print(f"  {line}")
     print()
 
 
@@ -364,6 +505,7 @@ def history_memory(args: argparse.Namespace) -> None:
 
 
 # ---- main ---------------------------------------------------------------------------------------
+
 
 # Each section prints its own part; append more (args) -> None functions here.
 def redraw_cost(args: argparse.Namespace) -> None:

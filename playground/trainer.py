@@ -10,6 +10,26 @@ each epoch the trainer runs one full pass over the training set (and one over
 the test set) to record losses, accuracies and per-layer gradient-flow figures;
 those full-set measures are what the charts show, so they do not depend on
 which mini-batch came last.
+
+Full batch (``batch_size`` >= the number of training points): the epoch is one
+batch, the whole training set in its stored order, not shuffled. Shuffling a
+single batch would change nothing but the order in which the gradient sums its
+examples, and without it the epoch's gradient is the very one the previous
+record pass computed: same theta, same rows, same order, same buffers. So the
+fast path reuses the data-loss gradient the record left in ``network.grad``
+(the regulariser's gradient is added after it, as on every batch) instead of
+recomputing it, bit for bit the same result: a full-batch epoch that does
+recompute runs the record's own pass (never the halved-weights pass of
+mini-batches, see ``BatchPass``) on the same arrays. It reuses only when theta
+and ``network.grad`` are bitwise what the record left (anything that wrote
+either in between -- ``set_weights``, ``loss_and_gradients``, a caller writing
+``network.theta`` -- makes the epoch recompute) and the training arrays are the
+same objects; ``apply_config`` and ``set_weights`` also discard the recorded
+gradient explicitly. ``reset``, ``reinitialize`` and rebuilds record again, at
+the new theta: that record's gradient is the one the next epoch reuses.
+(Writing into ``X_train``/``y_train`` in place is not supported: the data are
+rebuilt, never edited, by ``apply_config``.) The reference path
+(``_train_one_epoch_reference``) is the plain definition and never reuses.
 """
 
 from __future__ import annotations
@@ -105,6 +125,9 @@ class Trainer:
         changed = {name for name in config.__dataclass_fields__ if getattr(config, name) != getattr(self.config, name)}
         if not changed:
             return "unchanged"
+        # Conservative: none of these changes the data gradient at theta, but the next epoch recomputes it
+        # (a rebuild records again, and that record's gradient is then current).
+        self._forget_record_gradient()
         old = self.config
         self.config = config
         if changed & DATA_FIELDS:
@@ -148,22 +171,28 @@ class Trainer:
             return
         # The fast path: the same epoch as ``_train_one_epoch_reference``, in preallocated buffers.
         c, network = self.config, self.network
-        n_train = self.y_train.shape[0]
-        order = self.shuffle_rng.permutation(n_train)
+        X_train, y_train = self.X_train, self.y_train
         theta, grad, step = network.theta, network.grad, self.optimizer.step
         regularize = c.regularization != "none" and c.regularization_rate > 0
         rule, rate, add_penalty = c.regularization, c.regularization_rate, network.add_regularization_gradient
-        head, (gradient, X_batch, y_batch) = workspace.shuffle(self.X_train, self.y_train, order, c.batch_size)
-        if regularize:
-            for batch_gradient, batch_X, batch_y in head:
-                batch_gradient(batch_X, batch_y)
-                add_penalty(rule, rate)
-                step(theta, grad)
+        if c.batch_size >= y_train.shape[0]:
+            # Full batch, unshuffled: the record pass's gradient, unless theta or grad changed since.
+            if not workspace.record_gradient_is_current(X_train, y_train):
+                workspace.train_pass.gradient(X_train, y_train)  # the record's own pass and call
         else:
-            for batch_gradient, batch_X, batch_y in head:
-                batch_gradient(batch_X, batch_y)
-                step(theta, grad)
-        gradient(X_batch, y_batch)  # the last batch: its update is recorded
+            order = self.shuffle_rng.permutation(y_train.shape[0])
+            head, (gradient, X_batch, y_batch) = workspace.shuffle(X_train, y_train, order, c.batch_size)
+            if regularize:
+                for batch_gradient, batch_X, batch_y in head:
+                    batch_gradient(batch_X, batch_y)
+                    add_penalty(rule, rate)
+                    step(theta, grad)
+            else:
+                for batch_gradient, batch_X, batch_y in head:
+                    batch_gradient(batch_X, batch_y)
+                    step(theta, grad)
+            gradient(X_batch, y_batch)  # the last batch: its update is recorded
+        workspace.forget_record_gradient()  # grad is about to hold the penalty, theta to move
         if regularize:
             add_penalty(rule, rate)
         theta_before = workspace.theta_before
@@ -196,8 +225,11 @@ class Trainer:
     def _train_one_epoch_reference(self) -> None:
         """One epoch, written plainly: the definition the fast path in ``_train_one_epoch`` follows."""
         c, network, optimizer = self.config, self.network, self.optimizer
-        order = self.shuffle_rng.permutation(self.y_train.shape[0])
-        X, y = self.X_train[order], self.y_train[order]
+        if c.batch_size >= self.y_train.shape[0]:
+            X, y = self.X_train, self.y_train  # full batch: one batch, in the stored order
+        else:
+            order = self.shuffle_rng.permutation(self.y_train.shape[0])
+            X, y = self.X_train[order], self.y_train[order]
         batch = max(1, min(c.batch_size, y.shape[0]))
         starts = range(0, y.shape[0], batch)
         last_start = starts[-1]
@@ -231,6 +263,10 @@ class Trainer:
         train, test = ws.train_pass, ws.test_pass
         train.forward(X_train)
         train.backward(X_train, y_train)
+        if c.batch_size >= y_train.shape[0]:
+            ws.keep_record_gradient(X_train, y_train)  # the next full-batch epoch's gradient
+        else:
+            ws.forget_record_gradient()
         penalty = network.regularization_penalty(c.regularization, c.regularization_rate)
         train_loss = _mean_bce(train.logits, y_train, ws.train_loss_work) + penalty
         test.forward(self.X_test)
@@ -362,6 +398,7 @@ class Trainer:
                     f"layer {layer + 1}: expected W {self.network.weights[layer].shape} and "
                     f"b {self.network.biases[layer].shape}, got {np.shape(W)} and {np.shape(b)}"
                 )
+        self._forget_record_gradient()
         for layer, (W, b) in enumerate(weights):
             self.network.weights[layer][...] = W
             self.network.biases[layer][...] = b
@@ -371,11 +408,17 @@ class Trainer:
     ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
         """Loss (with the regulariser) and [(dL/dW_l, dL/db_l)] for points (n, 2) and labels y (n,)."""
         c = self.config
+        self._forget_record_gradient()  # it writes network.grad (the bitwise check would see that too)
         loss, grad = self.network.loss_and_gradient(
             self.features(points), np.asarray(y, dtype=np.float64), c.regularization, c.regularization_rate
         )
         grad_W, grad_b = _layer_views(grad, self.network)
         return loss, [(gW.copy(), gb.copy()) for gW, gb in zip(grad_W, grad_b)]
+
+    def _forget_record_gradient(self) -> None:
+        """Make the next full-batch epoch recompute its gradient instead of reusing the record's."""
+        if self._fast is not None:
+            self._fast.forget_record_gradient()
 
     def network_at(self, epoch: int) -> tuple[int, Network]:
         """The network as it was at the latest snapshot at or before ``epoch``: (snapshot epoch, copy)."""
@@ -425,6 +468,9 @@ class _Workspace:
         self.train_pass, self.test_pass = BatchPass(network, n_train), BatchPass(network, n_test)
         self.batch_size = 0
         self.batches: tuple[list, tuple] = ([], ())
+        # What the last record pass left in network.grad, for a full-batch epoch to reuse (None: nothing):
+        # (X_train, y_train, theta's bytes, grad's bytes). See ``record_gradient_is_current``.
+        self.record_state: tuple[np.ndarray, np.ndarray, bytes, bytes] | None = None
         self.train_masks = (np.empty(n_train, dtype=bool), np.empty(n_train, dtype=bool))
         self.test_masks = (np.empty(n_test, dtype=bool), np.empty(n_test, dtype=bool))
         # Record: deltas of all layers in one buffer (see BatchPass.delta_buffer), split by reduceat.
@@ -451,8 +497,35 @@ class _Workspace:
             and y_test.shape[0] == X_test.shape[0]
         )
 
+    def keep_record_gradient(self, X_train: np.ndarray, y_train: np.ndarray) -> None:
+        """After the record's pass over (X_train (n, n_inputs), y_train (n,)): note the theta and grad it left."""
+        network = self.network
+        self.record_state = (X_train, y_train, network.theta.tobytes(), network.grad.tobytes())
+
+    def forget_record_gradient(self) -> None:
+        self.record_state = None
+
+    def record_gradient_is_current(self, X_train: np.ndarray, y_train: np.ndarray) -> bool:
+        """Whether network.grad still holds the data gradient of the last record pass, taken at the
+        current theta on these (X_train (n, n_inputs), y_train (n,)).
+
+        Compares the bytes of theta and grad (a memcmp of 2 x 8 x n_parameters bytes, well under a
+        microsecond for the networks benchmarked): bitwise, so -0.0 for 0.0 also counts as a change.
+        """
+        state = self.record_state
+        if state is None:
+            return False
+        network = self.network
+        return (
+            state[0] is X_train
+            and state[1] is y_train
+            and network.theta.tobytes() == state[2]
+            and network.grad.tobytes() == state[3]
+        )
+
     def shuffle(self, X_train: np.ndarray, y_train: np.ndarray, order: np.ndarray, batch_size: int):
-        """Lay out one epoch's shuffled batches; returns ([(gradient, inputs, y), ...], last batch)."""
+        """Lay out one epoch's shuffled batches (two or more: a full batch is not shuffled, see the
+        module notes); returns ([(gradient, inputs, y), ...], last batch)."""
         n_train = y_train.shape[0]
         batch = max(1, min(batch_size, n_train))
         if batch != self.batch_size:
@@ -461,10 +534,7 @@ class _Workspace:
             for start in range(0, n_train, batch):
                 stop = min(start + batch, n_train)
                 if stop - start not in passes:
-                    batch_pass = BatchPass(self.network, stop - start, halve=True)
-                    if stop - start == n_train and not batch_pass.halved:
-                        batch_pass = self.train_pass  # full batch: the record's pass will do
-                    passes[stop - start] = batch_pass
+                    passes[stop - start] = BatchPass(self.network, stop - start, halve=True)
                 X_batch, y_batch = self.shuffled_X[start:stop], self.shuffled_y[start:stop]
                 batches.append((passes[stop - start].gradient, X_batch, y_batch))
             self.batches, self.batch_size = (batches[:-1], batches[-1]), batch

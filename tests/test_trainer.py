@@ -8,7 +8,7 @@ import pytest
 
 from playground import Trainer, TrainingConfig
 from playground.config import MAX_SEED
-from playground.network import Network, _views
+from playground.network import BatchPass, Network, _views
 from playground.optimizers import SGD, Adam, Momentum
 from playground.trainer import MAX_SNAPSHOTS, history_columns
 
@@ -28,10 +28,26 @@ def _frames_equal(a, b):
     "config",
     [
         SMALL,
-        TrainingConfig(dataset="xor", n_points=300, hidden_layers=(6, 3), activations=("relu", "sigmoid"),
-                       optimizer="adam", learning_rate=0.01, batch_size=7, noise=0.2),
-        TrainingConfig(dataset="spiral", n_points=200, hidden_layers=(5,), activations=("elu",), optimizer="momentum",
-                       regularization="l2", regularization_rate=0.01, features=("x1", "x2", "sin_x1")),
+        TrainingConfig(
+            dataset="xor",
+            n_points=300,
+            hidden_layers=(6, 3),
+            activations=("relu", "sigmoid"),
+            optimizer="adam",
+            learning_rate=0.01,
+            batch_size=7,
+            noise=0.2,
+        ),
+        TrainingConfig(
+            dataset="spiral",
+            n_points=200,
+            hidden_layers=(5,),
+            activations=("elu",),
+            optimizer="momentum",
+            regularization="l2",
+            regularization_rate=0.01,
+            features=("x1", "x2", "sin_x1"),
+        ),
     ],
     ids=["default", "xor-adam", "spiral-momentum-l2"],
 )
@@ -116,8 +132,14 @@ LEARNING_CASES = [
 
 @pytest.mark.parametrize("dataset, activation, max_epochs", LEARNING_CASES)
 def test_learns_to_95_percent_test_accuracy(dataset, activation, max_epochs):
-    config = TrainingConfig(dataset=dataset, hidden_layers=(8, 8), activations=(activation, activation),
-                            learning_rate=0.03, batch_size=10, optimizer="sgd")
+    config = TrainingConfig(
+        dataset=dataset,
+        hidden_layers=(8, 8),
+        activations=(activation, activation),
+        learning_rate=0.03,
+        batch_size=10,
+        optimizer="sgd",
+    )
     trainer = Trainer(config)
     initial_loss = trainer.history.latest["train_loss"]
     while trainer.epoch < max_epochs and trainer.history.latest["test_accuracy"] < 0.95:
@@ -323,11 +345,13 @@ def test_apply_config_sanitizes():
 
 DIVERGING = [
     # The brief's recipe: a deep linear chain, huge weights, huge steps.
-    TrainingConfig(hidden_layers=(8,) * 6, activations=("linear",) * 6, initializer="normal", init_sigma=10.0,
-                   learning_rate=10.0),
+    TrainingConfig(
+        hidden_layers=(8,) * 6, activations=("linear",) * 6, initializer="normal", init_sigma=10.0, learning_rate=10.0
+    ),
     # Milder: a few epochs go by before the weights overflow.
-    TrainingConfig(hidden_layers=(8, 8, 8), activations=("linear",) * 3, initializer="normal", init_sigma=1.0,
-                   learning_rate=0.3),
+    TrainingConfig(
+        hidden_layers=(8, 8, 8), activations=("linear",) * 3, initializer="normal", init_sigma=1.0, learning_rate=0.3
+    ),
 ]
 
 
@@ -454,9 +478,7 @@ def test_history_thinned_rows_are_the_real_rows(long_run):
     full.train(LONG_EPOCHS)
     full_frame = full.history_frame.set_index("epoch")
     kept = long_run.history_frame.set_index("epoch")
-    np.testing.assert_array_equal(
-        kept.to_numpy(), full_frame.loc[kept.index].to_numpy()
-    )
+    np.testing.assert_array_equal(kept.to_numpy(), full_frame.loc[kept.index].to_numpy())
     assert len(full_frame) == LONG_EPOCHS + 1
 
 
@@ -515,5 +537,270 @@ def test_history_columns_per_layer(hidden, activation):
     latest = frame.iloc[-1]
     for layer in range(n_layers):
         assert latest[f"grad_norm_W{layer + 1}"] == pytest.approx(np.linalg.norm(grad_weights[layer]), rel=1e-12)
-        assert latest[f"delta_mean_abs{layer + 1}"] == pytest.approx(np.mean(np.abs(deltas[layer])) * n_train,
-                                                                     rel=1e-12)
+        assert latest[f"delta_mean_abs{layer + 1}"] == pytest.approx(
+            np.mean(np.abs(deltas[layer])) * n_train, rel=1e-12
+        )
+
+
+# ---- full batch: unshuffled, and the record's gradient reused ----------------------------------
+
+FULL_BATCH = TrainingConfig(n_points=200, hidden_layers=(6, 5), activations=("tanh", "tanh"), batch_size=1000)
+
+
+class _ReferenceTrainer(Trainer):
+    """The plain definitions only: ``_train_one_epoch_reference`` and ``_record_reference``, no reuse."""
+
+    def _workspace(self):
+        return None
+
+
+def _same_bits(a, b):
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.fixture
+def forward_calls(monkeypatch):
+    """Every BatchPass.forward call, as the pass it was made on."""
+    calls = []
+    forward = BatchPass.forward
+
+    def counting_forward(self, X):
+        calls.append(self)
+        forward(self, X)
+
+    monkeypatch.setattr(BatchPass, "forward", counting_forward)
+    return calls
+
+
+def _training_set_passes(trainer, calls, epochs=1):
+    """Passes over the whole training set during ``epochs`` epochs: the record's one per epoch, plus one
+    per epoch that recomputed its full-batch gradient instead of reusing the record's."""
+    calls.clear()
+    assert trainer.train(epochs) == epochs
+    train_pass = trainer._fast.train_pass
+    assert all(p is train_pass or p is trainer._fast.test_pass for p in calls)  # no other pass ran
+    return sum(p is train_pass for p in calls)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize("regularization", ["none", "l1", "l2"])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_full_batch_fast_path_equals_reference_bit_for_bit(activation, regularization, optimizer):
+    config = replace(
+        FULL_BATCH,
+        hidden_layers=(6, 5, 5),  # two layers of one shape: the stacked-gradient code runs too
+        activations=(activation,) * 3,
+        optimizer=optimizer,
+        learning_rate=0.1,
+        regularization=regularization,
+        regularization_rate=0.003 if regularization != "none" else 0.0,
+    )
+    fast, reference = Trainer(config), _ReferenceTrainer(config)
+    assert fast.config.batch_size >= fast.y_train.shape[0]
+    for _ in range(60):
+        fast.train(1)
+        reference.train(1)
+        assert _same_bits(fast.network.theta, reference.network.theta), f"epoch {fast.epoch}"
+        assert _same_bits(fast._last_update, reference._last_update)
+    np.testing.assert_allclose(
+        fast.history_frame["train_loss"], reference.history_frame["train_loss"], rtol=1e-12, atol=0
+    )
+    assert fast.history.latest["train_loss"] < fast.history_frame["train_loss"].iloc[0]  # it did learn
+
+
+@pytest.mark.parametrize("n_points, batch_size", [(200, 100), (200, 101), (333, 5000)])
+def test_full_batch_boundary_sizes_equal_reference(n_points, batch_size):
+    # batch == n_train exactly, one more, and far more than the training set.
+    config = replace(FULL_BATCH, n_points=n_points, batch_size=batch_size)
+    fast, reference = Trainer(config), _ReferenceTrainer(config)
+    fast.train(25)
+    reference.train(25)
+    assert _same_bits(fast.network.theta, reference.network.theta)
+
+
+def test_full_batch_is_not_shuffled():
+    trainer = Trainer(FULL_BATCH)
+    state = trainer.shuffle_rng.bit_generator.state
+    trainer.train(3)
+    assert trainer.shuffle_rng.bit_generator.state == state  # no permutation drawn
+    reference = _ReferenceTrainer(FULL_BATCH)
+    reference.train(3)
+    assert reference.shuffle_rng.bit_generator.state == state
+    # The epoch's gradient is the mean over the training set in its stored order.
+    network = reference.network.copy()
+    network.theta[...] = reference.snapshots[-2][1]  # theta at epoch 2
+    network.backward(network.forward(reference.X_train), reference.y_train)
+    expected_update = -reference.config.learning_rate * network.grad
+    np.testing.assert_array_equal(reference.network.theta, network.theta + expected_update)
+
+
+def test_full_batch_reuses_the_record_gradient(forward_calls):
+    trainer = Trainer(FULL_BATCH)
+    # One pass over the training set per epoch (the record's), not two: the epoch reused its gradient.
+    assert _training_set_passes(trainer, forward_calls, epochs=10) == 10
+    reference = _ReferenceTrainer(FULL_BATCH)
+    reference.train(10)
+    assert _same_bits(trainer.network.theta, reference.network.theta)
+
+
+def test_full_batch_recomputes_when_the_reuse_is_forgotten(forward_calls):
+    # Control for the test above: the count does see a recomputed gradient.
+    trainer = Trainer(FULL_BATCH)
+    trainer._fast.forget_record_gradient()
+    assert _training_set_passes(trainer, forward_calls) == 2
+
+
+def test_mini_batch_epochs_do_not_use_the_record_gradient(forward_calls):
+    trainer = Trainer(replace(FULL_BATCH, batch_size=10))
+    assert _training_set_passes(trainer, forward_calls, epochs=0) == 0
+    trainer.train(2)
+    batch_calls = [p for p in forward_calls if p is not trainer._fast.train_pass and p is not trainer._fast.test_pass]
+    assert len(batch_calls) == 2 * 10 and {p.n for p in batch_calls} == {10}
+    assert trainer._fast.record_state is None
+
+
+def _perturb_weights(trainer):
+    trainer.set_weights([(W * 1.01, b + 0.01) for W, b in trainer.get_weights()])
+
+
+def _gradient_of_other_points(trainer):
+    rng = np.random.default_rng(5)
+    trainer.loss_and_gradients(rng.uniform(-6, 6, (7, 2)), (rng.uniform(size=7) > 0.5).astype(float))
+
+
+def _gradient_on_the_network(trainer):
+    # As a gradient check on the trainer's own network would, if it did not restore network.grad.
+    trainer.network.loss_and_gradient(trainer.X_train[:8], trainer.y_train[:8])
+
+
+def _load_model_file(trainer):
+    # What the app does with an uploaded model (playground/ui/export.py: load_model_file), in place.
+    from playground.model_io import model_from_json, model_to_json
+
+    source = Trainer(replace(trainer.config, weight_seed=11))
+    source.train(4)
+    config, weights, _ = model_from_json(model_to_json(source.config, source.get_weights(), source.epoch))
+    trainer.apply_config(config)
+    trainer.set_weights(weights)
+    trainer.initial_theta = trainer.network.theta.copy()
+    trainer.reset()
+
+
+def _copy_training_inputs(trainer):
+    trainer.X_train = trainer.X_train.copy()  # the same values in a new array
+
+
+# Each changes theta, network.grad or the training set between the record and the next epoch (or says
+# so): the next epoch must recompute its gradient (two passes over the training set, not one).
+RECOMPUTING_INTERVENTIONS = {
+    "set_weights-same": lambda t: t.set_weights(t.get_weights()),
+    "set_weights-new": _perturb_weights,
+    "theta-written": lambda t: t.network.theta.__setitem__(3, t.network.theta[3] + 1e-3),
+    "theta-written-tiny": lambda t: t.network.theta.__setitem__(0, np.nextafter(t.network.theta[0], np.inf)),
+    "grad-zeroed": lambda t: t.network.grad.fill(0.0),
+    "grad-entry-written": lambda t: t.network.grad.__setitem__(-1, 1.0),
+    "loss_and_gradients": _gradient_of_other_points,
+    "network-loss_and_gradient": _gradient_on_the_network,
+    "learning-rate": lambda t: t.apply_config(replace(t.config, learning_rate=0.07)),
+    "optimizer": lambda t: t.apply_config(replace(t.config, optimizer="adam")),
+    "regularization": lambda t: t.apply_config(replace(t.config, regularization="l2", regularization_rate=0.01)),
+    "regularization-rate": lambda t: t.apply_config(replace(t.config, regularization_rate=0.02)),
+    "batch-size-still-full": lambda t: t.apply_config(replace(t.config, batch_size=999)),
+    "training-inputs-replaced": _copy_training_inputs,
+}
+
+# Each makes a new record at the new theta (reset, rebuilds) or touches nothing: the next epoch may reuse
+# the gradient of the record made after it. They must match the reference all the same.
+RECORDING_INTERVENTIONS = {
+    "nothing": lambda t: None,
+    "reset": lambda t: t.reset(),
+    "reinitialize": lambda t: t.reinitialize(),
+    "reinitialize-same-seed": lambda t: t.reinitialize(weight_seed=t.config.weight_seed),
+    "network-rebuilt": lambda t: t.apply_config(replace(t.config, hidden_layers=(4, 4))),
+    "data-rebuilt": lambda t: t.apply_config(replace(t.config, noise=0.1)),
+    "apply_config-unchanged": lambda t: t.apply_config(t.config),
+    "load-model": _load_model_file,
+    "network_at": lambda t: t.network_at(1)[1].theta.fill(9.0),
+    "history-read": lambda t: t.history_frame,
+}
+
+
+FULL_BATCH_SIGMOID = replace(
+    FULL_BATCH, activations=("sigmoid", "sigmoid"), regularization="l1", regularization_rate=0.001, optimizer="momentum"
+)
+
+
+@pytest.mark.parametrize("intervene", RECOMPUTING_INTERVENTIONS.values(), ids=RECOMPUTING_INTERVENTIONS.keys())
+@pytest.mark.parametrize("config", [FULL_BATCH, FULL_BATCH_SIGMOID], ids=["tanh-sgd", "sigmoid-l1-momentum"])
+def test_full_batch_recomputes_after_a_change(config, intervene, forward_calls):
+    fast, reference = Trainer(config), _ReferenceTrainer(config)
+    fast.train(5)
+    reference.train(5)
+    intervene(fast)
+    intervene(reference)
+    assert _training_set_passes(fast, forward_calls) == 2  # recomputed...
+    reference.train(1)
+    assert _same_bits(fast.network.theta, reference.network.theta)  # ...and exactly the reference's epoch
+    assert _training_set_passes(fast, forward_calls, epochs=5) == 5  # then reused again
+    reference.train(5)
+    assert _same_bits(fast.network.theta, reference.network.theta)
+
+
+@pytest.mark.parametrize("intervene", RECORDING_INTERVENTIONS.values(), ids=RECORDING_INTERVENTIONS.keys())
+def test_full_batch_after_a_new_record_matches_reference(intervene, forward_calls):
+    fast, reference = Trainer(FULL_BATCH), _ReferenceTrainer(FULL_BATCH)
+    fast.train(5)
+    reference.train(5)
+    intervene(fast)
+    intervene(reference)
+    assert _training_set_passes(fast, forward_calls, epochs=6) == 6  # the new record's gradient reused
+    reference.train(6)
+    assert fast.epoch == reference.epoch
+    assert _same_bits(fast.network.theta, reference.network.theta)
+
+
+def test_full_batch_after_a_gradient_check_matches_reference():
+    # gradient_check writes theta and network.grad and restores both bit for bit: the record's gradient is
+    # still the one at theta, so reusing it is exact (the bitwise check finds nothing changed).
+    from playground.diagnostics import gradient_check
+
+    fast, reference = Trainer(FULL_BATCH), _ReferenceTrainer(FULL_BATCH)
+    fast.train(5)
+    reference.train(5)
+    grad = fast.network.grad.copy()
+    gradient_check(fast.network, fast.X_train, fast.y_train, "l2", 0.01)
+    assert _same_bits(fast.network.grad, grad)
+    fast.train(5)
+    reference.train(5)
+    assert _same_bits(fast.network.theta, reference.network.theta)
+
+
+def test_full_batch_signed_zero_in_theta_counts_as_a_change(forward_calls):
+    trainer = Trainer(FULL_BATCH)  # epoch 0: the biases are still +0.0
+    zero = int(np.flatnonzero(trainer.network.theta == 0.0)[0])
+    trainer.network.theta[zero] = -0.0  # equal as a number, different bits
+    assert _training_set_passes(trainer, forward_calls) == 2
+
+
+def test_full_batch_switching_to_and_from_mini_batches_matches_reference():
+    fast, reference = Trainer(FULL_BATCH), _ReferenceTrainer(FULL_BATCH)
+    for batch_size in (1000, 10, 1000, 33, 100, 7):
+        for trainer in (fast, reference):
+            trainer.apply_config(replace(trainer.config, batch_size=batch_size))
+            trainer.train(4)
+        assert _same_bits(fast.network.theta, reference.network.theta), batch_size
+
+
+@pytest.mark.parametrize(
+    "config", [DIVERGING[0], replace(DIVERGING[1], learning_rate=3.0)], ids=["deep-linear-sigma10-lr10", "linear-lr3"]
+)
+def test_full_batch_divergence_matches_reference(config):
+    config = replace(config, batch_size=1000)
+    fast, reference = Trainer(config), _ReferenceTrainer(config)
+    assert fast.train(50) == reference.train(50)
+    assert fast.diverged_at == reference.diverged_at is not None
+    np.testing.assert_array_equal(fast.network.theta, reference.network.theta)
+    for trainer in (fast, reference):  # a training change after divergence restarts the run
+        assert trainer.apply_config(replace(config, learning_rate=1e-4)) == "restarted"
+        trainer.train(5)
+    assert _same_bits(fast.network.theta, reference.network.theta)
