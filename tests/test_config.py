@@ -324,8 +324,9 @@ def test_from_query_uses_the_last_of_repeated_values():
 
 
 def test_config_properties():
-    config = replace(TrainingConfig(), features=("x1", "x2", "sin_x1"), hidden_layers=(5, 3), n_points=333,
-                     train_fraction=0.3)
+    config = replace(
+        TrainingConfig(), features=("x1", "x2", "sin_x1"), hidden_layers=(5, 3), n_points=333, train_fraction=0.3
+    )
     assert config.layer_sizes == [3, 5, 3, 1]
     assert config.n_train == round(0.3 * 333)
     assert config.with_activation_for_all("relu").activations == ("relu", "relu")

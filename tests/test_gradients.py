@@ -160,8 +160,9 @@ def _tolerance(activations):
 
 @pytest.mark.parametrize("depth, activations, regularization", CASES + MIXED_CASES)
 def test_backprop_matches_central_differences(depth, activations, regularization):
-    layer_sizes, acts, theta, X, y = _problem(_seed(depth, activations, regularization), depth, activations,
-                                              regularization)
+    layer_sizes, acts, theta, X, y = _problem(
+        _seed(depth, activations, regularization), depth, activations, regularization
+    )
     rate = RATES[regularization]
     network = Network(layer_sizes, acts, theta)
     loss, analytic = network.loss_and_gradient(X, y, regularization, rate)
@@ -175,8 +176,9 @@ def test_backprop_matches_central_differences(depth, activations, regularization
 
 @pytest.mark.parametrize("depth, activations, regularization", CASES + MIXED_CASES)
 def test_backprop_matches_autograd(depth, activations, regularization):
-    layer_sizes, acts, theta, X, y = _problem(_seed(depth, activations, regularization) + 1, depth, activations,
-                                              regularization)
+    layer_sizes, acts, theta, X, y = _problem(
+        _seed(depth, activations, regularization) + 1, depth, activations, regularization
+    )
     rate = RATES[regularization]
     network = Network(layer_sizes, acts, theta)
     loss, analytic = network.loss_and_gradient(X, y, regularization, rate)
@@ -248,12 +250,12 @@ def test_trainer_loss_and_gradients_per_layer(hidden, activation, features, regu
     X = make_features(points, features)
     expected_loss, flat = trainer.network.loss_and_gradient(X, y, regularization, 0.01)
     assert loss == pytest.approx(expected_loss, rel=1e-14)
-    np.testing.assert_allclose(np.concatenate([np.concatenate([gW.ravel(), gb]) for gW, gb in gradients]), flat,
-                               rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        np.concatenate([np.concatenate([gW.ravel(), gb]) for gW, gb in gradients]), flat, rtol=1e-14, atol=0
+    )
     # ...and against autograd on the trainer's own parameters.
     expected = autograd_grad(autograd_loss)(
-        trainer.network.theta.copy(), X, y, trainer.network.layer_sizes, list(config.activations), regularization,
-        0.01
+        trainer.network.theta.copy(), X, y, trainer.network.layer_sizes, list(config.activations), regularization, 0.01
     )
     assert _relative_error(flat, expected) < AUTOGRAD_TOLERANCE
     # The returned arrays are copies: changing them leaves the network alone.
