@@ -9,6 +9,9 @@
 //   {relayout: {...}}                layout edits (a shape's path: the decision boundary)
 //   {image: {target, b64, rows, cols}}  one byte per pixel, painted through the figure's colour
 //                                    table into a layout image: redraws no trace at all
+//   {ranges: {"xaxis.range": [..]}}  the axis ranges an extend's chart should have (they change in
+//                                    steps; while they hold, new points are appended to the drawn
+//                                    lines without a Plotly redraw, see appendInPlace)
 // `seq` orders payloads and drops repeats; `version` names the figure the
 // updates apply to. When an update does not follow what this chart holds
 // (a frame was skipped), the chart asks Python for the whole figure again.
@@ -34,12 +37,25 @@ function loadPlotly() {
   return window.__backpropPlotly;
 }
 
+const REQUEST_SPACING_MS = 400; // at most one request for a whole figure per chart this often
+const REQUEST_RETRY_MS = 1500; // no whole figure yet: the request or its answer was lost, ask again
+
 function requestFullFigure(host, setTriggerValue, reason) {
-  const now = Date.now();
-  if (host.__lastRequest && now - host.__lastRequest < 400) return;
-  host.__lastRequest = now;
   host.__chart.version = null; // ignore further updates until the whole figure arrives
-  setTriggerValue("need_full", reason + ":" + now);
+  const now = Date.now();
+  const wait = host.__lastRequest ? REQUEST_SPACING_MS - (now - host.__lastRequest) : 0;
+  clearTimeout(host.__requestTimer);
+  // Ask now, or as soon as the spacing allows; and again later while no whole figure has come
+  // (when paused, no further frame would otherwise ever bring one).
+  host.__requestTimer = setTimeout(
+    () => {
+      if (host.__chart.version !== null || !host.isConnected) return;
+      host.__lastRequest = Date.now();
+      (host.__setTriggerValue || setTriggerValue)("need_full", reason + ":" + host.__lastRequest);
+      host.__requestTimer = setTimeout(() => requestFullFigure(host, setTriggerValue, "retry"), REQUEST_RETRY_MS);
+    },
+    Math.max(0, wait),
+  );
 }
 
 function lastNumber(values) {
@@ -76,6 +92,75 @@ function newPoints(host, extend) {
     }
   }
   return result;
+}
+
+// While the axes hold still, new points are drawn by extending each line's SVG path: a Plotly
+// redraw (axes, legend, every point) costs 10-25 ms per chart on a slow machine, this well under
+// one. The points also go into the figure's data, so the next Plotly draw has them all; a real
+// redraw still runs at least this often, so hover (which reads Plotly's own copy) stays current.
+const FULL_DRAW_EVERY_MS = 1000;
+
+function linePaths(host) {
+  const paths = {};
+  for (const group of host.querySelectorAll(".scatterlayer .trace")) {
+    const calcdata = group.__data__; // bound by Plotly (d3): [{trace: the full trace, ...}, ...]
+    const trace = calcdata && calcdata[0] && calcdata[0].trace;
+    if (trace) paths[trace.index] = group.querySelector("path.js-line");
+  }
+  return paths;
+}
+
+function appendInPlace(host, fresh) {
+  const layout = host._fullLayout;
+  const xa = layout && layout.xaxis;
+  const ya = layout && layout.yaxis;
+  if (!xa || !ya || typeof xa.c2p !== "function") return false;
+  const paths = linePaths(host);
+  for (const trace of fresh.traces) {
+    const shown = (host.data[trace] || {}).visible;
+    if (shown === false || shown === "legendonly") continue;
+    const path = paths[trace];
+    if (!path || !path.getAttribute("d")) return false; // nothing drawn yet to extend
+  }
+  const chart = host.__chart;
+  chart.penUp = chart.penUp || {};
+  fresh.traces.forEach((trace, j) => {
+    const xs = fresh.update.x[j];
+    const ys = fresh.update.y[j];
+    const data = host.data[trace];
+    for (let i = 0; i < xs.length; i++) {
+      data.x.push(xs[i]);
+      data.y.push(ys[i]);
+    }
+    const path = paths[trace];
+    if (!path) return; // hidden from the legend: Plotly draws it when it is shown again
+    let segment = "";
+    for (let i = 0; i < xs.length; i++) {
+      const y = ys[i];
+      if (y === null || !Number.isFinite(y) || (ya.type === "log" && y <= 0)) {
+        chart.penUp[trace] = true; // a gap, as Plotly draws it
+        continue;
+      }
+      const px = xa.c2p(xa.d2c(xs[i]));
+      const py = ya.c2p(ya.d2c(y));
+      segment += (chart.penUp[trace] ? "M" : "L") + px.toFixed(2) + "," + py.toFixed(2);
+      chart.penUp[trace] = false;
+    }
+    if (segment) path.setAttribute("d", path.getAttribute("d") + segment);
+  });
+  return true;
+}
+
+// The range edits that would change this chart: none on an axis the user has zoomed or panned.
+function rangeEdits(host, ranges) {
+  const edits = {};
+  for (const [key, value] of Object.entries(ranges || {})) {
+    const axis = key.split(".")[0];
+    if (host.__userZoom && host.__userZoom[axis]) continue;
+    const current = (host.layout[axis] || {}).range;
+    if (!current || current[0] !== value[0] || current[1] !== value[1]) edits[key] = value;
+  }
+  return Object.keys(edits).length ? edits : null;
 }
 
 // Paint bytes (one per pixel, row 0 at the top) through a colour table into a PNG data URL.
@@ -116,7 +201,9 @@ function paintImage(host, image) {
     painter.lineTo((image.line[i + 2] - left) * scale, (top - image.line[i + 3]) * scale);
   }
   painter.stroke();
-  return big.toDataURL();
+  // JPEG, not PNG: a smooth field encodes about 7x faster and 15x smaller (so it also decodes faster),
+  // and at this quality the difference is not visible.
+  return big.toDataURL("image/jpeg", 0.92);
 }
 
 async function applyPayload(Plotly, host, payload, setTriggerValue) {
@@ -139,14 +226,19 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
       // A user's zoom or pan wins over the axis range the updates would set while playing;
       // a double click (autorange) hands the axis back to the live view.
       host.__watchingZoom = true;
+      host.__userZoom = {};
       host.on("plotly_relayout", (event) => {
         if (host.__applying) return;
-        if ("xaxis.range[0]" in event || "xaxis.range" in event) host.__userZoom = true;
-        if (event["xaxis.autorange"]) host.__userZoom = false;
+        for (const axis of ["xaxis", "yaxis"]) {
+          if (`${axis}.range[0]` in event || `${axis}.range` in event) host.__userZoom[axis] = true;
+          if (event[`${axis}.autorange`]) host.__userZoom[axis] = false;
+        }
       });
     }
     chart.version = payload.version;
     chart.lastEpoch = payload.last_epoch;
+    chart.lastFullDraw = performance.now();
+    chart.penUp = {};
   } else if (chart.version !== payload.version) {
     requestFullFigure(host, setTriggerValue, "version");
     return;
@@ -163,7 +255,14 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
   if (payload.image || payload.relayout) {
     const edits = Object.assign({}, payload.relayout || {});
     if (payload.image && host.__colours) edits[payload.image.target] = paintImage(host, payload.image);
-    if (host.__userZoom) delete edits["xaxis.range"];
+    for (const axis of ["xaxis", "yaxis"]) {
+      const range = edits[`${axis}.range`];
+      if (!range) continue;
+      const current = (host.layout[axis] || {}).range;
+      // Keep a user's zoom; skip an unchanged range (a relayout would redraw the axis for nothing).
+      const same = current && current[0] === range[0] && current[1] === range[1];
+      if ((host.__userZoom && host.__userZoom[axis]) || same) delete edits[`${axis}.range`];
+    }
     host.__applying = true;
     try {
       await Plotly.relayout(host, edits);
@@ -177,8 +276,20 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
       requestFullFigure(host, setTriggerValue, "gap");
       return;
     }
-    if (fresh.traces.length) {
-      await Plotly.extendTraces(host, fresh.update, fresh.traces);
+    const edits = rangeEdits(host, payload.ranges);
+    if (fresh.traces.length || edits) {
+      const due = performance.now() - (chart.lastFullDraw || 0) > FULL_DRAW_EVERY_MS;
+      if (edits || due || !appendInPlace(host, fresh)) {
+        // New ranges go straight into the layout, so that the one redraw below also moves the axes.
+        for (const [key, value] of Object.entries(edits || {})) {
+          const axis = key.split(".")[0];
+          host.layout[axis] = Object.assign(host.layout[axis] || {}, { range: value, autorange: false });
+        }
+        if (fresh.traces.length) await Plotly.extendTraces(host, fresh.update, fresh.traces);
+        else await Plotly.redraw(host);
+        chart.lastFullDraw = performance.now();
+        chart.penUp = {};
+      }
       fresh.traces.forEach((trace, j) => (chart.lastX[trace] = fresh.update.x[j][fresh.update.x[j].length - 1]));
     }
   }
@@ -204,6 +315,7 @@ function mergePayloads(payloads) {
     if (payload.restyle) merged.restyle = payload.restyle;
     if (payload.image) merged.image = payload.image;
     if (payload.relayout) merged.relayout = Object.assign({}, merged.relayout || {}, payload.relayout);
+    if (payload.ranges) merged.ranges = payload.ranges;
     if (payload.extend) {
       if (!merged.extend) {
         merged.extend = payload.extend;
@@ -277,6 +389,35 @@ async function runScheduler() {
   }
 }
 
+// The chart's heading, a line under it and its caption live beside the plot in the component,
+// so the static text is not re-rendered by Streamlit on every frame. Sent with whole figures only.
+function setFrameText(parentElement, host, text) {
+  const parts = [
+    ["title", "backprop-chart-title", host],
+    ["subtitle", "backprop-chart-subtitle", host],
+    ["caption", "backprop-chart-caption", null],
+  ];
+  for (const [name, className, before] of parts) {
+    let element = parentElement.querySelector(`:scope > .${className}`);
+    const value = text[name] || "";
+    if (!value) {
+      if (element) element.remove();
+      continue;
+    }
+    if (!element) {
+      element = document.createElement(name === "title" ? "h3" : "div");
+      element.className = className;
+      parentElement.insertBefore(element, before);
+    }
+    // The caption is HTML built by Python from our own text (escaped there); the rest is plain text.
+    if (name === "caption") {
+      if (element.innerHTML !== value) element.innerHTML = value;
+    } else if (element.textContent !== value) {
+      element.textContent = value;
+    }
+  }
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data) return;
@@ -289,6 +430,7 @@ export default function (component) {
     host.__pending = [];
     parentElement.appendChild(host);
   }
+  if (data.frame_text) setFrameText(parentElement, host, data.frame_text);
   host.style.height = (data.height || 400) + "px";
   host.style.width = "100%";
   host.__pending.push(data);

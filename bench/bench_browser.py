@@ -61,9 +61,7 @@ INSTRUMENT_JS = """() => {
     const B = window.__bench = {lastPointerDown: null, calls: {}, drawMs: {}};
     document.addEventListener('pointerdown', () => { B.lastPointerDown = performance.now(); }, true);
     B.epoch = () => {
-        const metric = [...document.querySelectorAll('[data-testid="stMetric"]')]
-            .find(m => m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === 'Epoch');
-        const value = metric?.querySelector('[data-testid="stMetricValue"]');
+        const value = document.querySelector('[data-metric="Epoch"] .bp-metric-value');
         const digits = value ? value.innerText.replace(/[^0-9]/g, '') : '';
         return digits === '' ? null : parseInt(digits, 10);
     };
@@ -352,7 +350,7 @@ def measure_latencies(app: App, tries: int) -> dict[str, list[float | None]]:
         app.open_choices("w_speed")
         results["speed"].append(
             app.timed(
-                f"B => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+                f"B => [...document.querySelectorAll('.bp-status-note')]"
                 f".some(c => c.innerText.includes('({new_speed} per frame)'))",
                 lambda speed=new_speed: app.pick(speed),
             )
@@ -513,8 +511,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"machine": info, "load_start": load_start, "load_end": load_end, "speeds": speeds,
-                 "latency_ms": latencies, "lost_clicks": lost},
+                {
+                    "machine": info,
+                    "load_start": load_start,
+                    "load_end": load_end,
+                    "speeds": speeds,
+                    "latency_ms": latencies,
+                    "lost_clicks": lost,
+                },
                 indent=2,
             )  # fmt: skip
         )

@@ -58,8 +58,10 @@ def _base_layout(x_title: str, y_title: str, height: int, **extra) -> dict:
         "font": FONT,
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "xaxis": {"title": {"text": x_title}, "gridcolor": "#E4E7EB", "zeroline": False},
-        "yaxis": {"title": {"text": y_title}, "gridcolor": "#E4E7EB", "zeroline": False},
+        # ticklabeloverflow "allow": Plotly's default measures every tick label on every redraw to hide
+        # the ones past the div; with live charts that was about a tenth of the browser's time.
+        "xaxis": {"title": {"text": x_title}, "gridcolor": "#E4E7EB", "zeroline": False, "ticklabeloverflow": "allow"},
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#E4E7EB", "zeroline": False, "ticklabeloverflow": "allow"},
         "legend": {"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 13}},
         # Keeps the user's zoom and pan across Plotly.react calls.
         "uirevision": "keep",
@@ -330,7 +332,7 @@ def loss_figure(epochs: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarra
     """Train (solid) and test (dashed) loss over epochs; arrays (k,)."""
     data = [
         {
-            "type": "scattergl" if len(epochs) > 3000 else "scatter",
+            "type": "scatter",
             "mode": "lines",
             "x": _round(epochs, 0),
             "y": _round(values, 5),
@@ -362,6 +364,72 @@ def extend_update(epochs: np.ndarray, series: list[np.ndarray], significant: boo
             "from_epoch": None,  # filled in by the live view: the last epoch the chart already has
         }
     }
+
+
+# ---- axis ranges of the live charts over epochs ------------------------------------------------
+# While playing, a chart whose axes do not move can take new points without a Plotly redraw (the
+# browser appends them to the drawn lines, see assets/live_plot.js). So the live charts get explicit
+# ranges that change in steps: the epoch axis ends at the next "nice" number, the value axis at the
+# next nice bound (linear) or whole decade (log). Each step is a full redraw; between steps, none.
+_NICE_MULTIPLES = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+_LOG_MARGIN = 0.15  # decades kept free above and below the data on a log axis
+
+
+def nice_ceiling(value: float, minimum: float = 0.0) -> float:
+    """The smallest m × 10^k (m in 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8) at or above ``value``, and >= minimum."""
+    value = max(float(value), minimum)
+    if not math.isfinite(value) or value <= 0:
+        return minimum if minimum > 0 else 1.0
+    decade = 10.0 ** math.floor(math.log10(value))
+    for multiple in _NICE_MULTIPLES:
+        bound = multiple * decade
+        if bound >= value * (1 - 1e-12):
+            return float(f"{bound:.12g}")  # 1.2 * 0.1 is 0.12000000000000001 otherwise
+    return 10.0 * decade
+
+
+def epoch_axis_range(last_epoch: float) -> list[float]:
+    """[0, a nice epoch at or past ``last_epoch``], at least [0, 10]."""
+    return [0.0, nice_ceiling(last_epoch, minimum=10.0)]
+
+
+def value_axis_range(values: np.ndarray, log: bool) -> list[float] | None:
+    """A stepped axis range holding every finite value (any shape); None when there is none.
+
+    Linear: [0, nice ceiling of the largest value] (losses and other quantities >= 0).
+    Log: whole decades with a margin, as log10 exponents (Plotly's convention for log axes).
+    """
+    values = np.asarray(values, dtype=float)
+    if log:
+        positive = values[np.isfinite(values) & (values > 0)]
+        if positive.size == 0:
+            return None
+        low, high = np.log10(positive.min()), np.log10(positive.max())
+        return [float(math.floor(low - _LOG_MARGIN)), float(math.ceil(high + _LOG_MARGIN))]
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    return [0.0, nice_ceiling(finite.max() * 1.04, minimum=1e-3)]
+
+
+def live_axis_ranges(epochs: np.ndarray, values: np.ndarray, y_axis: str, y_include: tuple[float, ...] = ()) -> dict:
+    """Plotly relayout keys for a live chart over epochs: 'xaxis.range' and, unless y_axis is
+    "fixed", 'yaxis.range' ("linear" from 0, or "log"). epochs (k,), values (k, n) or (k,);
+    ``y_include``: values the y range must also hold (e.g. a band drawn as a shape)."""
+    ranges = {"xaxis.range": epoch_axis_range(epochs[-1] if len(epochs) else 0)}
+    if y_axis != "fixed":
+        y_range = value_axis_range(np.append(np.ravel(values), y_include), log=y_axis == "log")
+        if y_range is not None:
+            ranges["yaxis.range"] = y_range
+    return ranges
+
+
+def with_ranges(figure: dict, ranges: dict) -> dict:
+    """Put relayout-style ranges ('xaxis.range': [...]) into a figure's layout."""
+    for key, value in ranges.items():
+        axis = key.split(".")[0]
+        figure["layout"].setdefault(axis, {})["range"] = list(value)
+    return figure
 
 
 # ---- per-layer gradient magnitude -------------------------------------------------------------
@@ -455,7 +523,8 @@ def _layer_image_placement(grid: np.ndarray) -> dict:
     """Where the image sits on the epoch axis, and the axis range that shows it."""
     step = float(grid[1] - grid[0]) if len(grid) > 1 else 1.0
     left, right = float(grid[0]) - step / 2, float(grid[-1]) + step / 2
-    return {"images[0].x": left, "images[0].sizex": right - left, "xaxis.range": [left, right]}
+    # The axis ends in steps (as on the line charts): a frame then swaps the image, not the axis.
+    return {"images[0].x": left, "images[0].sizex": right - left, "xaxis.range": [left, nice_ceiling(right, 10.0)]}
 
 
 def _hover_heatmap(grid: np.ndarray, logs: np.ndarray, value_range: tuple[float, float]) -> dict:

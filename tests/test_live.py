@@ -127,7 +127,7 @@ def test_layer_heatmap_resamples_a_thinned_history_onto_even_epochs():
     from playground import plots
 
     epochs = np.array([0, 1, 2, 4, 8, 16])  # a thinned history: uneven steps
-    values = np.column_stack([10.0 ** -epochs, np.ones(6)])  # layer 1 shrinks, layer 2 constant
+    values = np.column_stack([10.0**-epochs, np.ones(6)])  # layer 1 shrinks, layer 2 constant
     grid, logs = plots.layer_heatmap_grid(epochs, values, columns=5)
     np.testing.assert_allclose(grid, [0, 4, 8, 12, 16])
     # Each column shows the latest row at or before its epoch: epoch 12 shows the row of epoch 8.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.ui import controls, export, guide, view
+from playground.ui import controls, export, guide, live, view
 from playground.ui.state import PlaygroundState, get_state, url_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +60,7 @@ def main() -> None:
     st.markdown(f"<style>{STYLE}</style>", unsafe_allow_html=True)
     try:
         ensure_plotly_served()
+        live.ensure_live_plot_served()
         state = get_state()
         state.full_run_id += 1
         controls.sidebar(state)

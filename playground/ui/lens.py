@@ -131,8 +131,18 @@ def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             return result
 
         with column:
-            st.markdown("Weight gradient per layer" if prefix == "grad_norm_W" else "Back-propagated error δ per layer")
-            live_chart(state, key, version_of(state, trainer, key), shown_epoch(state, trainer), figure, update, 300)
+            live_chart(
+                state,
+                key,
+                version_of(state, trainer, key),
+                shown_epoch(state, trainer),
+                figure,
+                update,
+                300,
+                subtitle="Weight gradient per layer"
+                if prefix == "grad_norm_W"
+                else "Back-propagated error δ per layer",
+            )
     st.caption(HEATMAP_CAPTION)
 
 
@@ -167,7 +177,6 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     st.caption(HEALTH_CAPTION)
     left, right = st.columns(2, gap="medium")
     with left:
-        st.markdown("Update-to-weight ratio per step")
         history_chart(
             state,
             f"update_ratio_{name}",
@@ -182,10 +191,11 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             ),
             lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
             300,
-        )
-        st.caption(
-            "How much one optimiser step changes each layer's weights, relative to their size (log scale). "
-            "About 0.001 (green band) is healthy; far below, the layer hardly learns; far above, it is unstable."
+            y_axis="log",
+            y_include=(diagnostics.UPDATE_RATIO_LOW, diagnostics.UPDATE_RATIO_HIGH),
+            subtitle="Update-to-weight ratio per step",
+            caption="How much one optimiser step changes each layer's weights, relative to their size (log scale). "
+            "About 0.001 (green band) is healthy; far below, the layer hardly learns; far above, it is unstable.",
         )
     with right:
         hidden = trainer.network.n_layers - 1
@@ -199,7 +209,6 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
         else:
             prefix = None
         if prefix:
-            st.markdown(f"Share of {title} per hidden layer")
             names = [f"{prefix}{layer}" for layer in range(1, hidden + 1)]
             labels = [f"hidden {layer}" for layer in range(1, hidden + 1)]
             history_chart(
@@ -210,9 +219,10 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
                 lambda epochs, c: plots.share_figure(epochs, np.column_stack(c), labels, title, limit),
                 lambda epochs, c: plots.extend_update(epochs, [np.nan_to_num(v, nan=0.0) for v in c]),
                 280,
+                y_axis="fixed",
+                subtitle=f"Share of {title} per hidden layer",
+                caption=explanation + " The red dashed line is the warning threshold.",
             )
-            st.caption(explanation + " The red dashed line is the warning threshold.")
-        st.markdown("Distance travelled since initialisation")
         history_chart(
             state,
             f"distance_{name}",
@@ -221,8 +231,10 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), 260, "‖W − W₀‖ / ‖W₀‖ (log)"),
             lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
             260,
+            y_axis="log",
+            subtitle="Distance travelled since initialisation",
+            caption="How far each layer's weights have moved from where they started. A frozen layer stays flat.",
         )
-        st.caption("How far each layer's weights have moved from where they started. A frozen layer stays flat.")
 
 
 # ---- Histograms ---------------------------------------------------------------------------------
@@ -273,7 +285,6 @@ def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             }
 
         with column:
-            st.markdown("Activations" if "activation" in key else "Back-propagated errors")
             live_chart(
                 state,
                 key,
@@ -282,8 +293,9 @@ def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
                 lambda hists=hists, x_title=x_title: plots.histogram_figure(hists, x_title),
                 update,
                 300,
+                subtitle="Activations" if "activation" in key else "Back-propagated errors",
+                caption=caption,
             )
-            st.caption(caption)
 
 
 # ---- Predict & check ----------------------------------------------------------------------------

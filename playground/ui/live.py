@@ -8,6 +8,9 @@ and Python sends, per frame, only what changed (see assets/live_plot.js).
 from __future__ import annotations
 
 import functools
+import hashlib
+import html
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -15,9 +18,42 @@ import streamlit as st
 
 from playground.ui.state import ChartSync, PlaygroundState
 
-_JS = (Path(__file__).resolve().parents[2] / "assets" / "live_plot.js").read_text()
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LIVE_PLOT_JS = REPO_ROOT / "assets" / "live_plot.js"
+STATIC_DIR = REPO_ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
+# Inline component code travels inside every element update: 17 KB per chart per frame for the
+# whole of live_plot.js. So the component is a stub that imports the module once from the app's
+# static route (the version in the URL changes with the file, so a browser never runs a stale copy).
+_VERSION = hashlib.sha256(LIVE_PLOT_JS.read_bytes()).hexdigest()[:12]
+_STUB_JS = f"""
+let loading = null;
+export default function (component) {{
+  loading = loading || import(new URL("app/static/live_plot.js?v={_VERSION}", document.baseURI).href);
+  loading.then((module) => module.default(component)).catch((error) => {{
+    component.parentElement.textContent = "This chart could not be loaded: " + error.message;
+  }});
+}}
+"""
+
+
+def ensure_live_plot_served() -> None:
+    """Copy assets/live_plot.js to the static route (when missing or changed)."""
+    target = STATIC_DIR / "live_plot.js"
+    source = LIVE_PLOT_JS.read_bytes()
+    if not target.exists() or target.read_bytes() != source:
+        STATIC_DIR.mkdir(exist_ok=True)
+        target.write_bytes(source)
+
+
 # A component definition, not per-user state: registering it once per process is right.
-_live_plot_component = st.components.v2.component("backprop_live_plot", js=_JS, isolate_styles=False)
+_live_plot_component = st.components.v2.component("backprop_live_plot", js=_STUB_JS, isolate_styles=False)
+
+
+def inline_markdown_html(text: str) -> str:
+    """The **bold** and *italic* of a caption as HTML, everything else escaped."""
+    escaped = html.escape(text, quote=False)
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    return re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"<em>\1</em>", escaped)
 
 
 def _ask_for_full_figure(state: PlaygroundState, key: str) -> None:
@@ -33,6 +69,9 @@ def live_chart(
     build_update: Callable[[ChartSync], dict | None],
     height: int,
     priority: int = 5,
+    title: str | None = None,
+    subtitle: str | None = None,
+    caption: str | None = None,
 ) -> dict:
     """Draw or patch the chart ``key``; returns the payload sent (for tests and benchmarks).
 
@@ -40,11 +79,19 @@ def live_chart(
     The whole figure is also sent once per full app run (the chart may have been
     remounted) and when the browser asks for it; otherwise only ``build_update``.
     ``priority``: lower is drawn first when the browser cannot draw every chart every frame.
+    ``title`` (a heading above), ``subtitle`` (a line under it) and ``caption`` (markdown with
+    **bold**, below) are drawn by the component with the chart: as separate Streamlit elements
+    they would be re-rendered on every frame while playing.
     """
     sync = state.chart(key)
     send_whole = sync.version != version or sync.needs_full or sync.full_run_id != state.full_run_id
     if send_whole:
         payload = {"base": build_figure()}
+        payload["frame_text"] = {
+            "title": title or "",
+            "subtitle": subtitle or "",
+            "caption": inline_markdown_html(caption) if caption else "",
+        }
         sync.version, sync.needs_full, sync.full_run_id = version, False, state.full_run_id
         sync.recent_epochs.clear()
     else:

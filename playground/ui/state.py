@@ -22,9 +22,13 @@ STATE_KEY = "backprop_playground"
 # Epochs per redraw offered by the speed control; "max" fills a time budget per frame.
 SPEED_CHOICES = ("1", "2", "5", "10", "20", "50", "100", "max")
 DEFAULT_SPEED = "5"
-FRAME_INTERVAL_SECONDS = 0.1  # ~10 redraws per second while playing
-MAX_TRAINING_SECONDS_PER_FRAME = 0.075  # "max" speed: most of a 0.1 s frame, the rest for drawing
-OVERLAP_FRAMES = 4  # history charts resend the rows of the last few payloads (see ChartSync)
+# While playing, the browser's timer asks for a frame every FRAME_INTERVAL_SECONDS, more often than
+# frames are made: a request is then always waiting when a frame ends, so a busy browser (whose timer
+# fires late) does not slow the frames down. The server paces them to one per FRAME_PERIOD_SECONDS.
+FRAME_INTERVAL_SECONDS = 0.05
+FRAME_PERIOD_SECONDS = 0.08  # ~12 frames per second
+MAX_TRAINING_SECONDS_PER_FRAME = 0.06  # "max" speed: most of a frame, the rest for the payloads
+OVERLAP_FRAMES = 10  # history charts resend the rows of the last few payloads (see ChartSync)
 
 
 @dataclass
@@ -76,6 +80,7 @@ class PlaygroundState:
     timer_running: bool = False  # the live view was last registered with a rerun timer (while playing)
     epochs_per_second: float = 0.0  # smoothed visible training speed while playing
     last_frame_time: float | None = None
+    next_frame_due: float = 0.0  # perf_counter time before which a timer-driven frame waits (pacing)
 
     @property
     def comparing(self) -> bool:

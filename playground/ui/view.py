@@ -9,6 +9,7 @@ slider shows the run as it was at an earlier epoch (from the trainer's snapshots
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
@@ -72,6 +73,18 @@ def frame_epochs(state: PlaygroundState) -> int:
     return done
 
 
+def pace_frame(state: PlaygroundState) -> None:
+    """Hold a frame until FRAME_PERIOD_SECONDS after the previous one started (see state.py)."""
+    from playground.ui.state import FRAME_PERIOD_SECONDS
+
+    now = time.perf_counter()
+    wait = state.next_frame_due - now
+    if 0 < wait <= FRAME_PERIOD_SECONDS:
+        time.sleep(wait)
+        now += wait
+    state.next_frame_due = now + FRAME_PERIOD_SECONDS
+
+
 # ---- what a chart shows: live, or the replay epoch ---------------------------------------------
 def shown_epoch(state: PlaygroundState, trainer: Trainer) -> int:
     if state.replay_epoch is None:
@@ -106,7 +119,14 @@ def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.nda
 
 
 # ---- the charts -------------------------------------------------------------------------------
-def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Trainer | None = None, height: int = 520):
+def boundary_chart(
+    state: PlaygroundState,
+    key: str = "boundary",
+    trainer: Trainer | None = None,
+    height: int = 520,
+    **frame_text,
+):
+    """The probability field and the 0.5 line. ``frame_text``: title, subtitle, caption (see live_chart)."""
     trainer = trainer or state.trainer
     probabilities = boundary_probabilities(trainer, state.replay_epoch)
     return live_chart(
@@ -128,27 +148,54 @@ def boundary_chart(state: PlaygroundState, key: str = "boundary", trainer: Train
         build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities, refresh_hover=sync.seq % 10 == 0),
         height=height,
         priority=0,
+        **frame_text,
     )
 
 
-def history_chart(state, key, trainer, names, build, build_update, height, priority: int = 5):
-    """A chart over epochs: whole figure from every kept row, then only the rows after the last sent."""
+def history_chart(
+    state,
+    key,
+    trainer,
+    names,
+    build,
+    build_update,
+    height,
+    priority: int = 5,
+    y_axis: str = "linear",
+    y_include: tuple[float, ...] = (),
+    **frame_text,
+):
+    """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.
+
+    The axes get stepped ranges (``plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
+    sent with every update, so that most frames only append points.
+    """
     upto = state.replay_epoch
 
     def figure() -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
-        result = build(epochs, columns)
+        result = plots.with_ranges(
+            build(epochs, columns), plots.live_axis_ranges(epochs, np.column_stack(columns), y_axis, y_include)
+        )
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
-        epochs, columns = history_columns(trainer, names, after=sync.window_start, upto=upto)
-        return build_update(epochs, columns)
+        all_epochs, all_columns = history_columns(trainer, names, upto=upto)
+        keep = all_epochs > sync.window_start if sync.window_start is not None else slice(None)
+        payload = build_update(all_epochs[keep], [column[keep] for column in all_columns])
+        if payload:
+            payload["ranges"] = plots.live_axis_ranges(all_epochs, np.column_stack(all_columns), y_axis, y_include)
+        return payload
 
     epoch = shown_epoch(state, trainer)
-    return live_chart(state, key, version_of(state, trainer, key), epoch, figure, update, height, priority)
+    return live_chart(
+        state, key, version_of(state, trainer, key), epoch, figure, update, height, priority, **frame_text
+    )
 
 
-def loss_chart(state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300):
+def loss_chart(
+    state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300, **frame_text
+):
     trainer = trainer or state.trainer
     return history_chart(
         state,
@@ -159,6 +206,8 @@ def loss_chart(state: PlaygroundState, key: str = "loss", trainer: Trainer | Non
         plots.extend_update,
         height,
         priority=1,
+        y_axis="linear",
+        **frame_text,
     )
 
 
@@ -166,7 +215,9 @@ def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
     return [f"{prefix}{layer}" for layer in range(1, trainer.network.n_layers + 1)]
 
 
-def gradient_chart(state: PlaygroundState, key: str = "gradients", trainer: Trainer | None = None, height: int = 330):
+def gradient_chart(
+    state: PlaygroundState, key: str = "gradients", trainer: Trainer | None = None, height: int = 330, **frame_text
+):
     trainer = trainer or state.trainer
     return history_chart(
         state,
@@ -177,22 +228,32 @@ def gradient_chart(state: PlaygroundState, key: str = "gradients", trainer: Trai
         lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
         height,
         priority=2,
+        y_axis="log",
+        **frame_text,
     )
 
 
-def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height: int = 320):
+def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height: int = 320, **frame_text):
     """Both runs' loss curves overlaid; the runs advance together (a diverged one stops)."""
     upto = state.replay_epoch
     names = ["train_loss", "test_loss"]
     version = f"{key}:{state.run_id}:{state.trainer.history.generation}:{state.trainer_b.history.generation}:{upto}"
     last_epoch = max(shown_epoch(state, trainer) for _, trainer in state.runs)
 
+    def ranges() -> dict:
+        epochs, losses = [], []
+        for _, trainer in state.runs:
+            run_epochs, (train, test) = history_columns(trainer, names, upto=upto)
+            epochs.append(run_epochs)
+            losses += [train, test]
+        return plots.live_axis_ranges(np.concatenate(epochs), np.concatenate(losses), "linear")
+
     def figure() -> dict:
         runs = []
         for name, trainer in state.runs:
             epochs, (train, test) = history_columns(trainer, names, upto=upto)
             runs.append((f"run {name}", epochs, train, test))
-        result = plots.compare_loss_figure(runs, height)
+        result = plots.with_ranges(plots.compare_loss_figure(runs, height), ranges())
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
@@ -203,9 +264,9 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
             ys += [plots._round(train, 5), plots._round(test, 5)]
         if not any(xs):
             return None
-        return {"extend": {"update": {"x": xs, "y": ys}, "traces": list(range(len(xs)))}}
+        return {"extend": {"update": {"x": xs, "y": ys}, "traces": list(range(len(xs)))}, "ranges": ranges()}
 
-    return live_chart(state, key, version, last_epoch, figure, update, height, priority=1)
+    return live_chart(state, key, version, last_epoch, figure, update, height, priority=1, **frame_text)
 
 
 # ---- the page's live part -----------------------------------------------------------------------
@@ -213,15 +274,41 @@ def _format_loss(value: float) -> str:
     return f"{value:.4f}" if np.isfinite(value) else "diverged"
 
 
-def status_row(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+def status_metrics(state: PlaygroundState, trainer: Trainer) -> list[tuple[str, str]]:
+    """(label, value) of the numbers shown above the charts for one run."""
     latest = trainer.history.latest
-    columns = st.columns(5)
-    prefix = f"Run {name} · " if state.comparing else ""
-    columns[0].metric(f"{prefix}Epoch", f"{trainer.epoch:,}")
-    columns[1].metric(f"{prefix}Train loss", _format_loss(latest["train_loss"]))
-    columns[2].metric(f"{prefix}Test loss", _format_loss(latest["test_loss"]))
-    columns[3].metric(f"{prefix}Train accuracy", f"{latest['train_accuracy']:.1%}")
-    columns[4].metric(f"{prefix}Test accuracy", f"{latest['test_accuracy']:.1%}")
+    return [
+        ("Epoch", f"{trainer.epoch:,}"),
+        ("Train loss", _format_loss(latest["train_loss"])),
+        ("Test loss", _format_loss(latest["test_loss"])),
+        ("Train accuracy", f"{latest['train_accuracy']:.1%}"),
+        ("Test accuracy", f"{latest['test_accuracy']:.1%}"),
+    ]
+
+
+def status_html(state: PlaygroundState) -> str:
+    """The status numbers of every run (and the training speed while playing) as one HTML block.
+
+    One element instead of a row of st.metric per run: the status changes every frame, and
+    each Streamlit element costs the browser a re-render per frame. Every number carries
+    ``data-metric`` (its label) for tests.
+    """
+    rows = []
+    for name, trainer in state.runs:
+        prefix = f"Run {name} · " if state.comparing else ""
+        cells = "".join(
+            f'<div class="bp-metric" data-metric="{html.escape(prefix + label)}">'
+            f'<div class="bp-metric-label">{html.escape(prefix + label)}</div>'
+            f'<div class="bp-metric-value">{html.escape(value)}</div></div>'
+            for label, value in status_metrics(state, trainer)
+        )
+        rows.append(f'<div class="bp-status-row">{cells}</div>')
+    if state.playing:
+        rows.append(
+            f'<div class="bp-status-note">Training at about {state.epochs_per_second:,.0f} epochs per second '
+            f"({html.escape(str(state.speed))} per frame).</div>"
+        )
+    return f'<div class="bp-status">{"".join(rows)}</div>'
 
 
 def replay_slider(state: PlaygroundState) -> None:
@@ -278,20 +365,18 @@ def _live_frame(state: PlaygroundState) -> None:
         # timer and relabels the button, so ask for one now rather than waiting for the next click.
         st.rerun(scope="app")
     if state.playing:
+        pace_frame(state)
         diverged_before = sum(trainer.diverged for _, trainer in state.runs)
         frame_epochs(state)
         diverged_now = sum(trainer.diverged for _, trainer in state.runs)
         if diverged_now > diverged_before:
             state.playing = diverged_now < len(state.runs)  # keep training the run that still can
             st.rerun(scope="app")  # show the divergence message (outside the fragment)
-    for name, trainer in state.runs:
-        status_row(state, name, trainer)
-    # One slot, always present, for the speed caption (playing) or the replay slider (paused): the charts
-    # below keep their place in the page, so pressing Play does not remount them.
+    st.html(status_html(state))
+    # One slot, always present, for the replay slider (shown while paused): the charts below keep
+    # their place in the page, so pressing Play does not remount them.
     with st.container():
-        if state.playing:
-            st.caption(f"Training at about {state.epochs_per_second:,.0f} epochs per second ({state.speed} per frame).")
-        else:
+        if not state.playing:
             replay_slider(state)
     if state.comparing:
         compare_layout(state)
@@ -303,35 +388,41 @@ def _live_frame(state: PlaygroundState) -> None:
 def single_layout(state: PlaygroundState) -> None:
     left, right = st.columns([1.05, 1], gap="medium")
     with left:
-        st.subheader("Decision boundary")
-        boundary_chart(state)
-        st.caption(BOUNDARY_CAPTION)
+        boundary_chart(state, title="Decision boundary", caption=BOUNDARY_CAPTION)
     with right:
-        st.subheader("Loss over epochs")
-        loss_chart(state)
-        st.caption(LOSS_CAPTION)
-        st.subheader("Gradient magnitude per layer")
-        gradient_chart(state)
-        st.caption(GRADIENT_CAPTION)
+        loss_chart(state, title="Loss over epochs", caption=LOSS_CAPTION)
+        gradient_chart(state, title="Gradient magnitude per layer", caption=GRADIENT_CAPTION)
 
 
 def compare_layout(state: PlaygroundState) -> None:
     columns = st.columns(2, gap="medium")
     for column, (name, trainer) in zip(columns, state.runs):
         with column:
-            st.subheader(f"Run {name}: decision boundary")
-            st.caption(describe(trainer))
-            boundary_chart(state, f"boundary_{name}", trainer, height=470)
-    st.caption(BOUNDARY_CAPTION)
-    st.subheader("Loss over epochs: run A (blue) vs run B (vermillion)")
-    compare_loss_chart(state)
-    st.caption(LOSS_CAPTION + " Solid lines: training loss; dotted: test loss.")
+            boundary_chart(
+                state,
+                f"boundary_{name}",
+                trainer,
+                height=470,
+                title=f"Run {name}: decision boundary",
+                subtitle=describe(trainer),
+                caption=BOUNDARY_CAPTION if name == "A" else None,
+            )
+    compare_loss_chart(
+        state,
+        title="Loss over epochs: run A (blue) vs run B (vermillion)",
+        caption=LOSS_CAPTION + " Solid lines: training loss; dotted: test loss.",
+    )
     columns = st.columns(2, gap="medium")
     for column, (name, trainer) in zip(columns, state.runs):
         with column:
-            st.subheader(f"Run {name}: gradient per layer")
-            gradient_chart(state, f"gradients_{name}", trainer, height=330)
-    st.caption(GRADIENT_CAPTION)
+            gradient_chart(
+                state,
+                f"gradients_{name}",
+                trainer,
+                height=330,
+                title=f"Run {name}: gradient per layer",
+                caption=GRADIENT_CAPTION if name == "A" else None,
+            )
 
 
 def describe(trainer: Trainer) -> str:

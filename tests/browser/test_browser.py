@@ -24,10 +24,9 @@ TIMEOUT = 15_000  # ms: generous for a loaded 2-core machine; passing runs wait 
 
 # The Epoch metric's value as an int (null while it is not on the page).
 EPOCH_FN = """() => {
-    const metric = [...document.querySelectorAll('[data-testid="stMetric"]')]
-        .find(m => m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === 'Epoch');
-    if (!metric) return null;
-    const digits = metric.querySelector('[data-testid="stMetricValue"]').innerText.replace(/[^0-9]/g, '');
+    const value = document.querySelector('[data-metric="Epoch"] .bp-metric-value');
+    if (!value) return null;
+    const digits = value.innerText.replace(/[^0-9]/g, '');
     return digits === '' ? null : parseInt(digits, 10);
 }"""
 
@@ -162,7 +161,10 @@ def test_page_loads_with_three_charts_and_no_errors(page: Page):
     assert chart_epochs(page) == {"boundary": "0", "loss": "0", "gradients": "0"}
     expect(play_button(page)).to_have_text("Play")
     for label in ("Epoch", "Train loss", "Test loss", "Train accuracy", "Test accuracy"):
-        expect(page.locator('[data-testid="stMetricLabel"]', has_text=label)).to_be_visible()
+        expect(page.locator(f'[data-metric="{label}"] .bp-metric-label')).to_have_text(label)
+    for title in ("Decision boundary", "Loss over epochs", "Gradient magnitude per layer"):
+        expect(page.locator(".backprop-chart-title", has_text=title)).to_be_visible()
+    expect(page.locator(".backprop-chart-caption").first).to_contain_text("decision boundary")
     assert_clean(page)
 
 
