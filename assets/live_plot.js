@@ -42,6 +42,8 @@ const REQUEST_RETRY_MS = 1500; // no whole figure yet: the request or its answer
 
 function requestFullFigure(host, setTriggerValue, reason) {
   host.__chart.version = null; // ignore further updates until the whole figure arrives
+  const requests = (host.__chart.requests = host.__chart.requests || {});
+  requests[reason] = (requests[reason] || 0) + 1; // read by the benchmark
   const now = Date.now();
   const wait = host.__lastRequest ? REQUEST_SPACING_MS - (now - host.__lastRequest) : 0;
   clearTimeout(host.__requestTimer);
@@ -56,6 +58,16 @@ function requestFullFigure(host, setTriggerValue, reason) {
     },
     Math.max(0, wait),
   );
+}
+
+// layout["images[0].x"] -> layout.images[0].x (undefined when any step is missing).
+function nestedValue(object, path) {
+  let value = object;
+  for (const part of path.split(/[.[\]]+/).filter(Boolean)) {
+    if (value === null || value === undefined) return undefined;
+    value = value[part];
+  }
+  return value;
 }
 
 function lastNumber(values) {
@@ -97,8 +109,8 @@ function newPoints(host, extend) {
 // While the axes hold still, new points are drawn by extending each line's SVG path: a Plotly
 // redraw (axes, legend, every point) costs 10-25 ms per chart on a slow machine, this well under
 // one. The points also go into the figure's data, so the next Plotly draw has them all; a real
-// redraw still runs at least this often, so hover (which reads Plotly's own copy) stays current.
-const FULL_DRAW_EVERY_MS = 1000;
+// redraw still runs at least this often, so hover (which reads Plotly's own copy) is never older.
+const FULL_DRAW_EVERY_MS = 2000;
 
 function linePaths(host) {
   const paths = {};
@@ -151,6 +163,27 @@ function appendInPlace(host, fresh) {
   return true;
 }
 
+// The history in Python keeps every stride-th epoch once it is long (the stride doubles each time
+// it fills up); the chart drops the same points, rather than receiving a whole new figure.
+function thinPoints(host, stride) {
+  for (const trace of host.data) {
+    if (!Array.isArray(trace.x) || !Array.isArray(trace.y)) continue;
+    const last = trace.x.length - 1;
+    const xs = [];
+    const ys = [];
+    trace.x.forEach((x, i) => {
+      if (i === last || x % stride === 0) {
+        xs.push(x);
+        ys.push(trace.y[i]);
+      }
+    });
+    trace.x = xs;
+    trace.y = ys;
+  }
+  host.__chart.stride = stride;
+  host.__chart.needsRedraw = true;
+}
+
 // The range edits that would change this chart: none on an axis the user has zoomed or panned.
 function rangeEdits(host, ranges) {
   const edits = {};
@@ -167,6 +200,7 @@ function rangeEdits(host, ranges) {
 function paintImage(host, image) {
   const colours = host.__colours;
   const bytes = atob(image.b64);
+  host.__imageBytes = bytes;
   const canvas = host.__canvas || (host.__canvas = document.createElement("canvas"));
   canvas.width = image.cols;
   canvas.height = image.rows;
@@ -182,7 +216,9 @@ function paintImage(host, image) {
   context.putImageData(pixels, 0, 0);
   if (!image.line) return canvas.toDataURL();
   // The boundary chart: smooth the field up to `upscale` pixels, then stroke the P = 0.5 line on it.
-  const size = image.upscale;
+  // No bigger than the plot area's pixels: painting and encoding scale with the area.
+  const plotWidth = host._fullLayout && host._fullLayout._size ? host._fullLayout._size.w : image.upscale;
+  const size = Math.max(64, Math.min(image.upscale, Math.round(plotWidth * (window.devicePixelRatio || 1))));
   const big = host.__bigCanvas || (host.__bigCanvas = document.createElement("canvas"));
   big.width = size;
   big.height = size;
@@ -204,6 +240,44 @@ function paintImage(host, image) {
   // JPEG, not PNG: a smooth field encodes about 7x faster and 15x smaller (so it also decodes faster),
   // and at this quality the difference is not visible.
   return big.toDataURL("image/jpeg", 0.92);
+}
+
+// A new picture for a layout image, without Plotly.relayout (which recomputes every layout default,
+// several ms): set the <image> element's href and keep Plotly's copies of the source in step, so
+// that its next real redraw (a zoom, a whole figure) finds the image already current. Returns
+// false when the element cannot be found; the caller then relayouts.
+function swapImage(host, target, url) {
+  const match = /^images\[(\d+)\]\.source$/.exec(target);
+  if (!match) return false;
+  const index = Number(match[1]);
+  const element = [...host.querySelectorAll(".imagelayer image")].find((image) => {
+    const item = image.__data__; // bound by Plotly (d3): the full layout's image item
+    return item && item._index === index;
+  });
+  const userImage = host.layout.images && host.layout.images[index];
+  const fullImage = host._fullLayout && host._fullLayout.images && host._fullLayout.images[index];
+  if (!element || !userImage || !fullImage) return false;
+  element.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", url);
+  element._imgSrc = url; // Plotly's own "already drawn" mark
+  userImage.source = url;
+  fullImage.source = url;
+  return true;
+}
+
+// The boundary's hover values (a transparent heatmap over the image) follow the image: P = byte/255,
+// written straight into Plotly's computed copy of the heatmap, so hover is current on every frame
+// and no trace is recomputed. Does nothing unless that copy has the image's shape.
+function refreshHover(host, image) {
+  const calcdata = host.calcdata && host.calcdata[image.hover_trace];
+  const z = calcdata && calcdata[0] && calcdata[0].z;
+  const bytes = host.__imageBytes;
+  if (!Array.isArray(z) || z.length !== image.rows || !bytes || bytes.length !== image.rows * image.cols) return;
+  for (let r = 0; r < image.rows; r++) {
+    const row = z[r];
+    if (!row || row.length !== image.cols) return;
+    const offset = (image.rows - 1 - r) * image.cols; // image rows run top-down, the heatmap's bottom-up
+    for (let c = 0; c < image.cols; c++) row[c] = bytes.charCodeAt(offset + c) / 255;
+  }
 }
 
 async function applyPayload(Plotly, host, payload, setTriggerValue) {
@@ -239,6 +313,8 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
     chart.lastEpoch = payload.last_epoch;
     chart.lastFullDraw = performance.now();
     chart.penUp = {};
+    chart.stride = payload.base.stride || 1;
+    chart.needsRedraw = false;
   } else if (chart.version !== payload.version) {
     requestFullFigure(host, setTriggerValue, "version");
     return;
@@ -254,7 +330,11 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
   }
   if (payload.image || payload.relayout) {
     const edits = Object.assign({}, payload.relayout || {});
-    if (payload.image && host.__colours) edits[payload.image.target] = paintImage(host, payload.image);
+    let picture = null;
+    if (payload.image && host.__colours) {
+      picture = paintImage(host, payload.image);
+      if (payload.image.hover_trace !== undefined) refreshHover(host, payload.image);
+    }
     for (const axis of ["xaxis", "yaxis"]) {
       const range = edits[`${axis}.range`];
       if (!range) continue;
@@ -263,22 +343,32 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
       const same = current && current[0] === range[0] && current[1] === range[1];
       if ((host.__userZoom && host.__userZoom[axis]) || same) delete edits[`${axis}.range`];
     }
-    host.__applying = true;
-    try {
-      await Plotly.relayout(host, edits);
-    } finally {
-      host.__applying = false;
+    // Layout values that did not change need no relayout either (an image's placement, mostly).
+    for (const [key, value] of Object.entries(edits)) {
+      if (!key.includes("range") && nestedValue(host.layout, key) === value) delete edits[key];
+    }
+    if (picture !== null && !(Object.keys(edits).length === 0 && swapImage(host, payload.image.target, picture))) {
+      edits[payload.image.target] = picture;
+    }
+    if (Object.keys(edits).length) {
+      host.__applying = true;
+      try {
+        await Plotly.relayout(host, edits);
+      } finally {
+        host.__applying = false;
+      }
     }
   }
   if (payload.extend) {
+    if (payload.extend.stride > (chart.stride || 1)) thinPoints(host, payload.extend.stride);
     const fresh = newPoints(host, payload.extend);
     if (fresh === null) {
       requestFullFigure(host, setTriggerValue, "gap");
       return;
     }
     const edits = rangeEdits(host, payload.ranges);
-    if (fresh.traces.length || edits) {
-      const due = performance.now() - (chart.lastFullDraw || 0) > FULL_DRAW_EVERY_MS;
+    if (fresh.traces.length || edits || chart.needsRedraw) {
+      const due = chart.needsRedraw || performance.now() - (chart.lastFullDraw || 0) > FULL_DRAW_EVERY_MS;
       if (edits || due || !appendInPlace(host, fresh)) {
         // New ranges go straight into the layout, so that the one redraw below also moves the axes.
         for (const [key, value] of Object.entries(edits || {})) {
@@ -289,6 +379,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
         else await Plotly.redraw(host);
         chart.lastFullDraw = performance.now();
         chart.penUp = {};
+        chart.needsRedraw = false;
       }
       fresh.traces.forEach((trace, j) => (chart.lastX[trace] = fresh.update.x[j][fresh.update.x[j].length - 1]));
     }
@@ -320,6 +411,7 @@ function mergePayloads(payloads) {
       if (!merged.extend) {
         merged.extend = payload.extend;
       } else {
+        merged.extend.stride = payload.extend.stride;
         const target = merged.extend.update;
         payload.extend.update.x.forEach((xs, i) => (target.x[i] = target.x[i].concat(xs)));
         payload.extend.update.y.forEach((ys, i) => (target.y[i] = target.y[i].concat(ys)));
@@ -367,13 +459,18 @@ async function runScheduler() {
       const urgency = (host) => host.__priority - (sliceStart - host.__waitingSince) / 200;
       const hosts = [...scheduler.waiting].filter((host) => host.isConnected).sort((a, b) => urgency(a) - urgency(b));
       scheduler.waiting.clear();
+      // The slice counts our own drawing only: what the browser does while we yield (Streamlit
+      // rendering the next frame) is not ours to ration.
+      let drawing = 0;
       for (let i = 0; i < hosts.length; i++) {
         const host = hosts[i];
-        if (i > 0 && performance.now() - sliceStart > SLICE_MS) {
+        if (i > 0 && drawing > SLICE_MS) {
           hosts.slice(i).forEach((left) => scheduler.waiting.add(left));
           break;
         }
+        const started = performance.now();
         await drawPending(Plotly, host);
+        drawing += performance.now() - started;
         if (host.__pending.length) {
           host.__waitingSince = performance.now();
           scheduler.waiting.add(host);

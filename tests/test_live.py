@@ -30,14 +30,16 @@ def draw_all(state: PlaygroundState) -> None:
     view.gradient_chart(state)
 
 
-def test_first_frame_sends_whole_figures_and_later_frames_only_new_rows(sent):
+def test_first_frames_send_whole_figures_and_later_frames_only_new_rows(sent):
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
-    draw_all(state)
-    assert all("base" in sent[key][0] for key in ("boundary", "loss", "gradients"))
+    for _ in range(live.WHOLE_FIGURE_REPEATS):  # a new figure goes out a few frames running
+        draw_all(state)
+    for key in ("boundary", "loss", "gradients"):
+        assert ["base" in payload for payload in sent[key]] == [True] * live.WHOLE_FIGURE_REPEATS
     state.trainer.train(4)
     draw_all(state)
     boundary, loss, gradients = sent["boundary"][-1], sent["loss"][-1], sent["gradients"][-1]
-    # The boundary is a new image and line (layout edits); the hover grid only every tenth frame.
+    # The boundary is a new image and line (layout edits).
     assert "base" not in boundary and "image" in boundary and len(boundary["image"]["line"]) % 4 == 0
     assert len(boundary["image"]["b64"]) < 10_000 and "restyle" not in boundary
     assert "base" not in loss and loss["extend"]["from_epoch"] == 0
@@ -58,14 +60,18 @@ def test_a_new_full_app_run_resends_whole_figures(sent):
     assert all("base" in sent[key][-1] for key in ("boundary", "loss", "gradients"))
 
 
-def test_browser_request_for_the_whole_figure_is_honoured(sent):
+def test_browser_request_for_the_whole_figure_is_honoured_once(sent):
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
-    draw_all(state)
+    for _ in range(live.WHOLE_FIGURE_REPEATS):
+        draw_all(state)
     live._ask_for_full_figure(state, "loss")
     state.trainer.train(1)
     draw_all(state)
     assert "base" in sent["loss"][-1]
     assert "base" not in sent["gradients"][-1]
+    state.trainer.train(1)
+    draw_all(state)
+    assert "base" not in sent["loss"][-1]  # a request is answered once, not a few times like a new shape
 
 
 def test_reset_or_new_architecture_changes_the_version(sent):
@@ -86,12 +92,15 @@ def test_sequence_numbers_increase_per_chart(sent):
     assert [p["seq"] for p in sent["loss"]] == [1, 2, 3]
 
 
-def test_the_boundary_refreshes_its_hover_grid_about_once_a_second(sent):
+def test_boundary_updates_are_an_image_that_also_carries_the_hover_values(sent):
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
-    for _ in range(21):
+    for _ in range(live.WHOLE_FIGURE_REPEATS + 3):
         view.boundary_chart(state)
-    with_hover = [payload["seq"] for payload in sent["boundary"] if "restyle" in payload]
-    assert with_hover == [11, 21]  # every tenth update after the whole figure (payload 1)
+    updates = sent["boundary"][live.WHOLE_FIGURE_REPEATS :]
+    # No restyle of the hover heatmap (a full Plotly recalculation): the browser reads the hover
+    # values of trace 0 from the image's bytes.
+    assert all("restyle" not in update and update["image"]["hover_trace"] == 0 for update in updates)
+    assert sent["boundary"][0]["base"]["data"][0]["type"] == "heatmap"
 
 
 def test_probability_image_is_one_byte_per_cell_top_row_first():
@@ -174,3 +183,135 @@ def test_play_and_pause_are_idempotent():
     set_playing(state, False)
     set_playing(state, False)
     assert not state.playing
+
+
+# ---- stepped axis ranges: most frames only append points -------------------------------------------
+NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+
+
+@pytest.mark.parametrize("value", [0.003, 0.69, 1.0, 7.0, 10.0, 11.0, 137.0, 999.0, 1001.0, 4096.0, 123456.0])
+def test_nice_ceiling_is_the_next_nice_number_at_or_above(value):
+    import math
+
+    from playground import plots
+
+    bound = plots.nice_ceiling(value)
+    assert value <= bound <= value * 4 / 3 + 1e-12  # the widest gap between nice numbers is 3 -> 4
+    mantissa = bound / 10 ** math.floor(math.log10(bound))
+    assert any(math.isclose(mantissa, nice) for nice in NICE), bound
+    assert plots.nice_ceiling(bound) == bound  # already nice: unchanged
+
+
+def test_epoch_and_value_axis_ranges():
+    import numpy as np
+
+    from playground import plots
+
+    assert plots.epoch_axis_range(0) == [0.0, 10.0] and plots.epoch_axis_range(11) == [0.0, 12.0]
+    assert plots.value_axis_range(np.array([0.69, 0.2, np.nan]), log=False) == [0.0, 0.8]
+    # Log axes: whole decades (as exponents) with some room above and below the data.
+    assert plots.value_axis_range(np.array([2e-3, 0.5]), log=True) == [-3.0, 0.0]
+    assert plots.value_axis_range(np.array([1e-3, 0.95]), log=True) == [-4.0, 1.0]
+    assert plots.value_axis_range(np.array([0.0, np.nan, -1.0]), log=True) is None
+    assert plots.value_axis_range(np.array([np.inf]), log=False) is None
+    ranges = plots.live_axis_ranges(np.arange(5), np.ones((5, 2)), "fixed")
+    assert ranges == {"xaxis.range": [0.0, 10.0]}  # a fixed y axis is left alone
+
+
+def test_history_charts_carry_stepped_ranges_that_rarely_change(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    figure = None
+    for _ in range(300):
+        view.loss_chart(state)
+        view.gradient_chart(state)
+        state.trainer.train(1)
+    loss, gradients = sent["loss"], sent["gradients"]
+    figure = loss[0]["base"]["layout"]
+    assert figure["xaxis"]["range"] == [0.0, 10.0] and figure["yaxis"]["range"][0] == 0.0
+    updates = [payload for payload in loss if "extend" in payload]
+    assert all(payload["ranges"]["xaxis.range"][1] >= payload["last_epoch"] for payload in updates)
+    # 300 frames of one epoch each, yet the epoch axis moved only at nice numbers (10, 12, 15, ..., 300).
+    x_ranges = {tuple(payload["ranges"]["xaxis.range"]) for payload in updates}
+    assert len(x_ranges) <= 16
+    log_ranges = {tuple(payload["ranges"]["yaxis.range"]) for payload in gradients if "ranges" in payload}
+    assert all(low == int(low) and high == int(high) for low, high in log_ranges)  # whole decades
+
+
+def test_a_thinned_history_keeps_the_chart_and_sends_its_stride(sent):
+    trainer = Trainer(TrainingConfig(), max_history_rows=16)
+    state = PlaygroundState(trainer=trainer)
+    for _ in range(live.WHOLE_FIGURE_REPEATS):
+        view.loss_chart(state)
+    trainer.train(40)  # past 16 rows: the history keeps every 2nd, then every 4th epoch
+    view.loss_chart(state)
+    update = sent["loss"][-1]
+    assert trainer.history.generation >= 2
+    assert "base" not in update and update["version"] == sent["loss"][0]["version"]
+    assert update["extend"]["stride"] == trainer.history.stride >= 4
+    assert sent["loss"][0]["base"]["stride"] == 1
+
+
+def test_chart_headings_and_captions_travel_with_whole_figures_only(sent):
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    for _ in range(live.WHOLE_FIGURE_REPEATS + 1):
+        view.loss_chart(state, title="Loss over epochs", caption="**Loss** <b>measures</b> *how* wrong")
+    first, last = sent["loss"][0], sent["loss"][-1]
+    assert first["frame_text"] == {
+        "title": "Loss over epochs",
+        "subtitle": "",
+        "caption": "<strong>Loss</strong> &lt;b&gt;measures&lt;/b&gt; <em>how</em> wrong",
+    }
+    assert "frame_text" not in last
+
+
+def test_inline_markdown_html_escapes_everything_but_bold_and_italic():
+    assert live.inline_markdown_html("a **b** *c* 2*3*4 <script>") == (
+        "a <strong>b</strong> <em>c</em> 2*3*4 &lt;script&gt;"
+    )
+
+
+def test_the_component_module_is_served_statically_and_versioned(tmp_path, monkeypatch):
+    monkeypatch.setattr(live, "STATIC_DIR", tmp_path)
+    live.ensure_live_plot_served()
+    assert (tmp_path / "live_plot.js").read_bytes() == live.LIVE_PLOT_JS.read_bytes()
+    # The inline stub is small (it travels with every chart update) and names the file's version.
+    assert len(live._STUB_JS) < 600 and f"live_plot.js?v={live._VERSION}" in live._STUB_JS
+
+
+def test_status_block_shows_every_number_and_the_speed_only_while_playing():
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    state.trainer.train(3)
+    paused = view.status_html(state)
+    for label in ("Epoch", "Train loss", "Test loss", "Train accuracy", "Test accuracy"):
+        assert f'data-metric="{label}"' in paused
+    assert '<div class="bp-metric-value">3</div>' in paused and "epochs per second" not in paused
+    state.playing, state.epochs_per_second, state.speed = True, 1234.4, "max"
+    playing = view.status_html(state)
+    assert "Training at about 1,234 epochs per second (max per frame)." in playing
+
+
+def test_frames_are_paced_to_the_frame_period(monkeypatch):
+    from playground.ui import state as state_module
+
+    clock = {"now": 100.0}
+    slept = []
+    monkeypatch.setattr(view.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr(view.time, "sleep", lambda seconds: slept.append(seconds))
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    view.pace_frame(state)  # the first frame does not wait
+    clock["now"] += 0.03  # the next request comes 30 ms later: it waits for the rest of the period
+    view.pace_frame(state)
+    clock["now"] += 0.5  # a late frame (a slow browser, a pause) does not wait at all
+    view.pace_frame(state)
+    assert slept == [pytest.approx(state_module.FRAME_PERIOD_SECONDS - 0.03)]
+
+
+def test_streamlit_settings_the_live_view_relies_on():
+    from pathlib import Path
+
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableStaticServing"] is True  # plotly.min.js and live_plot.js
+    assert config["runner"]["postScriptGC"] is False  # a full gc.collect() per frame halves the frame rate
+    assert config["runner"]["fastReruns"] is False  # else a click and a training frame run concurrently

@@ -49,6 +49,9 @@ def ensure_live_plot_served() -> None:
 _live_plot_component = st.components.v2.component("backprop_live_plot", js=_STUB_JS, isolate_styles=False)
 
 
+WHOLE_FIGURE_REPEATS = 3
+
+
 def inline_markdown_html(text: str) -> str:
     """The **bold** and *italic* of a caption as HTML, everything else escaped."""
     escaped = html.escape(text, quote=False)
@@ -84,8 +87,15 @@ def live_chart(
     they would be re-rendered on every frame while playing.
     """
     sync = state.chart(key)
-    send_whole = sync.version != version or sync.needs_full or sync.full_run_id != state.full_run_id
-    if send_whole:
+    if sync.version != version:
+        # Streamlit may not hand every payload to the browser (a newer one can replace it before it
+        # is drawn). Sending a new shape's whole figure a few frames running makes a lost one rare;
+        # were all lost, the browser would ask for it (needs_full).
+        sync.whole_figures_due = WHOLE_FIGURE_REPEATS
+    elif sync.needs_full or sync.full_run_id != state.full_run_id:
+        sync.whole_figures_due = max(sync.whole_figures_due, 1)
+    if sync.whole_figures_due > 0:
+        sync.whole_figures_due -= 1
         payload = {"base": build_figure()}
         payload["frame_text"] = {
             "title": title or "",

@@ -27,7 +27,7 @@ DEFAULT_SPEED = "5"
 # fires late) does not slow the frames down. The server paces them to one per FRAME_PERIOD_SECONDS.
 FRAME_INTERVAL_SECONDS = 0.05
 FRAME_PERIOD_SECONDS = 0.08  # ~12 frames per second
-MAX_TRAINING_SECONDS_PER_FRAME = 0.06  # "max" speed: most of a frame, the rest for the payloads
+MAX_TRAINING_SECONDS_PER_FRAME = 0.07  # "max" speed: most of a frame (about 11 per second), the rest for payloads
 OVERLAP_FRAMES = 10  # history charts resend the rows of the last few payloads (see ChartSync)
 
 
@@ -40,6 +40,7 @@ class ChartSync:
     last_epoch: int | None = None
     full_run_id: int = -1  # the full app run in which the whole figure was last sent
     needs_full: bool = False  # the browser asked for the whole figure (it missed a frame)
+    whole_figures_due: int = 0  # payloads still to carry the whole figure (see live.live_chart)
     memory: dict = field(default_factory=dict)  # what a chart's updates depend on (e.g. its colour range)
     # Epochs the last few payloads ended at: an update resends the rows after the oldest, so a
     # payload Streamlit never delivered to the browser (it may skip intermediate ones) costs nothing.

@@ -103,8 +103,12 @@ def history_columns(trainer: Trainer, names: list[str], after: int | None = None
 
 
 def version_of(state: PlaygroundState, trainer: Trainer, name: str) -> str:
-    """A chart's shape: changes with a restarted run, a thinned history, depth, or the replay epoch."""
-    return f"{name}:{state.run_id}:{trainer.history.generation}:{trainer.network.n_layers}:{state.replay_epoch}"
+    """A chart's shape: changes with a restarted run, depth, or the replay epoch.
+
+    Not with a thinned history: updates carry the history's stride and the browser thins the
+    points it holds the same way (every stride-th epoch), which costs far less than a whole figure.
+    """
+    return f"{name}:{state.run_id}:{trainer.network.n_layers}:{state.replay_epoch}"
 
 
 def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
@@ -144,8 +148,7 @@ def boundary_chart(
             state.show_test,
             height,
         ),
-        # The hover grid (a costlier restyle) is refreshed about once a second while playing.
-        build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities, refresh_hover=sync.seq % 10 == 0),
+        build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities),
         height=height,
         priority=0,
         **frame_text,
@@ -177,6 +180,7 @@ def history_chart(
         result = plots.with_ranges(
             build(epochs, columns), plots.live_axis_ranges(epochs, np.column_stack(columns), y_axis, y_include)
         )
+        result["stride"] = trainer.history.stride  # the browser thins its points to match (live_plot.js)
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
@@ -185,6 +189,7 @@ def history_chart(
         payload = build_update(all_epochs[keep], [column[keep] for column in all_columns])
         if payload:
             payload["ranges"] = plots.live_axis_ranges(all_epochs, np.column_stack(all_columns), y_axis, y_include)
+            payload["extend"]["stride"] = trainer.history.stride
         return payload
 
     epoch = shown_epoch(state, trainer)

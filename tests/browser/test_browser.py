@@ -358,3 +358,39 @@ def test_charts_are_patched_in_place_while_playing(page: Page, artifacts_dir):
 def test_pressing_play_keeps_the_charts_mounted(page: Page):
     """The brief's check: tag the charts before Play; Play and ~3 s of playing must not replace them."""
     play_and_check_charts_kept(page, tag_before_play=True)
+
+
+def test_points_appended_while_playing_are_all_in_the_chart_data_and_hover_follows(page: Page):
+    """Between full redraws the history charts extend their drawn lines themselves (live_plot.js)
+    and the boundary's hover values are written from its image: check both against the page."""
+    play(page)
+    hover, losses = [], []
+    for _ in range(8):
+        page.wait_for_timeout(300)
+        sample = page.evaluate("""() => {
+            const chart = (name) => document.querySelector(`.backprop-live-plot[data-chart="${name}"]`);
+            const loss = chart('loss');
+            const boundary = chart('boundary'), z = boundary.calcdata[0][0].z, bytes = boundary.__imageBytes;
+            // The image is painted top row first; the heatmap's row 0 is the bottom one.
+            const pixel = bytes.charCodeAt((z.length - 1 - 20) * z[0].length + 20) / 255;
+            return {
+                hover: z[20][20],
+                pixel: pixel,
+                x: loss.data[0].x.slice(),
+                range: loss.layout.xaxis.range.slice(),
+                drawn: Number(loss.dataset.epoch),
+            };
+        }""")
+        hover.append(sample["hover"])
+        assert sample["hover"] == pytest.approx(sample["pixel"], abs=0.008)  # what is painted (to rounding)
+        losses.append(sample)
+    pause(page)
+    for sample in losses:
+        # Every epoch so far, once each and in order (the history keeps every epoch this early),
+        # whether it came with a Plotly redraw or was appended to the drawn line.
+        assert sample["x"] == list(range(len(sample["x"]))), sample["x"][-12:]
+        assert sample["x"][-1] == sample["drawn"] and sample["range"][1] >= sample["drawn"]
+    assert losses[-1]["drawn"] > losses[0]["drawn"]
+    # The hover value under the cursor moves with training (not frozen between rare redraws).
+    assert len(set(hover)) >= 3 and all(0 <= value <= 1 for value in hover)
+    assert_clean(page)
