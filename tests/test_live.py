@@ -185,6 +185,32 @@ def test_play_and_pause_are_idempotent():
     assert not state.playing
 
 
+def test_a_playback_click_delivered_with_a_fragment_run_is_ignored(monkeypatch):
+    """Streamlit can deliver a click twice: early, with the live view's timer run, and with the click's
+    own full run. Only the full run's copy counts, so Pause, Step and Reset act once."""
+    from types import SimpleNamespace
+
+    from playground.ui import controls
+
+    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    in_fragment = SimpleNamespace(fragment_ids_this_run=["live_view"])
+    in_full_run = SimpleNamespace(fragment_ids_this_run=None)
+    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_fragment)
+    controls.set_playing(state, True)
+    controls.step(state, 1)
+    assert not state.playing and state.trainer.epoch == 0  # the early copies do nothing
+    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_full_run)
+    controls.set_playing(state, True)
+    controls.step(state, 1)
+    assert state.playing and state.trainer.epoch == 1
+    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_fragment)
+    controls.reset(state)
+    assert state.trainer.epoch == 1  # an early copy of Reset does not reset
+    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_full_run)
+    controls.reset(state)
+    assert state.trainer.epoch == 0 and not state.playing
+
+
 # ---- stepped axis ranges: most frames only append points -------------------------------------------
 NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 

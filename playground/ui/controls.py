@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.activations import ACTIVATIONS
 from playground.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_SEED
@@ -318,9 +319,25 @@ def _all_diverged(state: PlaygroundState) -> bool:
     return all(trainer.diverged for _, trainer in state.runs)
 
 
+def _early_copy_of_a_click() -> bool:
+    """Whether this callback runs in a fragment-only run (the live view's timer) although its button is
+    outside the fragment.
+
+    Streamlit 1.67 can deliver a click twice: once with the live view's timer request that left the
+    browser just after the click, and again with the click's own full-app run. The second delivery
+    runs the callback the button has *by then*: a Pause delivered twice paused, relabelled the button
+    "Play", then played again (and a Step stepped twice). A click on these buttons always brings a
+    full-app run, so the copy that arrives in a fragment run is the one to drop.
+    """
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 def set_playing(state: PlaygroundState, playing: bool) -> None:
-    """Play or pause. Takes the wanted state rather than toggling: Streamlit can deliver one click twice
-    when it coincides with the live view's timer, and a toggle would then undo itself."""
+    """Play or pause. Takes the wanted state rather than toggling, and ignores the early copy of a
+    click (see ``_early_copy_of_a_click``)."""
+    if _early_copy_of_a_click():
+        return
     if playing and _all_diverged(state):
         state.playing = False
         state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
@@ -334,6 +351,8 @@ def set_playing(state: PlaygroundState, playing: bool) -> None:
 
 def step(state: PlaygroundState, epochs: int) -> None:
     """Train every run that has not diverged; a diverged run stays where it stopped."""
+    if _early_copy_of_a_click():
+        return
     if _all_diverged(state):
         state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
         return
@@ -345,6 +364,8 @@ def step(state: PlaygroundState, epochs: int) -> None:
 
 
 def reset(state: PlaygroundState) -> None:
+    if _early_copy_of_a_click():
+        return
     for _, trainer in state.runs:
         trainer.reset()
     state.playing = False

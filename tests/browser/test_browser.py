@@ -394,3 +394,19 @@ def test_points_appended_while_playing_are_all_in_the_chart_data_and_hover_follo
     # The hover value under the cursor moves with training (not frozen between rare redraws).
     assert len(set(hover)) >= 3 and all(0 <= value <= 1 for value in hover)
     assert_clean(page)
+
+
+def test_pause_always_stops_and_a_step_after_it_adds_one(page: Page):
+    """Pause at varied moments of the frame cycle: every single click must stop playback for good, and
+    the Step after it must add exactly one epoch (a click delivered twice by Streamlit once restarted
+    playback or stepped twice)."""
+    for wait_ms in (700, 950, 1200, 800, 1100, 1300):
+        play(page)
+        page.wait_for_timeout(wait_ms)
+        pause(page)
+        page.wait_for_timeout(300)
+        before = epoch(page)
+        button(page, "step_one").click()
+        assert wait_epoch(page, f"e !== {before}") == before + 1
+        assert not epoch_changes_within(page, before + 1, 700), "the epoch moved after Pause and one Step"
+    assert_clean(page)
