@@ -531,6 +531,7 @@ export default function (component) {
   host.style.height = (data.height || 400) + "px";
   host.style.width = "100%";
   host.__pending.push(data);
+  host.__received = (host.__received || 0) + 1; // payloads Streamlit handed over (read by the benchmark)
   host.__setTriggerValue = setTriggerValue;
   host.__priority = data.priority ?? 5;
   if (!scheduler.waiting.has(host)) host.__waitingSince = performance.now();
