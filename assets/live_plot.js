@@ -1,20 +1,23 @@
 // A Plotly chart that stays mounted and is updated in place.
 //
-// Streamlit calls this function with new `data` on every rerun; the chart's
-// <div> and Plotly's state live on the host element, so nothing is rebuilt
-// per frame. Each payload is one of:
-//   {base: {data, layout}}           the whole figure (first draw or new shape): Plotly.react
-//   {restyle: {update, traces}}      new values for some traces (the boundary's grid)
-//   {extend: {update, traces, from_epoch}}  new points appended (history charts)
-//   {relayout: {...}}                layout edits (a shape's path: the decision boundary)
-//   {image: {target, b64, rows, cols}}  one byte per pixel, painted through the figure's colour
-//                                    table into a layout image: redraws no trace at all
-//   {ranges: {"xaxis.range": [..]}}  the axis ranges an extend's chart should have (they change in
-//                                    steps; while they hold, new points are appended to the drawn
-//                                    lines without a Plotly redraw, see appendInPlace)
-// `seq` orders payloads and drops repeats; `version` names the figure the
-// updates apply to. When an update does not follow what this chart holds
-// (a frame was skipped), the chart asks Python for the whole figure again.
+// Loaded once from the app's static route by the component's inline stub (see
+// playground/ui/live.py); Streamlit then calls `default` with new `data` on every
+// rerun. The chart's <div> and Plotly's state live on the host element, so nothing
+// is rebuilt per frame. A payload carries some of:
+//   {base: {data, layout, stride}}   the whole figure (first draw, new shape, full app run): Plotly.react
+//   {image: {target, b64, rows, cols, hover_trace}}  one byte per pixel, painted through the
+//                                    figure's colour table into a layout image and swapped into the
+//                                    SVG (the decision boundary, the lens heatmaps); the boundary's
+//                                    hover values are read from the same bytes
+//   {extend: {update, traces, from_epoch, stride}}  new history rows: appended to the drawn lines
+//                                    while the axes hold (see appendInPlace), else Plotly.extendTraces
+//   {ranges: {"xaxis.range": [..]}}  the stepped axis ranges the history chart should have
+//   {relayout: {...}}, {restyle: {update, traces}}  other layout or trace edits (the heatmaps)
+//   {frame_text: {title, subtitle, caption}}  the heading, a line and the caption around the chart
+// `seq` orders payloads and drops repeats; `version` names the figure the updates
+// apply to. When an update does not follow what this chart holds (a whole figure
+// was missed, or rows older than the overlap window), the chart asks Python for
+// the whole figure again.
 
 const PLOTLY_URL = "/app/static/plotly.min.js";
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };

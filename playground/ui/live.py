@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import os
 import re
 from pathlib import Path
 from typing import Callable
@@ -42,7 +43,10 @@ def ensure_live_plot_served() -> None:
     source = LIVE_PLOT_JS.read_bytes()
     if not target.exists() or target.read_bytes() != source:
         STATIC_DIR.mkdir(exist_ok=True)
-        target.write_bytes(source)
+        # Written aside, then renamed: another app process may be serving the file at this moment.
+        partial = target.with_name(f".live_plot.{os.getpid()}.js")
+        partial.write_bytes(source)
+        os.replace(partial, target)
 
 
 # A component definition, not per-user state: registering it once per process is right.
