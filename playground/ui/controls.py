@@ -404,8 +404,12 @@ def playback_bar(state: PlaygroundState) -> None:
         width="stretch",
         help="Back to epoch 0 with the same initial weights and data: the run replays exactly.",
     )
-    _bind("w_speed", state.speed)
-    columns[5].selectbox(
+    # The speed is only ever set by this widget, so the widget is the source of truth: it is seeded from
+    # the state once and read back on every run. (Writing the state into it on every run, as the other
+    # controls do, let a run that started just before a change put the old speed back.)
+    if st.session_state.get("w_speed") not in SPEED_CHOICES:
+        st.session_state["w_speed"] = state.speed
+    state.speed = columns[5].selectbox(
         "Speed (epochs per frame)",
         SPEED_CHOICES,
         key="w_speed",
