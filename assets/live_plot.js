@@ -43,8 +43,12 @@ function loadPlotly() {
 const REQUEST_SPACING_MS = 400; // at most one request for a whole figure per chart this often
 const REQUEST_RETRY_MS = 1500; // no whole figure yet: the request or its answer was lost, ask again
 
-function requestFullFigure(host, setTriggerValue, reason) {
-  host.__chart.version = null; // ignore further updates until the whole figure arrives
+// keepDrawing: the chart can go on taking updates meanwhile (it only missed some rows); otherwise
+// (updates for another figure) it ignores them until the whole figure arrives.
+function requestFullFigure(host, setTriggerValue, reason, keepDrawing = false) {
+  const chart = host.__chart;
+  if (!keepDrawing) chart.version = null;
+  chart.awaitingBase = true;
   const requests = (host.__chart.requests = host.__chart.requests || {});
   requests[reason] = (requests[reason] || 0) + 1; // read by the benchmark
   const now = Date.now();
@@ -54,10 +58,13 @@ function requestFullFigure(host, setTriggerValue, reason) {
   // (when paused, no further frame would otherwise ever bring one).
   host.__requestTimer = setTimeout(
     () => {
-      if (host.__chart.version !== null || !host.isConnected) return;
+      if (!chart.awaitingBase || !host.isConnected) return;
       host.__lastRequest = Date.now();
       (host.__setTriggerValue || setTriggerValue)("need_full", reason + ":" + host.__lastRequest);
-      host.__requestTimer = setTimeout(() => requestFullFigure(host, setTriggerValue, "retry"), REQUEST_RETRY_MS);
+      host.__requestTimer = setTimeout(
+        () => chart.awaitingBase && requestFullFigure(host, setTriggerValue, "retry", keepDrawing),
+        REQUEST_RETRY_MS,
+      );
     },
     Math.max(0, wait),
   );
@@ -80,7 +87,8 @@ function lastNumber(values) {
 
 // The points of an extend that each trace does not hold yet. Updates resend the rows after
 // `from_epoch` (a few payloads back), so a payload that never reached us is covered; only if
-// a trace's last point is older than that window is something missing (returns null).
+// a trace's last point is older than that window are rows missing (`gap` is then set: the
+// chart draws on, joining the ends, and asks for the whole figure to fill the gap in).
 function newPoints(host, extend) {
   const lastX = host.__chart.lastX || [];
   const result = { update: { x: [], y: [] }, traces: [] };
@@ -90,7 +98,7 @@ function newPoints(host, extend) {
     const ys = extend.update.y[j];
     let last = lastX[trace] ?? -Infinity;
     if (!xs.length) continue;
-    if (extend.from_epoch !== null && extend.from_epoch !== undefined && last < extend.from_epoch) return null;
+    if (extend.from_epoch !== null && extend.from_epoch !== undefined && last < extend.from_epoch) result.gap = true;
     const keepX = [];
     const keepY = [];
     for (let i = 0; i < xs.length; i++) {
@@ -318,6 +326,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
     chart.penUp = {};
     chart.stride = payload.base.stride || 1;
     chart.needsRedraw = false;
+    chart.awaitingBase = false;
   } else if (chart.version !== payload.version) {
     requestFullFigure(host, setTriggerValue, "version");
     return;
@@ -365,10 +374,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
   if (payload.extend) {
     if (payload.extend.stride > (chart.stride || 1)) thinPoints(host, payload.extend.stride);
     const fresh = newPoints(host, payload.extend);
-    if (fresh === null) {
-      requestFullFigure(host, setTriggerValue, "gap");
-      return;
-    }
+    if (fresh.gap) requestFullFigure(host, setTriggerValue, "gap", true);
     const edits = rangeEdits(host, payload.ranges);
     if (fresh.traces.length || edits || chart.needsRedraw) {
       const due = chart.needsRedraw || performance.now() - (chart.lastFullDraw || 0) > FULL_DRAW_EVERY_MS;

@@ -410,3 +410,21 @@ def test_pause_always_stops_and_a_step_after_it_adds_one(page: Page):
         assert wait_epoch(page, f"e !== {before}") == before + 1
         assert not epoch_changes_within(page, before + 1, 700), "the epoch moved after Pause and one Step"
     assert_clean(page)
+
+
+def test_lens_charts_keep_up_while_playing(page: Page):
+    """The lens's history charts sit last on the page, and Streamlit hands them fewer of the frames than
+    the charts above. Missing rows must not freeze them: they draw on and fetch the rows they missed."""
+    page.get_by_text("Layer health", exact=True).click()
+    expect(page.locator('.backprop-live-plot[data-chart="distance_A"]')).to_have_count(1, timeout=TIMEOUT)
+    play(page)
+    page.wait_for_timeout(6000)
+    drawn = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.backprop-live-plot')]
+        .map(host => [host.dataset.chart, Number(host.dataset.epoch)]))""")
+    now = epoch(page)
+    pause(page)
+    assert {"update_ratio_A", "distance_A"} <= set(drawn), drawn
+    for chart, shown in drawn.items():
+        # About a second behind at most (5 epochs per frame, ~12 frames a second).
+        assert now - shown <= 80, f"{chart} shows epoch {shown} while the run is at {now}"
+    assert_clean(page)
