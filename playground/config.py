@@ -1,42 +1,95 @@
-"""The whole experiment as one frozen dataclass, with its bounds and URL form.
+"""The whole experiment as one frozen dataclass, with every field's bounds in one table.
 
-Every control in the UI is a field here; ``sanitize`` clamps any value into
-its range (so a strange URL or a script cannot produce an impossible network),
-and ``to_query``/``from_query`` round-trip the config through URL parameters.
+``FIELDS`` says, per field, what values are allowed. Both ways of building a config read it:
+- from code, ``TrainingConfig(...)`` (and ``dataclasses.replace``) raises ``ValueError`` naming the
+  field and what it allows for anything it cannot honour: a scripting user sees no warnings, so a
+  setting must never be silently changed;
+- from the URL, a model file or the UI, ``clamp_values`` moves each value to the nearest allowed
+  one and says what it changed, so a strange URL never breaks the app.
+``to_query``/``from_query`` round-trip the config through URL parameters.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from playground.activations import ACTIVATIONS
-from playground.datasets import DATASETS, FEATURES, MAX_NOISE, MAX_POINTS, MIN_POINTS
+from playground.datasets import DATASETS, FEATURES, MAX_CLASSES, MAX_NOISE, MAX_POINTS, MIN_CLASSES, MIN_POINTS
+from playground.heads import HEAD_FOR_PROBLEM
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
 from playground.optimizers import OPTIMIZERS
 
-MAX_HIDDEN_LAYERS = 12
+# Deep enough for He et al.'s 30-layer ReLU experiment (Xavier stalls, He trains).
+MAX_HIDDEN_LAYERS = 32
 MAX_NEURONS = 64
 MIN_LEARNING_RATE, MAX_LEARNING_RATE = 1e-5, 10.0
 MAX_REGULARIZATION_RATE = 10.0
 MIN_SIGMA, MAX_SIGMA = 1e-3, 10.0
 MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION = 0.1, 0.9
 MAX_SEED = 2**31 - 1
+DEFAULT_FEATURES = ("x1", "x2")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What one field allows. kind: "int", "float", "choice" (one of ``choices``), "names" (a
+    non-empty tuple of distinct ``choices``), "layers" (a tuple of ints in [low, high], at most
+    ``max_length`` long) or "per_layer" (one of ``choices`` per hidden layer)."""
+
+    kind: str
+    low: float = 0
+    high: float = 0
+    choices: tuple[str, ...] = ()
+    max_length: int = 0
+
+    def describe(self) -> str:
+        if self.kind in ("int", "float"):
+            return f"a number from {self.low:g} to {self.high:g}"
+        if self.kind == "choice":
+            return f"one of {list(self.choices)}"
+        if self.kind == "names":
+            return f"a non-empty tuple of distinct names from {list(self.choices)}"
+        if self.kind == "layers":
+            return f"a tuple of up to {self.max_length} layer widths, each from {self.low:g} to {self.high:g}"
+        return f"a tuple with one name per hidden layer, each one of {list(self.choices)}"
+
+
+FIELDS: dict[str, Bound] = {
+    "dataset": Bound("choice", choices=tuple(DATASETS)),
+    "n_classes": Bound("int", MIN_CLASSES, MAX_CLASSES),
+    "n_points": Bound("int", MIN_POINTS, MAX_POINTS),
+    "noise": Bound("float", 0.0, MAX_NOISE),
+    "train_fraction": Bound("float", MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION),
+    "data_seed": Bound("int", 0, MAX_SEED),
+    "features": Bound("names", choices=tuple(FEATURES)),
+    "hidden_layers": Bound("layers", 1, MAX_NEURONS, max_length=MAX_HIDDEN_LAYERS),
+    "activations": Bound("per_layer", choices=tuple(ACTIVATIONS)),
+    "initializer": Bound("choice", choices=tuple(INITIALIZERS)),
+    "init_sigma": Bound("float", MIN_SIGMA, MAX_SIGMA),
+    "weight_seed": Bound("int", 0, MAX_SEED),
+    "optimizer": Bound("choice", choices=tuple(OPTIMIZERS)),
+    "learning_rate": Bound("float", MIN_LEARNING_RATE, MAX_LEARNING_RATE),
+    "batch_size": Bound("int", 1, MAX_POINTS),
+    "regularization": Bound("choice", choices=tuple(REGULARIZERS)),
+    "regularization_rate": Bound("float", 0.0, MAX_REGULARIZATION_RATE),
+}
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
     # Data
-    dataset: str = "circle"
-    n_points: int = 500  # TF Playground's 500 points
-    noise: float = 0.0  # fraction 0-0.5 of the domain, like its 0-50 % slider
+    dataset: str = "circle"  # see playground.datasets.DATASETS; the dataset implies the problem
+    n_classes: int = 2  # classes of "spiral" and "blobs" (2 is binary); other datasets fix their own
+    n_points: int = 500  # TF Playground's 500 points (the digits sets have their own size)
+    noise: float = 0.0  # fraction 0-0.5 of the domain, like its 0-50 % slider (2D datasets)
     train_fraction: float = 0.5  # its default 50 % train
     data_seed: int = 0  # same seed, same points: a class sees one dataset
-    features: tuple[str, ...] = ("x1", "x2")
+    features: tuple[str, ...] = DEFAULT_FEATURES  # 2D datasets only; images feed their pixels
     # Network
     hidden_layers: tuple[int, ...] = (4, 2)  # TF Playground's default
-    activations: tuple[str, ...] = ("tanh", "tanh")  # one per hidden layer
+    activations: tuple[str, ...] | None = None  # one per hidden layer; None: tanh everywhere
     initializer: str = "glorot_uniform"  # a sane default; the lessons change it
     init_sigma: float = 0.1  # only for N(0, sigma^2) and identity x sigma
     weight_seed: int = 0  # same seed, same initial weights and batch order: exact replay
@@ -47,9 +100,43 @@ class TrainingConfig:
     regularization: str = "none"
     regularization_rate: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Lists are accepted from code and stored as tuples, so configs stay hashable and comparable.
+        for name in ("features", "hidden_layers", "activations"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.activations is None:
+            object.__setattr__(self, "activations", ("tanh",) * len(self.hidden_layers))
+        problems = config_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    # ---- what the settings imply -------------------------------------------------------------
+    @property
+    def problem(self) -> str:
+        """ "binary", "multiclass" or "regression", implied by the dataset (and n_classes)."""
+        return DATASETS[self.dataset].problem_for(self.n_classes)
+
+    @property
+    def head(self) -> str:
+        return HEAD_FOR_PROBLEM[self.problem].name
+
+    @property
+    def classes(self) -> int:
+        """How many classes the labels have (0 for regression)."""
+        return DATASETS[self.dataset].classes(self.n_classes)
+
+    @property
+    def n_inputs(self) -> int:
+        return 64 if DATASETS[self.dataset].inputs == "image" else len(self.features)
+
+    @property
+    def n_outputs(self) -> int:
+        return self.classes if self.problem == "multiclass" else 1
+
     @property
     def layer_sizes(self) -> list[int]:
-        return [len(self.features), *self.hidden_layers, 1]
+        return [self.n_inputs, *self.hidden_layers, self.n_outputs]
 
     @property
     def n_train(self) -> int:
@@ -60,73 +147,145 @@ class TrainingConfig:
         return replace(self, activations=(activation,) * len(self.hidden_layers))
 
 
-def _clamp(value: float, low: float, high: float) -> float:
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _field_problem(name: str, value, config_values: dict) -> str | None:
+    """Why ``value`` is not allowed for field ``name`` (None: allowed)."""
+    bound = FIELDS[name]
+    allowed = f"{name} must be {bound.describe()}, got {value!r}"
+    if bound.kind == "int":
+        if not _is_number(value) or value != value or not float(value).is_integer():
+            return f"{name} must be a whole number from {bound.low:g} to {bound.high:g}, got {value!r}"
+        return None if bound.low <= value <= bound.high else allowed
+    if bound.kind == "float":
+        if not _is_number(value) or not math.isfinite(value):
+            return f"{name} must be a finite number from {bound.low:g} to {bound.high:g}, got {value!r}"
+        return None if bound.low <= value <= bound.high else allowed
+    if bound.kind == "choice":
+        return None if isinstance(value, str) and value in bound.choices else allowed
+    if isinstance(value, str):
+        hint = " (use a tuple, e.g. ('relu',) * n, or config.with_activation_for_all)" if name == "activations" else ""
+        return f"{name} must be a tuple, not the string {value!r}{hint}"
+    if not isinstance(value, tuple):
+        return allowed
+    if bound.kind == "names":
+        ok = value and len(set(value)) == len(value) and all(v in bound.choices for v in value)
+        return None if ok else allowed
+    if bound.kind == "layers":
+        if len(value) > bound.max_length:
+            return f"{name} may have at most {bound.max_length} hidden layers, got {len(value)}"
+        bad = [v for v in value if not _is_number(v) or not float(v).is_integer() or not bound.low <= v <= bound.high]
+        return None if not bad else f"{name}: each width must be a whole number from 1 to {bound.high:g}, got {bad}"
+    # per_layer
+    unknown = [v for v in value if v not in bound.choices]
+    if unknown:
+        return f"{name}: unknown activation {unknown[0]!r}; each must be one of {list(bound.choices)}"
+    layers = len(config_values.get("hidden_layers") or ())
+    if len(value) != layers:
+        return f"{name} needs one name per hidden layer: {layers} hidden layers, {len(value)} activations"
+    return None
+
+
+def config_problems(config: TrainingConfig) -> list[str]:
+    """Every reason the config cannot be honoured as given (empty: valid)."""
+    values = {name: getattr(config, name) for name in FIELDS}
+    problems = [p for name, value in values.items() if (p := _field_problem(name, value, values))]
+    dataset = DATASETS.get(config.dataset)
+    if dataset is not None and dataset.inputs == "image" and config.features != DEFAULT_FEATURES:
+        problems.append(f"features do not apply to {config.dataset} (its inputs are the 64 pixels)")
+    return problems
+
+
+def _clamp(value, low: float, high: float, default: float) -> float:
     try:
         value = float(value)
     except (TypeError, ValueError):
-        return low
+        return default
     if math.isnan(value):
-        return low
+        return default
     return min(max(value, low), high)
 
 
-def _clamp_int(value: float, low: int, high: int) -> int:
-    return int(round(_clamp(value, low, high)))
+def _clamped(name: str, value, values: dict, default):
+    """The nearest allowed value for field ``name`` (``default`` when nothing is near)."""
+    bound = FIELDS[name]
+    if bound.kind == "int":
+        return int(round(_clamp(value, bound.low, bound.high, default)))
+    if bound.kind == "float":
+        return _clamp(value, bound.low, bound.high, default)
+    if bound.kind == "choice":
+        return value if value in bound.choices else default
+    items = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (tuple, list)) else ()
+    if bound.kind == "names":
+        return tuple(dict.fromkeys(v for v in items if v in bound.choices)) or default
+    if bound.kind == "layers":
+        return tuple(int(round(_clamp(v, bound.low, bound.high, bound.low))) for v in items[: bound.max_length])
+    layers = len(values["hidden_layers"])
+    names = tuple(v if v in bound.choices else "tanh" for v in items)[:layers]
+    return names + (names[-1] if names else "tanh",) * (layers - len(names))
+
+
+def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
+    """A valid config from raw values (the URL, a file, a widget), and a message per value moved.
+
+    Unknown keys are ignored; missing ones take the defaults. Never raises.
+    """
+    defaults = TrainingConfig()
+    merged = {name: values.get(name, getattr(defaults, name)) for name in FIELDS}
+    if merged["activations"] is None:
+        merged["activations"] = ("tanh",) * len(merged["hidden_layers"] or ())
+    clean, messages = {}, []
+    for name in FIELDS:  # hidden_layers before activations: the table's order
+        value = merged[name]
+        fixed = (
+            value
+            if _field_problem(name, value, clean) is None
+            else _clamped(name, value, clean, getattr(defaults, name))
+        )
+        if name == "features" and DATASETS[clean["dataset"]].inputs == "image":
+            fixed = DEFAULT_FEATURES
+        if (fixed != value or type(fixed) is not type(value)) and name in values:
+            messages.append(f"{name}={value!r} is not allowed ({FIELDS[name].describe()}); it was set to {fixed!r}.")
+        clean[name] = fixed
+    return TrainingConfig(**clean), messages
 
 
 def sanitize(config: TrainingConfig) -> TrainingConfig:
-    """The nearest valid config: every number clamped, every name checked, lengths matched."""
-    hidden = tuple(_clamp_int(h, 1, MAX_NEURONS) for h in config.hidden_layers[:MAX_HIDDEN_LAYERS])
-    activations = tuple(a if a in ACTIVATIONS else "tanh" for a in config.activations)[: len(hidden)]
-    activations += (activations[-1] if activations else "tanh",) * (len(hidden) - len(activations))
-    features = tuple(dict.fromkeys(f for f in config.features if f in FEATURES)) or ("x1", "x2")
-    n_points = _clamp_int(config.n_points, MIN_POINTS, MAX_POINTS)
-    return replace(
-        config,
-        dataset=config.dataset if config.dataset in DATASETS else "circle",
-        n_points=n_points,
-        noise=_clamp(config.noise, 0.0, MAX_NOISE),
-        train_fraction=_clamp(config.train_fraction, MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION),
-        data_seed=_clamp_int(config.data_seed, 0, MAX_SEED),
-        features=features,
-        hidden_layers=hidden,
-        activations=activations,
-        initializer=config.initializer if config.initializer in INITIALIZERS else "glorot_uniform",
-        init_sigma=_clamp(config.init_sigma, MIN_SIGMA, MAX_SIGMA),
-        weight_seed=_clamp_int(config.weight_seed, 0, MAX_SEED),
-        optimizer=config.optimizer if config.optimizer in OPTIMIZERS else "sgd",
-        learning_rate=_clamp(config.learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE),
-        batch_size=_clamp_int(config.batch_size, 1, MAX_POINTS),
-        regularization=config.regularization if config.regularization in REGULARIZERS else "none",
-        regularization_rate=_clamp(config.regularization_rate, 0.0, MAX_REGULARIZATION_RATE),
-    )
+    """A config is valid by construction; kept for callers that took a possibly invalid one."""
+    return config
 
 
 # Fields that, when changed, need new data / a new network; the rest apply to a running trainer.
-DATA_FIELDS = frozenset({"dataset", "n_points", "noise", "train_fraction", "data_seed"})
+DATA_FIELDS = frozenset({"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed"})
 NETWORK_FIELDS = frozenset({"features", "hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"})
+
+
+def config_values(config: TrainingConfig) -> dict:
+    """The fields of the table as a plain dict."""
+    return {name: getattr(config, name) for name in FIELDS}
 
 
 def to_query(config: TrainingConfig) -> dict[str, str]:
     """URL query parameters for the fields that differ from the defaults."""
-    default = asdict(TrainingConfig())
+    default = config_values(TrainingConfig())
     query = {}
-    for name, value in asdict(config).items():
+    for name, value in config_values(config).items():
         if value != default[name]:
             query[name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
     return query
 
 
 def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[str]]:
-    """Parse URL parameters into a sanitized config, plus a message per value that was ignored.
+    """Parse URL parameters into a valid config, plus a message per value that was ignored or moved.
 
     Never raises: a malformed value keeps the default and is reported.
     """
     defaults = TrainingConfig()
     values, problems = {}, []
-    by_name = {f.name: f for f in fields(TrainingConfig)}
     for name, raw in query.items():
-        if name not in by_name or (isinstance(raw, list) and not raw):
+        if name not in FIELDS or (isinstance(raw, list) and not raw):
             continue  # other parameters (e.g. a lesson name) belong to the UI; an empty list carries no value
         text = str(raw[-1]) if isinstance(raw, list) else str(raw)
         default = getattr(defaults, name)
@@ -134,8 +293,6 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
             if isinstance(default, tuple):
                 parts = [p.strip() for p in text.split(",") if p.strip()]
                 values[name] = tuple(int(p) for p in parts) if name == "hidden_layers" else tuple(parts)
-            elif isinstance(default, bool):
-                values[name] = text.lower() in ("1", "true", "yes")
             elif isinstance(default, int):
                 values[name] = int(float(text))
             elif isinstance(default, float):
@@ -147,11 +304,8 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
                 values[name] = text
         except (ValueError, OverflowError):
             problems.append(f"Ignored {name}={text!r} from the URL: not a valid value.")
-    config = replace(defaults, **values)
     if "hidden_layers" in values and "activations" not in values:
-        config = config.with_activation_for_all("tanh")
-    clean = sanitize(config)
-    for name in values:
-        if getattr(clean, name) != getattr(config, name):
-            problems.append(f"{name} from the URL was out of range and was set to {getattr(clean, name)!r}.")
+        values["activations"] = ("tanh",) * len(values["hidden_layers"])
+    clean, messages = clamp_values(values)
+    problems += [message.replace(" is not allowed", " from the URL is not allowed") for message in messages]
     return clean, problems

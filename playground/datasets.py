@@ -1,10 +1,13 @@
-"""2D binary classification datasets, in one registry keyed by the name shown in the UI.
+"""Datasets, in one registry keyed by the name scripts and the URL use; the dataset implies the problem.
 
-Each generator is ``(n_points, noise, rng) -> (X, y)`` with ``X: (n_points, 2)``
-points in the square [-6, 6]^2 (the TensorFlow Playground's coordinates, so a
-teacher's intuitions carry over) and ``y: (n_points,)`` labels in {0., 1.}.
-Classes are balanced: ``n_points // 2`` of class 0 and the rest of class 1.
-``noise`` is a fraction from 0 to 0.5, as the playground's 0-50 % slider.
+Each generator is ``(n_points, noise, rng, n_classes) -> (X, y)``:
+- 2D datasets: ``X: (n_points, 2)`` points in the square [-6, 6]^2 (the TensorFlow Playground's
+  coordinates, so a teacher's intuitions carry over). Classification labels ``y: (n_points,)``
+  are class indices 0., 1., ... (balanced); regression targets are real values.
+  ``noise`` is a fraction from 0 to 0.5, as the playground's 0-50 % slider.
+- ``digits``: the 8x8 handwritten digits (``playground/data/digits.csv.gz``, see its README):
+  ``X: (1797, 64)`` pixel intensities scaled to [0, 1], ``y`` the digit 0-9; ``n_points`` and
+  ``noise`` do not apply. ``digits_3v8``: only the 3s and 8s, y = 1 for an 8 (a binary problem).
 
 Input features (what the network actually sees) are derived from the points by
 ``make_features``; each is scaled to roughly [-1, 1] so that no initialisation
@@ -13,7 +16,10 @@ scheme is saturated by the data's units alone.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -22,11 +28,20 @@ DOMAIN_HALF_WIDTH = 6.0
 MIN_POINTS, MAX_POINTS = 50, 2000
 MAX_NOISE = 0.5
 
-Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+MIN_CLASSES, MAX_CLASSES = 2, 5  # for the datasets with a class-count setting
+DIGITS_FILE = Path(__file__).resolve().parent / "data" / "digits.csv.gz"
+
+Generator = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 
 
 def _class_sizes(n_points: int) -> tuple[int, int]:
     return n_points // 2, n_points - n_points // 2
+
+
+def _split(n_points: int, n_classes: int) -> list[int]:
+    """Balanced class sizes that add up to n_points (the first classes get the remainder last)."""
+    base = n_points // n_classes
+    return [base + (1 if k >= n_classes - n_points % n_classes else 0) for k in range(n_classes)]
 
 
 def _labels(n_points: int) -> np.ndarray:
@@ -34,7 +49,7 @@ def _labels(n_points: int) -> np.ndarray:
     return np.concatenate([np.zeros(n_negative), np.ones(n_positive)])
 
 
-def circle(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def circle(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """A disc of class 1 inside a ring of class 0."""
     radius = 5.0
     n_negative, n_positive = _class_sizes(n_points)
@@ -45,7 +60,7 @@ def circle(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.nd
     return X, _labels(n_points)
 
 
-def xor(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def xor(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Four quadrants; class 1 where x1 * x2 > 0. Labels follow the clean points."""
     padding = 0.3
     n_negative, n_positive = _class_sizes(n_points)
@@ -61,7 +76,9 @@ def xor(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarr
     return X, _labels(n_points)
 
 
-def gaussians(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def gaussians(
+    n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Two Gaussian blobs centred at (-2, -2) and (2, 2); noise widens them."""
     std = np.sqrt(0.5 + 7.0 * noise)  # variance 0.5 at no noise to 4 at 50 %, as TF Playground
     n_negative, n_positive = _class_sizes(n_points)
@@ -69,19 +86,83 @@ def gaussians(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np
     return X, _labels(n_points)
 
 
-def spiral(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved spirals, half a turn apart."""
-    arms = []
-    for count, phase in zip(_class_sizes(n_points), (np.pi, 0.0)):
+def spiral(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` interleaved spiral arms, evenly spaced in angle (two arms: half a turn apart)."""
+    arms, labels = [], []
+    for label, count in enumerate(_split(n_points, n_classes)):
         t = np.arange(count) / max(count, 1)
         r = 5.0 * t
+        phase = np.pi + 2 * np.pi * label / n_classes  # two arms: pi and 0, as the binary spiral always was
         angle = 1.75 * t * 2 * np.pi + phase
         arm = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
         arms.append(arm + rng.uniform(-1.0, 1.0, arm.shape) * noise * 5.0)
-    return np.vstack(arms), _labels(n_points)
+        labels.append(np.full(count, float(label)))
+    return np.vstack(arms), np.concatenate(labels)
 
 
-def moons(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def blobs(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` Gaussian blobs with centres evenly spaced on a circle of radius 3.5; noise widens them."""
+    std = np.sqrt(0.4 + 5.0 * noise)
+    parts, labels = [], []
+    for label, count in enumerate(_split(n_points, n_classes)):
+        angle = 2 * np.pi * label / n_classes + np.pi / 4
+        centre = 3.5 * np.array([np.cos(angle), np.sin(angle)])
+        parts.append(rng.normal(0.0, std, (count, 2)) + centre)
+        labels.append(np.full(count, float(label)))
+    return np.vstack(parts), np.concatenate(labels)
+
+
+def plane(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Regression on a tilted plane, y = (x1 + x2) / 12 in [-1, 1] (the TF Playground's "plane")."""
+    X = rng.uniform(-DOMAIN_HALF_WIDTH, DOMAIN_HALF_WIDTH, (n_points, 2))
+    y = (X[:, 0] + X[:, 1]) / (2 * DOMAIN_HALF_WIDTH)
+    return X, y + rng.uniform(-1.0, 1.0, n_points) * noise
+
+
+BUMP_CENTRES = np.array([[-4.0, 2.5], [0.0, 2.5], [4.0, 2.5], [-4.0, -2.5], [0.0, -2.5], [4.0, -2.5]])
+BUMP_SIGNS = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+
+
+def bumps(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Regression on a sum of six Gaussian bumps of alternating sign (the TF Playground's "multi Gaussian")."""
+    X = rng.uniform(-DOMAIN_HALF_WIDTH, DOMAIN_HALF_WIDTH, (n_points, 2))
+    return X, bump_surface(X) + rng.uniform(-1.0, 1.0, n_points) * noise
+
+
+def bump_surface(X: np.ndarray) -> np.ndarray:
+    """The noise-free bumps target at points X: (n, 2) -> (n,), values in about [-1, 1]."""
+    squared = ((X[:, None, :] - BUMP_CENTRES[None, :, :]) ** 2).sum(axis=2)  # (n, 6)
+    return np.exp(-squared / (2 * 1.3**2)) @ BUMP_SIGNS
+
+
+@lru_cache(maxsize=1)
+def _digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped digits file: images (1797, 64) with intensities 0-16, labels (1797,). Read once."""
+    with gzip.open(DIGITS_FILE, "rt") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
+    if table.shape != (1797, 65):
+        raise ValueError(f"{DIGITS_FILE.name} should hold 1797 rows of 64 pixels and a label, got {table.shape}")
+    images, labels = table[:, :64] / 16.0, table[:, 64]
+    images.flags.writeable = labels.flags.writeable = False
+    return images, labels
+
+
+def digits(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """The 8x8 digits, all 1797 images: X (1797, 64) in [0, 1], y the digit (0-9)."""
+    images, labels = _digits_table()
+    return images.copy(), labels.copy()
+
+
+def digits_3v8(
+    n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Only the 3s and 8s of the digits: X (357, 64), y = 1 for an 8 and 0 for a 3."""
+    images, labels = _digits_table()
+    keep = (labels == 3) | (labels == 8)
+    return images[keep].copy(), (labels[keep] == 8).astype(np.float64)
+
+
+def moons(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's make_moons), scaled to the square."""
     n_negative, n_positive = _class_sizes(n_points)
     upper = rng.uniform(0.0, np.pi, n_negative)
@@ -99,29 +180,60 @@ def moons(n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.nda
 
 @dataclass(frozen=True)
 class Dataset:
+    """One dataset: its generator and what it implies.
+
+    problem: "binary", "multiclass" or "regression" (which head the network gets).
+    n_classes: the class count; None where the ``n_classes`` setting chooses it (2 to 5), 0 for
+    regression. inputs: "points" (2D, drawn as a plane, input features apply) or "image" (8x8).
+    """
+
     name: str
     label: str
     generate: Generator
+    problem: str
+    n_classes: int | None = 2
+    inputs: str = "points"
+
+    def classes(self, n_classes: int) -> int:
+        """The number of classes with the ``n_classes`` setting (0 for regression)."""
+        return n_classes if self.n_classes is None else self.n_classes
+
+    def problem_for(self, n_classes: int) -> str:
+        """The problem with the ``n_classes`` setting: a 2-class spiral or blobs is binary."""
+        if self.problem == "multiclass" and self.classes(n_classes) == 2:
+            return "binary"
+        return self.problem
 
 
 DATASETS: dict[str, Dataset] = {
-    "circle": Dataset("circle", "Circle", circle),
-    "xor": Dataset("xor", "XOR", xor),
-    "gaussians": Dataset("gaussians", "Two Gaussians", gaussians),
-    "spiral": Dataset("spiral", "Spiral", spiral),
-    "moons": Dataset("moons", "Moons", moons),
+    "circle": Dataset("circle", "Circle", circle, "binary"),
+    "xor": Dataset("xor", "XOR", xor, "binary"),
+    "gaussians": Dataset("gaussians", "Two Gaussians", gaussians, "binary"),
+    "spiral": Dataset("spiral", "Spiral (2-5 arms)", spiral, "multiclass", None),
+    "moons": Dataset("moons", "Moons", moons, "binary"),
+    "blobs": Dataset("blobs", "Blobs (2-5 classes)", blobs, "multiclass", None),
+    "plane": Dataset("plane", "Plane (regression)", plane, "regression", 0),
+    "bumps": Dataset("bumps", "Six bumps (regression)", bumps, "regression", 0),
+    "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image"),
+    "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image"),
 }
+DIGIT_SIDE = 8  # digits images are 8 x 8 pixels, rows first
 
 
-def make_dataset(name: str, n_points: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Generate a dataset by registry name. Returns ``X: (n, 2)``, ``y: (n,)``."""
+def make_dataset(
+    name: str, n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generate a dataset by registry name. Returns ``X: (n, n_inputs)``, ``y: (n,)``."""
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
     if not MIN_POINTS <= n_points <= MAX_POINTS:
         raise ValueError(f"n_points must be between {MIN_POINTS} and {MAX_POINTS}, got {n_points}")
     if not 0.0 <= noise <= MAX_NOISE:
         raise ValueError(f"noise must be between 0 and {MAX_NOISE}, got {noise}")
-    return DATASETS[name].generate(n_points, noise, rng)
+    dataset = DATASETS[name]
+    if dataset.n_classes is None and not MIN_CLASSES <= n_classes <= MAX_CLASSES:
+        raise ValueError(f"n_classes must be between {MIN_CLASSES} and {MAX_CLASSES} for {name}, got {n_classes}")
+    return dataset.generate(n_points, noise, rng, dataset.classes(n_classes))
 
 
 def train_test_split(

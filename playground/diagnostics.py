@@ -92,12 +92,13 @@ def _layer_slices(network: Network) -> list[slice]:
 
 
 def _per_example_deltas(network: Network, activations: list[np.ndarray], output_error: np.ndarray) -> list[np.ndarray]:
-    """Back-propagate a per-example output error ``(n,)`` into [delta_1, ..., delta_L], each (n, fan_out).
+    """Back-propagate a per-example output error ``(n, n_outputs)`` (or ``(n,)`` for one output)
+    into [delta_1, ..., delta_L], each (n, fan_out).
 
     The same recursion as ``Network.backward`` (delta_l = delta_{l+1} W_{l+1}^T * f'(a_l)), but it
     writes nothing into the network's gradient buffer.
     """
-    delta = np.asarray(output_error, dtype=np.float64).reshape(-1, 1)  # (n, 1)
+    delta = np.asarray(output_error, dtype=np.float64).reshape(activations[0].shape[0], -1)  # (n, n_outputs)
     deltas = [delta]
     for layer in range(network.n_layers - 1, 0, -1):
         a = activations[layer]  # output of hidden layer `layer` (1-based), (n, fan_out)
@@ -284,9 +285,9 @@ def predicted_gains(network: Network, X: np.ndarray, y: np.ndarray | None = None
     with np.errstate(all="ignore"):
         cache = network.forward(X)
         if y is None:
-            output_error = np.random.default_rng(0).standard_normal(X.shape[0])
+            output_error = np.random.default_rng(0).standard_normal(cache.logits.shape)
         else:
-            output_error = cache.probabilities - np.asarray(y, dtype=np.float64)
+            output_error = cache.outputs - network.targets(y)
         deltas = _per_example_deltas(network, cache.activations, output_error)
         L = network.n_layers
         sizes = network.layer_sizes
@@ -298,7 +299,7 @@ def predicted_gains(network: Network, X: np.ndarray, y: np.ndarray | None = None
         forward_gain = [sizes[l] * weight_variance[l] * derivative_sq[l] for l in range(L)]
         backward_gain = [sizes[l + 2] * weight_variance[l + 1] * derivative_sq[l] for l in range(L - 1)] + [1.0]
         backward_product = list(np.cumprod(backward_gain[::-1])[::-1])
-        signals = [*cache.activations[1:], cache.logits[:, None]]
+        signals = [*cache.activations[1:], cache.logits]
         input_power = float(np.mean(X * X))
         delta_variance = [float(np.var(d)) for d in deltas]
         rows = []
@@ -579,7 +580,7 @@ def gradient_histograms(
         raise ValueError("scale must be 'linear' or 'log10'")
     with np.errstate(all="ignore"):
         cache = network.forward(np.asarray(X, dtype=np.float64))
-        output_error = cache.probabilities - np.asarray(y, dtype=np.float64)
+        output_error = cache.outputs - network.targets(y)
         hidden = _per_example_deltas(network, cache.activations, output_error)[:-1]
         if scale == "log10":
             values = [np.log10(np.abs(d)) for d in hidden]  # -inf for exact zeros: clipped to the lowest bin

@@ -1,4 +1,7 @@
-"""A bounded per-epoch history: numeric columns in preallocated arrays.
+"""A bounded per-epoch history: numeric columns in preallocated arrays, and the columns' names.
+
+Column names are defined here once (``history_columns``, ``metric_column``, ``layer_column``);
+every other module asks for them instead of spelling them out.
 
 When ``max_rows`` is reached, every other row is dropped and from then on only
 every ``stride``-th epoch is kept (the stride doubles each time), so a
@@ -16,6 +19,36 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_MAX_ROWS = 4096
+
+EPOCH, TRAIN_LOSS, TEST_LOSS = "epoch", "train_loss", "test_loss"
+SPLITS = ("train", "test")
+# The metric each problem reports, per split: accuracy for classification, R^2 and RMSE for regression.
+METRICS = {"binary": ("accuracy",), "multiclass": ("accuracy",), "regression": ("r2", "rmse")}
+# Per weight layer l (1-based), column f"{figure}{l}": see the README's "History columns".
+LAYER_FIGURES = ("grad_norm_W", "delta_mean_abs", "delta_variance", "update_ratio", "distance", "saturation", "dead")
+
+
+def metric_column(split: str, metric: str) -> str:
+    """e.g. ("test", "accuracy") -> "test_accuracy"."""
+    return f"{split}_{metric}"
+
+
+def layer_column(figure: str, layer: int) -> str:
+    """e.g. ("grad_norm_W", 1) -> "grad_norm_W1" (layers are 1-based)."""
+    return f"{figure}{layer}"
+
+
+def layer_columns(figure: str, n_layers: int) -> list[str]:
+    return [layer_column(figure, layer) for layer in range(1, n_layers + 1)]
+
+
+def history_columns(n_layers: int, problem: str = "binary") -> list[str]:
+    """Names of the history columns for a network with ``n_layers`` weight layers."""
+    columns = [EPOCH, TRAIN_LOSS, TEST_LOSS]
+    columns += [metric_column(split, metric) for metric in METRICS[problem] for split in SPLITS]
+    for figure in LAYER_FIGURES:
+        columns += layer_columns(figure, n_layers)
+    return columns
 
 
 class History:
@@ -50,7 +83,7 @@ class History:
             self.generation += 1
         self._data[self.n_rows] = values
         self.n_rows += 1
-        self._last_row_is_provisional = int(row["epoch"]) % self.stride != 0
+        self._last_row_is_provisional = int(row[EPOCH]) % self.stride != 0
 
     def column(self, name: str) -> np.ndarray:
         """A read-only view of one column over the kept rows, shape (n_rows,)."""
@@ -60,7 +93,7 @@ class History:
 
     def rows_after(self, epoch: float) -> np.ndarray:
         """Kept rows with an epoch greater than ``epoch``: (k, n_columns), for incremental charts."""
-        epochs = self._data[: self.n_rows, self._index["epoch"]]
+        epochs = self._data[: self.n_rows, self._index[EPOCH]]
         start = int(np.searchsorted(epochs, epoch, side="right"))
         return self._data[start : self.n_rows]
 
@@ -68,7 +101,7 @@ class History:
         """The kept rows as a DataFrame (cached until the next append)."""
         if self._frame_cache is None:
             frame = pd.DataFrame(self._data[: self.n_rows].copy(), columns=self.columns)
-            frame["epoch"] = frame["epoch"].astype(np.int64)
+            frame[EPOCH] = frame[EPOCH].astype(np.int64)
             self._frame_cache = frame
         return self._frame_cache
 

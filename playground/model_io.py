@@ -14,7 +14,7 @@ from dataclasses import asdict, fields
 
 import numpy as np
 
-from playground.config import TrainingConfig, sanitize
+from playground.config import TrainingConfig
 from playground.network import parameter_count
 
 FORMAT = "backprop-playground-model"
@@ -95,19 +95,14 @@ def _config_from(raw) -> TrainingConfig:
             raise ModelFileError(f"config.{name} should be a number, got {value!r:.40}.")
         values[name] = value
     try:
-        config = TrainingConfig(**values)
-        clean = sanitize(config)
+        return TrainingConfig(**values)
     except (TypeError, ValueError) as error:
+        if any(name in str(error) for name in ("hidden_layers", "activations", "features")):
+            raise ModelFileError(
+                "The file's network (layers, activations or input features) is outside what this playground "
+                f"supports: {error}."
+            ) from None
         raise ModelFileError(f"The file's settings are not valid ({error}).") from None
-    if (
-        clean.hidden_layers != config.hidden_layers
-        or clean.features != config.features
-        or clean.activations != config.activations
-    ):
-        raise ModelFileError(
-            "The file's network (layers, activations or input features) is outside what this playground supports."
-        )
-    return clean
 
 
 def _array(value, shape: tuple[int, ...], name: str) -> np.ndarray:

@@ -5,31 +5,17 @@
     trainer.train(100)
     trainer.history.tail()
 
-One epoch is one shuffled pass over the training set in mini-batches. After
-each epoch the trainer runs one full pass over the training set (and one over
-the test set) to record losses, accuracies and per-layer gradient-flow figures;
-those full-set measures are what the charts show, so they do not depend on
-which mini-batch came last.
+One epoch is one shuffled pass over the training set in mini-batches (a full batch is the whole
+set in its stored order: shuffling one batch would change nothing but rounding). Every batch
+runs the same ``Pass`` (playground.network), the one implementation of forward and backward.
 
-Full batch (``batch_size`` >= the number of training points): the epoch is one
-batch, the whole training set in its stored order, not shuffled. Shuffling a
-single batch would change nothing but the order in which the gradient sums its
-examples, and without it the epoch's gradient is the very one the previous
-record pass computed: same theta, same rows, same order, same buffers. So the
-fast path reuses the data-loss gradient the record left in ``network.grad``
-(the regulariser's gradient is added after it, as on every batch) instead of
-recomputing it, bit for bit the same result: a full-batch epoch that does
-recompute runs the record's own pass (never the halved-weights pass of
-mini-batches, see ``BatchPass``) on the same arrays. It reuses only when theta
-and ``network.grad`` are bitwise what the record left (anything that wrote
-either in between -- ``set_weights``, ``loss_and_gradients``, a caller writing
-``network.theta`` -- makes the epoch recompute) and the training arrays are the
-same objects; ``apply_config`` and ``set_weights`` also discard the recorded
-gradient explicitly. ``reset``, ``reinitialize`` and rebuilds record again, at
-the new theta: that record's gradient is the one the next epoch reuses.
-(Writing into ``X_train``/``y_train`` in place is not supported: the data are
-rebuilt, never edited, by ``apply_config``.) The reference path
-(``_train_one_epoch_reference``) is the plain definition and never reuses.
+After each epoch one history row is recorded (see ``_record`` and the README's "History
+columns"). Its figures are measured at the epoch's final weights on a fixed *record sample*: the
+first ``RECORD_POINTS`` training points and as many test points (the whole set when smaller;
+the split is already random, so these are a random sample, and fixed, so the curves do not jitter
+with the choice of points). That bounds the record's cost: on a large training set a full-set
+record pass would cost as much as the epoch itself. ``evaluate()`` gives exact full-set values
+whenever they are wanted (the app shows them when paused).
 """
 
 from __future__ import annotations
@@ -40,57 +26,94 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from playground.config import DATA_FIELDS, MAX_SEED, NETWORK_FIELDS, TrainingConfig, sanitize
-from playground.datasets import make_dataset, make_features, train_test_split
-from playground.history import DEFAULT_MAX_ROWS, History
-from playground.losses import binary_cross_entropy_from_logits
-from playground.network import BatchPass, Network
+from playground.config import DATA_FIELDS, MAX_SEED, NETWORK_FIELDS, TrainingConfig
+from playground.datasets import DATASETS, make_dataset, make_features, train_test_split
+from playground.history import (
+    DEFAULT_MAX_ROWS,
+    EPOCH,
+    LAYER_FIGURES,
+    METRICS,
+    TEST_LOSS,
+    TRAIN_LOSS,
+    History,
+    history_columns,
+    layer_column,
+    metric_column,
+)
+from playground.network import Network, Pass, layer_views
 from playground.optimizers import make_optimizer
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
-
-
-def history_columns(n_layers: int) -> list[str]:
-    """Names of the history columns for a network with ``n_layers`` weight layers (1-based in names)."""
-    columns = ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"]
-    for prefix in ("grad_norm_W", "delta_mean_abs", "delta_variance", "update_ratio", "distance", "saturation", "dead"):
-        columns += [f"{prefix}{layer}" for layer in range(1, n_layers + 1)]
-    return columns
+RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
 
 
 class Trainer:
     """Owns the data, the network, the optimiser and the history of one experiment."""
 
-    _fast: _Workspace | None = None  # buffers of the fast training path (see ``_workspace``)
-
     def __init__(self, config: TrainingConfig | None = None, max_history_rows: int = DEFAULT_MAX_ROWS):
-        self.config = sanitize(config or TrainingConfig())
+        config = TrainingConfig() if config is None else config
+        if not isinstance(config, TrainingConfig):
+            raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__}")
+        self.config = config
         self.max_history_rows = max_history_rows
         self._build_data()
         self._build_network()
+
+    # ---- what the config implies -------------------------------------------------------------
+    @property
+    def problem(self) -> str:
+        return self.config.problem
+
+    @property
+    def inputs(self) -> str:
+        """ "points" (2D, plotted as a plane) or "image" (8x8 digits)."""
+        return DATASETS[self.config.dataset].inputs
 
     # ---- building --------------------------------------------------------------------------
     def _build_data(self) -> None:
         c = self.config
         rng = np.random.default_rng(c.data_seed)
-        self.points, self.labels = make_dataset(c.dataset, c.n_points, c.noise, rng)
+        self.points, self.labels = make_dataset(c.dataset, c.n_points, c.noise, rng, c.n_classes)
         (self.train_points, self.y_train, self.test_points, self.y_test) = train_test_split(
             self.points, self.labels, c.train_fraction, rng
         )
         self._build_features()
 
     def _build_features(self) -> None:
-        self.X_train = make_features(self.train_points, self.config.features)
-        self.X_test = make_features(self.test_points, self.config.features)
+        self.X_train = np.ascontiguousarray(self.features(self.train_points))
+        self.X_test = np.ascontiguousarray(self.features(self.test_points))
 
     def _build_network(self) -> None:
         c = self.config
         # Separate streams for weights and batch order, both from the weight seed: replayable.
         self.network = Network.initialized(
-            c.layer_sizes, list(c.activations), c.initializer, np.random.default_rng([c.weight_seed, 1]), c.init_sigma
+            c.layer_sizes,
+            list(c.activations),
+            c.initializer,
+            np.random.default_rng([c.weight_seed, 1]),
+            c.init_sigma,
+            c.head,
         )
         self.initial_theta = self.network.theta.copy()
+        network = self.network
+        self.T_train, self.T_test = network.targets(self.y_train), network.targets(self.y_test)
+        # The record sample: contiguous leading rows, so these are views, not copies.
+        self._record_train = self._sample(self.X_train, self.T_train, self.y_train)
+        self._record_test = self._sample(self.X_test, self.T_test, self.y_test)
+        self._batches_for: int | None = None
+        self._starts = np.cumsum([0] + [(i + 1) * o for i, o in zip(c.layer_sizes[:-1], c.layer_sizes[1:])])[:-1]
+        self._weight_starts = np.ravel(
+            [[s, s + i * o] for s, i, o in zip(self._starts, c.layer_sizes, c.layer_sizes[1:])]
+        )
+        self._squares = np.empty((4, network.theta.size))
+        initial_sq = np.add.reduceat(self.initial_theta * self.initial_theta, self._weight_starts)[::2]
+        self._initial_norms = np.sqrt(initial_sq).tolist()
+        self._theta_before = np.empty_like(network.theta)
         self.reset()
+
+    def _sample(self, X: np.ndarray, T: np.ndarray, y: np.ndarray) -> tuple[Pass, np.ndarray, np.ndarray, np.ndarray]:
+        n = min(RECORD_POINTS, y.shape[0])
+        return Pass(self.network, n), X[:n], T[:n], y[:n]
 
     def reset(self) -> None:
         """Back to epoch 0 with the same initial weights, optimiser state and batch order."""
@@ -99,7 +122,7 @@ class Trainer:
         self.shuffle_rng = np.random.default_rng([self.config.weight_seed, 2])
         self.epoch = 0
         self.diverged_at: int | None = None
-        self.history = History(history_columns(self.network.n_layers), self.max_history_rows)
+        self.history = History(history_columns(self.network.n_layers, self.problem), self.max_history_rows)
         self.snapshots: list[tuple[int, np.ndarray]] = []
         self._snapshot_stride = 1
         self._last_update = np.zeros_like(self.network.theta)
@@ -107,7 +130,6 @@ class Trainer:
 
     def reinitialize(self, weight_seed: int | None = None) -> None:
         """Draw new initial weights (a new seed, or the next one) and restart at epoch 0."""
-        # The next seed wraps around at MAX_SEED (sanitize would clamp it back to the same seed).
         seed = (self.config.weight_seed + 1) % (MAX_SEED + 1) if weight_seed is None else weight_seed
         if self.apply_config(replace(self.config, weight_seed=seed)) == "unchanged":
             self.reset()  # the same seed again: still restart at epoch 0, as documented
@@ -121,13 +143,11 @@ class Trainer:
         (a training setting changed after divergence: the weights are NaN, so the
         run restarts from its initial weights with the new setting).
         """
-        config = sanitize(config)
+        if not isinstance(config, TrainingConfig):
+            raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__}")
         changed = {name for name in config.__dataclass_fields__ if getattr(config, name) != getattr(self.config, name)}
         if not changed:
             return "unchanged"
-        # Conservative: none of these changes the data gradient at theta, but the next epoch recomputes it
-        # (a rebuild records again, and that record's gradient is then current).
-        self._forget_record_gradient()
         old = self.config
         self.config = config
         if changed & DATA_FIELDS:
@@ -164,197 +184,113 @@ class Trainer:
 
     step = train  # the UI's word for it
 
+    def _batches(self) -> list[tuple[Pass, np.ndarray, np.ndarray]]:
+        """This epoch's batches as (pass, X_batch, T_batch), views into the (shuffled) training set."""
+        n_train = self.y_train.shape[0]
+        batch = max(1, min(self.config.batch_size, n_train))
+        if self._batches_for != batch:
+            self._shuffle = batch < n_train
+            if self._shuffle:
+                self._shuffled_X, self._shuffled_T = np.empty_like(self.X_train), np.empty_like(self.T_train)
+                X, T = self._shuffled_X, self._shuffled_T
+            else:
+                X, T = self.X_train, self.T_train
+            passes: dict[int, Pass] = {}
+            self._batch_list = []
+            for start in range(0, n_train, batch):
+                size = min(batch, n_train - start)
+                if size not in passes:
+                    passes[size] = Pass(self.network, size)
+                self._batch_list.append((passes[size], X[start : start + size], T[start : start + size]))
+            self._batches_for = batch
+        if self._shuffle:
+            order = self.shuffle_rng.permutation(n_train)
+            np.take(self.X_train, order, axis=0, out=self._shuffled_X)
+            np.take(self.T_train, order, axis=0, out=self._shuffled_T)
+        return self._batch_list
+
     def _train_one_epoch(self) -> None:
-        workspace = self._workspace()
-        if workspace is None:
-            self._train_one_epoch_reference()
-            return
-        # The fast path: the same epoch as ``_train_one_epoch_reference``, in preallocated buffers.
         c, network = self.config, self.network
-        X_train, y_train = self.X_train, self.y_train
         theta, grad, step = network.theta, network.grad, self.optimizer.step
-        regularize = c.regularization != "none" and c.regularization_rate > 0
-        rule, rate, add_penalty = c.regularization, c.regularization_rate, network.add_regularization_gradient
-        if c.batch_size >= y_train.shape[0]:
-            # Full batch, unshuffled: the record pass's gradient, unless theta or grad changed since.
-            if not workspace.record_gradient_is_current(X_train, y_train):
-                workspace.train_pass.gradient(X_train, y_train)  # the record's own pass and call
-        else:
-            order = self.shuffle_rng.permutation(y_train.shape[0])
-            head, (gradient, X_batch, y_batch) = workspace.shuffle(X_train, y_train, order, c.batch_size)
+        rule, rate = c.regularization, c.regularization_rate
+        regularize = rule != "none" and rate > 0
+        batches = self._batches()
+        for batch_pass, X_batch, T_batch in batches[:-1]:
+            batch_pass.forward(X_batch)
+            batch_pass.backward(X_batch, T_batch)
             if regularize:
-                for batch_gradient, batch_X, batch_y in head:
-                    batch_gradient(batch_X, batch_y)
-                    add_penalty(rule, rate)
-                    step(theta, grad)
-            else:
-                for batch_gradient, batch_X, batch_y in head:
-                    batch_gradient(batch_X, batch_y)
-                    step(theta, grad)
-            gradient(X_batch, y_batch)  # the last batch: its update is recorded
-        workspace.forget_record_gradient()  # grad is about to hold the penalty, theta to move
+                network.add_regularization_gradient(rule, rate)
+            step(theta, grad)
+        batch_pass, X_batch, T_batch = batches[-1]  # the last batch: its update is recorded
+        batch_pass.forward(X_batch)
+        batch_pass.backward(X_batch, T_batch)
         if regularize:
-            add_penalty(rule, rate)
-        theta_before = workspace.theta_before
-        np.copyto(theta_before, theta)
+            network.add_regularization_gradient(rule, rate)
+        np.copyto(self._theta_before, theta)
         step(theta, grad)
-        np.subtract(theta, theta_before, out=self._last_update)
-        self.epoch += 1
-        self._record()
-
-    def _workspace(self) -> _Workspace | None:
-        """The fast path's buffers, (re)built as needed; None when the reference path must run.
-
-        The fast path re-implements ``Network.forward``/``backward``; when those are replaced
-        (a subclass, or a patched instance, e.g. a test counting calls), the reference path runs.
-        """
-        network = self.network
-        cls = type(network)
-        if (
-            cls.forward is not _NETWORK_FORWARD
-            or cls.backward is not _NETWORK_BACKWARD
-            or "forward" in network.__dict__
-            or "backward" in network.__dict__
-        ):
-            return None
-        workspace = self._fast
-        if workspace is None or not workspace.matches(network, self.X_train, self.y_train, self.X_test, self.y_test):
-            workspace = self._fast = _Workspace(network, self.X_train, self.X_test)
-        return workspace
-
-    def _train_one_epoch_reference(self) -> None:
-        """One epoch, written plainly: the definition the fast path in ``_train_one_epoch`` follows."""
-        c, network, optimizer = self.config, self.network, self.optimizer
-        if c.batch_size >= self.y_train.shape[0]:
-            X, y = self.X_train, self.y_train  # full batch: one batch, in the stored order
-        else:
-            order = self.shuffle_rng.permutation(self.y_train.shape[0])
-            X, y = self.X_train[order], self.y_train[order]
-        batch = max(1, min(c.batch_size, y.shape[0]))
-        starts = range(0, y.shape[0], batch)
-        last_start = starts[-1]
-        regularize = c.regularization != "none" and c.regularization_rate > 0
-        for start in starts:
-            X_batch, y_batch = X[start : start + batch], y[start : start + batch]
-            network.backward(network.forward(X_batch), y_batch)
-            if regularize:
-                network.add_regularization_gradient(c.regularization, c.regularization_rate)
-            if start == last_start:
-                theta_before = network.theta.copy()
-                optimizer.step(network.theta, network.grad)
-                np.subtract(network.theta, theta_before, out=self._last_update)
-            else:
-                optimizer.step(network.theta, network.grad)
+        np.subtract(theta, self._theta_before, out=self._last_update)
         self.epoch += 1
         self._record()
 
     # ---- recording -------------------------------------------------------------------------
+    def _measure(self, sample, penalty: float) -> tuple[float, dict[str, float]]:
+        """Loss and metrics of the network on a (pass, X, T, y) sample, after its forward pass."""
+        batch_pass, _, T, y = sample
+        loss = self.network.head.loss(batch_pass.logits, T) + penalty
+        return loss, self.network.head.metrics(batch_pass.outputs, y)
+
     def _record(self) -> None:
-        """Append one history row measured on the full training and test sets."""
-        workspace = self._workspace()
-        if workspace is None:
-            self._record_reference()
-            return
-        # The fast path: the same row as ``_record_reference``, from preallocated buffers. The
-        # passes are bit-for-bit the reference's (and so is network.grad after them); the losses
-        # and the per-layer figures, computed for all layers at once, are equal to rounding.
-        c, network, ws = self.config, self.network, workspace
-        X_train, y_train, y_test = self.X_train, self.y_train, self.y_test
-        train, test = ws.train_pass, ws.test_pass
+        """Append one history row, measured on the record sample (see the module notes).
+
+        Columns (README, "History columns"): losses and metrics on the train and test samples;
+        per weight layer: the norm of dL/dW of the data loss, mean |n delta| and Var(n delta)
+        (the per-example error signal), the last update's norm over the weights' norm, the
+        distance travelled from the initial weights (relative), and for hidden layers the share of
+        saturated units and of dead ReLUs (zero on every sample point).
+        """
+        c, network = self.config, self.network
+        train, X_train, T_train, _ = self._record_train
         train.forward(X_train)
-        train.backward(X_train, y_train)
-        if c.batch_size >= y_train.shape[0]:
-            ws.keep_record_gradient(X_train, y_train)  # the next full-batch epoch's gradient
-        else:
-            ws.forget_record_gradient()
+        train.backward(X_train, T_train)
         penalty = network.regularization_penalty(c.regularization, c.regularization_rate)
-        train_loss = _mean_bce(train.logits, y_train, ws.train_loss_work) + penalty
-        test.forward(self.X_test)
-        test_loss = _mean_bce(test.logits, y_test, ws.test_loss_work) + penalty
-        row = {
-            "epoch": self.epoch,
-            "train_loss": train_loss,
-            "test_loss": test_loss,
-            "train_accuracy": ws.accuracy(train.logits, y_train, ws.train_masks),
-            "test_accuracy": ws.accuracy(test.logits, y_test, ws.test_masks),
-        }
-        # Norms of W, dL/dW, the last update, W - W_initial and W_initial for every layer at once.
-        theta, initial, squares = network.theta, self.initial_theta, ws.squares
+        train_loss, train_metrics = self._measure(self._record_train, penalty)
+        test, X_test = self._record_test[0], self._record_test[1]
+        test.forward(X_test)
+        test_loss, test_metrics = self._measure(self._record_test, penalty)
+        row = {EPOCH: self.epoch, TRAIN_LOSS: train_loss, TEST_LOSS: test_loss}
+        for metric in METRICS[self.problem]:
+            row[metric_column("train", metric)] = train_metrics[metric]
+            row[metric_column("test", metric)] = test_metrics[metric]
+        # Sums of squares of W, dL/dW, the last update and W - W_initial, every layer at once.
+        theta, squares = network.theta, self._squares
         np.multiply(theta, theta, out=squares[0])
         np.multiply(network.grad, network.grad, out=squares[1])
         np.multiply(self._last_update, self._last_update, out=squares[2])
-        np.subtract(theta, initial, out=squares[3])
+        np.subtract(theta, self.initial_theta, out=squares[3])
         np.multiply(squares[3], squares[3], out=squares[3])
-        np.multiply(initial, initial, out=squares[4])
-        sums = np.add.reduceat(squares, ws.parameter_starts, axis=1)  # (5, 2 L): W_l then b_l
-        W_norms, grad_norms, update_norms, distances, initial_norms = np.sqrt(sums[:, ::2]).tolist()
-        # A finite sum of squares means a finite theta; otherwise check exactly (it may just overflow).
-        theta_finite = math.isfinite(sums[0].sum()) or bool(np.all(np.isfinite(theta)))
-        mean_abs, variances = ws.delta_figures(train, np.add.reduceat(network.grad, ws.parameter_starts)[1::2])
-        n_layers = network.n_layers
-        for layer, (grad_key, abs_key, var_key, ratio_key, distance_key, saturation_key, dead_key) in enumerate(
-            ws.keys
-        ):
-            W_norm, initial_norm = W_norms[layer], initial_norms[layer]
-            row[grad_key] = grad_norms[layer]
-            row[abs_key] = mean_abs[layer]
-            row[var_key] = variances[layer]
-            row[ratio_key] = update_norms[layer] / W_norm if W_norm else np.nan
-            row[distance_key] = distances[layer] / initial_norm if initial_norm else np.nan
-            if layer < n_layers - 1:
-                a, mask = train.hidden[layer], train.masks[layer]
-                saturation = train.kernels[layer].saturation
-                if saturation is not None:
-                    row[saturation_key] = saturation(a, train.scratch[layer], mask)
-                if train.hidden_activations[layer].name == "relu":
-                    dead = np.less_equal(a, 0.0, out=mask).all(axis=0)  # a <= 0 for every example
-                    row[dead_key] = np.count_nonzero(dead) / dead.shape[0]
-        if not (math.isfinite(train_loss) and theta_finite):
-            self.diverged_at = self.epoch
-        self.history.append(row)
-        self._maybe_snapshot()
-
-    def _record_reference(self) -> None:
-        """``_record`` written plainly: the definition its fast path follows."""
-        c, network = self.config, self.network
-        cache = network.forward(self.X_train)
-        deltas = network.backward(cache, self.y_train, keep_deltas=True)
-        penalty = network.regularization_penalty(c.regularization, c.regularization_rate)
-        train_loss = binary_cross_entropy_from_logits(cache.logits, self.y_train) + penalty
-        test_logits = network.forward(self.X_test).logits
-        test_loss = binary_cross_entropy_from_logits(test_logits, self.y_test) + penalty
-        row = {
-            "epoch": self.epoch,
-            "train_loss": train_loss,
-            "test_loss": test_loss,
-            "train_accuracy": float(np.mean((cache.logits > 0) == (self.y_train > 0.5))),
-            "test_accuracy": float(np.mean((test_logits > 0) == (self.y_test > 0.5))),
-        }
-        n_train = self.y_train.shape[0]
-        initial_weights = _layer_weights(self.initial_theta, network)
-        update_weights = _layer_weights(self._last_update, network)
+        sums = np.add.reduceat(squares, self._weight_starts, axis=1)[:, ::2]  # (4, L): weights only
+        W_norms, grad_norms, update_norms, distances = np.sqrt(sums).tolist()
+        theta_finite = math.isfinite(float(sums[0].sum())) or bool(np.all(np.isfinite(theta)))
+        n = train.n
+        grad_key, abs_key, var_key, ratio_key, distance_key, saturation_key, dead_key = LAYER_FIGURES
         for layer in range(network.n_layers):
             name = layer + 1
-            W = network.weights[layer]
-            W_norm = float(np.linalg.norm(W))
-            # Per-example error signal: delta of the mean loss times n, independent of the set size.
-            per_example_delta = deltas[layer] * n_train
-            row[f"grad_norm_W{name}"] = float(np.linalg.norm(network.grad_weights[layer]))
-            row[f"delta_mean_abs{name}"] = float(np.mean(np.abs(per_example_delta)))
-            row[f"delta_variance{name}"] = float(np.var(per_example_delta))
-            row[f"update_ratio{name}"] = float(np.linalg.norm(update_weights[layer])) / W_norm if W_norm else np.nan
-            initial_norm = float(np.linalg.norm(initial_weights[layer]))
-            row[f"distance{name}"] = (
-                float(np.linalg.norm(W - initial_weights[layer])) / initial_norm if initial_norm else np.nan
-            )
+            delta = train.deltas[layer]
+            W_norm, initial_norm = W_norms[layer], self._initial_norms[layer]
+            row[layer_column(grad_key, name)] = grad_norms[layer]
+            # n delta: the per-example error signal (delta of the mean loss times n), independent of n.
+            row[layer_column(abs_key, name)] = float(np.abs(delta).mean()) * n
+            row[layer_column(var_key, name)] = float(delta.var()) * (n * n)
+            row[layer_column(ratio_key, name)] = update_norms[layer] / W_norm if W_norm else np.nan
+            row[layer_column(distance_key, name)] = distances[layer] / initial_norm if initial_norm else np.nan
             if layer < network.n_layers - 1:
-                a = cache.activations[layer + 1]
+                a = train.hidden[layer]
                 activation = network.hidden_activations[layer]
                 if activation.saturation_test is not None:
-                    row[f"saturation{name}"] = float(np.mean(activation.saturation_test(a)))
+                    row[layer_column(saturation_key, name)] = float(np.mean(activation.saturation_test(a)))
                 if activation.name == "relu":
-                    row[f"dead{name}"] = float(np.mean(np.all(a <= 0.0, axis=0)))
-        if not (np.isfinite(train_loss) and np.all(np.isfinite(network.theta))):
+                    row[layer_column(dead_key, name)] = float(np.mean(np.all(a <= 0.0, axis=0)))
+        if not (math.isfinite(train_loss) and theta_finite):
             self.diverged_at = self.epoch
         self.history.append(row)
         self._maybe_snapshot()
@@ -369,18 +305,48 @@ class Trainer:
                 return
         self.snapshots.append((self.epoch, self.network.theta.copy()))
 
+    def evaluate(self, network: Network | None = None) -> dict[str, float]:
+        """Exact loss and metrics on the whole training and test sets (the record uses a sample).
+
+        Returns {"train_loss", "test_loss", "train_<metric>", "test_<metric>"} as in the history.
+        """
+        network = self.network if network is None else network
+        c = self.config
+        penalty = network.regularization_penalty(c.regularization, c.regularization_rate)
+        result = {}
+        with np.errstate(all="ignore"):
+            for split, X, T, y in (
+                ("train", self.X_train, self.T_train, self.y_train),
+                ("test", self.X_test, self.T_test, self.y_test),
+            ):
+                cache = network.forward(X)
+                result[f"{split}_loss"] = network.head.loss(cache.logits, T) + penalty
+                for metric, value in network.head.metrics(cache.outputs, y).items():
+                    result[metric_column(split, metric)] = value
+        return result
+
     # ---- reading ---------------------------------------------------------------------------
     @property
     def history_frame(self) -> pd.DataFrame:
-        """The per-epoch history as a DataFrame (see ``history_columns``)."""
+        """The per-epoch history as a DataFrame (see ``playground.history.history_columns``)."""
         return self.history.to_frame()
 
     def features(self, points: np.ndarray) -> np.ndarray:
-        """Network inputs for points in data coordinates: (n, 2) -> (n, n_features)."""
-        return make_features(np.asarray(points, dtype=np.float64), self.config.features)
+        """Network inputs for points in data coordinates: (n, 2) -> (n, n_features); images (n, 64) as they are."""
+        points = np.asarray(points, dtype=np.float64)
+        width = 64 if self.inputs == "image" else 2
+        if points.ndim != 2 or points.shape[1] != width:
+            kind = "8x8 images as rows of 64 pixels" if width == 64 else "2D points"
+            raise ValueError(f"{self.config.dataset} takes {kind}: inputs of shape (n, {width}), got {points.shape}")
+        return points if self.inputs == "image" else make_features(points, self.config.features)
+
+    def predict_outputs(self, points: np.ndarray) -> np.ndarray:
+        """The head's outputs (probabilities or values) for points (n, 2) or images (n, 64) -> (n, n_outputs)."""
+        with np.errstate(all="ignore"):
+            return self.network.predict_outputs(self.features(points))
 
     def predict_proba(self, points: np.ndarray) -> np.ndarray:
-        """P(class 1) for points (n, 2) in data coordinates -> (n,)."""
+        """Binary: P(class 1), (n,); multi-class: (n, K) class probabilities. Regression raises."""
         with np.errstate(all="ignore"):
             return self.network.predict_proba(self.features(points))
 
@@ -398,7 +364,6 @@ class Trainer:
                     f"layer {layer + 1}: expected W {self.network.weights[layer].shape} and "
                     f"b {self.network.biases[layer].shape}, got {np.shape(W)} and {np.shape(b)}"
                 )
-        self._forget_record_gradient()
         for layer, (W, b) in enumerate(weights):
             self.network.weights[layer][...] = W
             self.network.biases[layer][...] = b
@@ -406,177 +371,23 @@ class Trainer:
     def loss_and_gradients(
         self, points: np.ndarray, y: np.ndarray
     ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]]]:
-        """Loss (with the regulariser) and [(dL/dW_l, dL/db_l)] for points (n, 2) and labels y (n,)."""
+        """Loss (with the regulariser) and [(dL/dW_l, dL/db_l)] for points (n, 2) or images (n, 64), labels y (n,)."""
         c = self.config
-        self._forget_record_gradient()  # it writes network.grad (the bitwise check would see that too)
-        loss, grad = self.network.loss_and_gradient(
-            self.features(points), np.asarray(y, dtype=np.float64), c.regularization, c.regularization_rate
-        )
-        grad_W, grad_b = _layer_views(grad, self.network)
+        X = self.features(points)
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"labels must have shape ({X.shape[0]},) to match the inputs, got {y.shape}")
+        loss, grad = self.network.loss_and_gradient(X, y, c.regularization, c.regularization_rate)
+        grad_W, grad_b = layer_views(grad, self.network.layer_sizes)
         return loss, [(gW.copy(), gb.copy()) for gW, gb in zip(grad_W, grad_b)]
 
-    def _forget_record_gradient(self) -> None:
-        """Make the next full-batch epoch recompute its gradient instead of reusing the record's."""
-        if self._fast is not None:
-            self._fast.forget_record_gradient()
-
-    def network_at(self, epoch: int) -> tuple[int, Network]:
-        """The network as it was at the latest snapshot at or before ``epoch``: (snapshot epoch, copy)."""
+    def network_at(self, epoch: int | None = None) -> tuple[int, Network]:
+        """The network as it was at the latest snapshot at or before ``epoch`` (None: now): (epoch, copy)."""
+        if epoch is None or self.epoch <= epoch:
+            return self.epoch, self.network.copy()
         chosen_epoch, theta = self.snapshots[0]
         for snapshot_epoch, snapshot_theta in self.snapshots:
             if snapshot_epoch > epoch:
                 break
             chosen_epoch, theta = snapshot_epoch, snapshot_theta
-        if self.epoch <= epoch:
-            chosen_epoch, theta = self.epoch, self.network.theta
-        network = Network(self.network.layer_sizes, self.network.hidden_activation_names, theta.copy())
-        return chosen_epoch, network
-
-
-_NETWORK_FORWARD, _NETWORK_BACKWARD = Network.forward, Network.backward
-
-
-def _mean_bce(logits: np.ndarray, y: np.ndarray, work: np.ndarray) -> float:
-    """``binary_cross_entropy_from_logits(logits, y)`` in a preallocated (2, n) buffer.
-
-    log(1 + e^z) - y z, with log(1 + e^z) as max(z, 0) + log1p(exp(-|z|)): the formula
-    ``np.logaddexp(0, z)`` evaluates, here in vectorised ufuncs (equal to rounding).
-    """
-    value, other = work
-    np.abs(logits, value)
-    np.negative(value, value)
-    np.exp(value, value)
-    np.log1p(value, value)
-    np.maximum(logits, 0.0, out=other)
-    np.add(value, other, value)
-    np.multiply(y, logits, other)
-    np.subtract(value, other, value)
-    return float(np.add.reduce(value) / y.shape[0])
-
-
-class _Workspace:
-    """Preallocated buffers of the fast training loop and record, for one network and data shape."""
-
-    def __init__(self, network: Network, X_train: np.ndarray, X_test: np.ndarray):
-        self.network = network
-        self.shapes = (X_train.shape, X_test.shape)
-        n_train, n_test = X_train.shape[0], X_test.shape[0]
-        self.shuffled_X = np.empty(X_train.shape)  # X_train[order], as the reference builds it: C order
-        self.shuffled_y = np.empty(n_train)
-        self.theta_before = np.empty_like(network.theta)
-        self.train_loss_work, self.test_loss_work = np.empty((2, n_train)), np.empty((2, n_test))
-        self.train_pass, self.test_pass = BatchPass(network, n_train), BatchPass(network, n_test)
-        self.batch_size = 0
-        self.batches: tuple[list, tuple] = ([], ())
-        # What the last record pass left in network.grad, for a full-batch epoch to reuse (None: nothing):
-        # (X_train, y_train, theta's bytes, grad's bytes). See ``record_gradient_is_current``.
-        self.record_state: tuple[np.ndarray, np.ndarray, bytes, bytes] | None = None
-        self.train_masks = (np.empty(n_train, dtype=bool), np.empty(n_train, dtype=bool))
-        self.test_masks = (np.empty(n_test, dtype=bool), np.empty(n_test, dtype=bool))
-        # Record: deltas of all layers in one buffer (see BatchPass.delta_buffer), split by reduceat.
-        outputs = network.layer_sizes[1:]
-        self.delta_starts = np.cumsum([0] + [units * n_train for units in outputs[:-1]])
-        self.delta_sizes = np.array([units * n_train for units in outputs], dtype=np.float64)
-        self.delta_flats = [delta.reshape(-1) for delta in self.train_pass.deltas]  # views
-        self.delta_work = np.empty(self.train_pass.delta_buffer.shape)
-        self.squares = np.empty((5, network.theta.size))
-        starts, offset = [], 0
-        for fan_in, fan_out in zip(network.layer_sizes[:-1], outputs):
-            starts += [offset, offset + fan_in * fan_out]
-            offset += (fan_in + 1) * fan_out
-        self.parameter_starts = np.array(starts)
-        prefixes = ("grad_norm_W", "delta_mean_abs", "delta_variance", "update_ratio", "distance", "saturation", "dead")
-        self.keys = [tuple(f"{prefix}{layer}" for prefix in prefixes) for layer in range(1, len(outputs) + 1)]
-
-    def matches(self, network: Network, X_train: np.ndarray, y_train: np.ndarray, X_test, y_test) -> bool:
-        """Whether these buffers still fit the trainer's network and data."""
-        return (
-            self.train_pass.matches(network)
-            and self.shapes == (X_train.shape, X_test.shape)
-            and y_train.shape[0] == X_train.shape[0]
-            and y_test.shape[0] == X_test.shape[0]
-        )
-
-    def keep_record_gradient(self, X_train: np.ndarray, y_train: np.ndarray) -> None:
-        """After the record's pass over (X_train (n, n_inputs), y_train (n,)): note the theta and grad it left."""
-        network = self.network
-        self.record_state = (X_train, y_train, network.theta.tobytes(), network.grad.tobytes())
-
-    def forget_record_gradient(self) -> None:
-        self.record_state = None
-
-    def record_gradient_is_current(self, X_train: np.ndarray, y_train: np.ndarray) -> bool:
-        """Whether network.grad still holds the data gradient of the last record pass, taken at the
-        current theta on these (X_train (n, n_inputs), y_train (n,)).
-
-        Compares the bytes of theta and grad (a memcmp of 2 x 8 x n_parameters bytes, well under a
-        microsecond for the networks benchmarked): bitwise, so -0.0 for 0.0 also counts as a change.
-        """
-        state = self.record_state
-        if state is None:
-            return False
-        network = self.network
-        return (
-            state[0] is X_train
-            and state[1] is y_train
-            and network.theta.tobytes() == state[2]
-            and network.grad.tobytes() == state[3]
-        )
-
-    def shuffle(self, X_train: np.ndarray, y_train: np.ndarray, order: np.ndarray, batch_size: int):
-        """Lay out one epoch's shuffled batches (two or more: a full batch is not shuffled, see the
-        module notes); returns ([(gradient, inputs, y), ...], last batch)."""
-        n_train = y_train.shape[0]
-        batch = max(1, min(batch_size, n_train))
-        if batch != self.batch_size:
-            passes: dict[int, BatchPass] = {}
-            batches = []
-            for start in range(0, n_train, batch):
-                stop = min(start + batch, n_train)
-                if stop - start not in passes:
-                    passes[stop - start] = BatchPass(self.network, stop - start, halve=True)
-                X_batch, y_batch = self.shuffled_X[start:stop], self.shuffled_y[start:stop]
-                batches.append((passes[stop - start].gradient, X_batch, y_batch))
-            self.batches, self.batch_size = (batches[:-1], batches[-1]), batch
-        np.take(X_train, order, axis=0, out=self.shuffled_X, mode="clip")
-        np.take(y_train, order, out=self.shuffled_y, mode="clip")
-        return self.batches
-
-    def delta_figures(self, train: BatchPass, delta_sums: np.ndarray) -> tuple[list[float], list[float]]:
-        """mean(|n delta_l|) and var(n delta_l) of every layer, from ``train``'s deltas (n: the set size).
-
-        n delta is the per-example error signal (delta of the mean loss times n), independent of n.
-        ``delta_sums``: each layer's sum of deltas, i.e. the sum of its bias gradient. The variance
-        is E[d^2] - E[d]^2, or two-pass (as np.var) when the mean is large enough to cost precision.
-        """
-        n_train, sizes = train.n, self.delta_sizes
-        abs_sums = np.add.reduceat(np.abs(train.delta_buffer, self.delta_work), self.delta_starts)
-        mean_abs = (abs_sums * n_train / sizes).tolist()
-        means = (delta_sums / sizes).tolist()
-        mean_squares = (np.array([np.dot(flat, flat) for flat in self.delta_flats]) / sizes).tolist()
-        scale, variances = n_train * n_train, []
-        for layer, (mean, mean_square) in enumerate(zip(means, mean_squares)):
-            variance = mean_square - mean * mean
-            if 16.0 * variance >= mean_square and math.isfinite(mean_square):  # cancellation costs < 4 bits
-                variances.append(variance * scale)
-            else:
-                variances.append(float(np.var(train.deltas[layer] * n_train)))
-        return mean_abs, variances
-
-    @staticmethod
-    def accuracy(logits: np.ndarray, y: np.ndarray, masks: tuple[np.ndarray, np.ndarray]) -> float:
-        """mean((logits > 0) == (y > 0.5)), without allocating."""
-        predicted, actual = masks
-        np.greater(logits, 0, out=predicted)
-        np.greater(y, 0.5, out=actual)
-        return np.count_nonzero(np.equal(predicted, actual, out=predicted)) / y.shape[0]
-
-
-def _layer_views(vector: np.ndarray, network: Network) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    from playground.network import _views
-
-    return _views(vector, network.layer_sizes)
-
-
-def _layer_weights(vector: np.ndarray, network: Network) -> list[np.ndarray]:
-    return _layer_views(vector, network)[0]
+        return chosen_epoch, self.network.copy(theta)

@@ -1,6 +1,7 @@
-"""TrainingConfig: sanitize's clamping and name checks, and the URL round trip."""
+"""TrainingConfig: strict checks for scripts, clamping for the URL/UI (one table), and the URL round trip."""
 
 import math
+import re
 from dataclasses import fields, replace
 from urllib.parse import parse_qs, urlencode
 
@@ -20,8 +21,9 @@ from playground.config import (
     MIN_SIGMA,
     MIN_TRAIN_FRACTION,
     TrainingConfig,
+    clamp_values,
+    config_values,
     from_query,
-    sanitize,
     to_query,
 )
 from playground.datasets import DATASETS, FEATURES, MAX_NOISE, MAX_POINTS, MIN_POINTS
@@ -41,6 +43,16 @@ NUMERIC_BOUNDS = [
     ("batch_size", (0, 1), (10**7, MAX_POINTS)),
     ("regularization_rate", (-1.0, 0.0), (1e9, MAX_REGULARIZATION_RATE)),
 ]
+
+
+def _clamp(**values):
+    """What the URL and the UI get: the nearest valid config."""
+    return clamp_values(values)[0]
+
+
+def sanitize(config):
+    """Clamping an already valid config must change nothing."""
+    return _clamp(**config_values(config))
 
 
 def _is_valid(config):
@@ -77,7 +89,7 @@ def test_default_config_is_valid_and_unchanged_by_sanitize():
 @pytest.mark.parametrize("field, low, high", NUMERIC_BOUNDS, ids=[b[0] for b in NUMERIC_BOUNDS])
 def test_sanitize_clamps_numbers(field, low, high):
     for value, expected in (low, high):
-        clean = sanitize(replace(TrainingConfig(), **{field: value}))
+        clean = _clamp(**{field: value})
         assert getattr(clean, field) == expected
         assert type(getattr(clean, field)) is type(getattr(TrainingConfig(), field))
         assert _is_valid(clean)
@@ -88,10 +100,10 @@ def test_sanitize_clamps_numbers(field, low, high):
     ["noise", "train_fraction", "init_sigma", "learning_rate", "regularization_rate"],
 )
 def test_sanitize_replaces_nan_and_clamps_infinities(field):
-    assert math.isfinite(getattr(sanitize(replace(TrainingConfig(), **{field: float("nan")})), field))
-    assert _is_valid(sanitize(replace(TrainingConfig(), **{field: float("nan")})))
-    assert _is_valid(sanitize(replace(TrainingConfig(), **{field: float("inf")})))
-    assert _is_valid(sanitize(replace(TrainingConfig(), **{field: float("-inf")})))
+    assert math.isfinite(getattr(_clamp(**{field: float("nan")}), field))
+    assert _is_valid(_clamp(**{field: float("nan")}))
+    assert _is_valid(_clamp(**{field: float("inf")}))
+    assert _is_valid(_clamp(**{field: float("-inf")}))
 
 
 @pytest.mark.parametrize("field, low, high", NUMERIC_BOUNDS, ids=[b[0] for b in NUMERIC_BOUNDS])
@@ -103,12 +115,12 @@ def test_sanitize_keeps_in_range_values(field, low, high):
 
 
 def test_sanitize_clamps_hidden_layers():
-    clean = sanitize(replace(TrainingConfig(), hidden_layers=(0, 100, -3, 7), activations=("relu",) * 4))
+    clean = _clamp(hidden_layers=(0, 100, -3, 7), activations=("relu",) * 4)
     assert clean.hidden_layers == (1, MAX_NEURONS, 1, 7)
-    many = sanitize(replace(TrainingConfig(), hidden_layers=(5,) * 30, activations=("tanh",) * 30))
+    many = _clamp(hidden_layers=(5,) * 40, activations=("tanh",) * 40)
     assert many.hidden_layers == (5,) * MAX_HIDDEN_LAYERS
     assert many.activations == ("tanh",) * MAX_HIDDEN_LAYERS
-    assert sanitize(replace(TrainingConfig(), hidden_layers=(), activations=())).hidden_layers == ()
+    assert _clamp(hidden_layers=(), activations=()).hidden_layers == ()
 
 
 @pytest.mark.parametrize(
@@ -122,7 +134,7 @@ def test_sanitize_clamps_hidden_layers():
     ],
 )
 def test_sanitize_fixes_bad_names(field, bad, fixed):
-    clean = sanitize(replace(TrainingConfig(), **{field: bad}))
+    clean = _clamp(**{field: bad})
     assert getattr(clean, field) == fixed
     assert _is_valid(clean)
 
@@ -137,7 +149,7 @@ def test_sanitize_fixes_bad_names(field, bad, fixed):
     ],
 )
 def test_sanitize_fixes_features(features, expected):
-    assert sanitize(replace(TrainingConfig(), features=features)).features == expected
+    assert _clamp(features=features).features == expected
 
 
 @pytest.mark.parametrize(
@@ -152,7 +164,7 @@ def test_sanitize_fixes_features(features, expected):
     ],
 )
 def test_sanitize_matches_activations_to_layers(hidden, activations, expected):
-    clean = sanitize(replace(TrainingConfig(), hidden_layers=hidden, activations=activations))
+    clean = _clamp(hidden_layers=hidden, activations=activations)
     assert clean.activations == expected
     assert len(clean.activations) == len(clean.hidden_layers)
 
@@ -160,13 +172,16 @@ def test_sanitize_matches_activations_to_layers(hidden, activations, expected):
 def _random_config(seed):
     rng = np.random.default_rng(seed)
     depth = int(rng.integers(0, MAX_HIDDEN_LAYERS + 1))
+    dataset = str(rng.choice(sorted(DATASETS)))
+    features = tuple(str(f) for f in rng.choice(list(FEATURES), size=int(rng.integers(1, 8)), replace=False))
     return TrainingConfig(
-        dataset=str(rng.choice(sorted(DATASETS))),
+        dataset=dataset,
+        n_classes=int(rng.integers(2, 6)),
         n_points=int(rng.integers(MIN_POINTS, MAX_POINTS + 1)),
         noise=float(rng.uniform(0, MAX_NOISE)),
         train_fraction=float(rng.uniform(MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION)),
         data_seed=int(rng.integers(0, MAX_SEED)),
-        features=tuple(str(f) for f in rng.choice(list(FEATURES), size=int(rng.integers(1, 8)), replace=False)),
+        features=features if DATASETS[dataset].inputs == "points" else ("x1", "x2"),
         hidden_layers=tuple(int(h) for h in rng.integers(1, MAX_NEURONS + 1, depth)),
         activations=tuple(str(a) for a in rng.choice(sorted(ACTIVATIONS), size=depth)),
         initializer=str(rng.choice(sorted(INITIALIZERS))),
@@ -185,8 +200,12 @@ def test_sanitize_is_idempotent_and_valid(seed):
     config = _random_config(seed)
     assert _is_valid(config)
     assert sanitize(config) == config
-    wild = replace(config, n_points=-config.n_points, learning_rate=-1.0, hidden_layers=config.hidden_layers + (999,))
-    clean = sanitize(wild)
+    wild = config_values(config) | {
+        "n_points": -config.n_points,
+        "learning_rate": -1.0,
+        "hidden_layers": config.hidden_layers + (999,),
+    }
+    clean = _clamp(**wild)
     assert _is_valid(clean)
     assert sanitize(clean) == clean
 
@@ -300,7 +319,8 @@ def test_from_query_treats_an_empty_list_as_absent():
         ({"hidden_layers": "a,b"}, "hidden_layers", TrainingConfig().hidden_layers),
         ({"n_points": "1e99"}, "n_points", MAX_POINTS),
         ({"dataset": "<script>"}, "dataset", "circle"),
-        ({"hidden_layers": ",".join(["100"] * 20)}, "hidden_layers", (MAX_NEURONS,) * MAX_HIDDEN_LAYERS),
+        ({"hidden_layers": ",".join(["100"] * 20)}, "hidden_layers", (MAX_NEURONS,) * 20),
+        ({"hidden_layers": ",".join(["3"] * 40)}, "hidden_layers", (3,) * MAX_HIDDEN_LAYERS),
         ({"batch_size": "0"}, "batch_size", 1),
     ],
 )
@@ -331,3 +351,74 @@ def test_config_properties():
     assert config.n_train == round(0.3 * 333)
     assert config.with_activation_for_all("relu").activations == ("relu", "relu")
     assert {f.name for f in fields(TrainingConfig)} >= {"dataset", "hidden_layers", "learning_rate"}
+
+
+# ---- scripts: what cannot be honoured raises, naming the field ------------------------------------
+
+STRICT_CASES = [
+    ({"activations": "relu"}, "activations must be a tuple, not the string 'relu'"),
+    ({"hidden_layers": (8, 8), "activations": ("relu",)}, "one name per hidden layer"),
+    ({"activations": ("relu", "swish")}, "unknown activation 'swish'"),
+    ({"initializer": "magic"}, "initializer must be one of"),
+    ({"dataset": "squares"}, "dataset must be one of"),
+    ({"optimizer": "rmsprop"}, "optimizer must be one of"),
+    ({"hidden_layers": (0, 4), "activations": ("tanh", "tanh")}, "each width must be a whole number from 1 to 64"),
+    ({"hidden_layers": (100,), "activations": ("tanh",)}, "each width"),
+    ({"hidden_layers": (2.5,), "activations": ("tanh",)}, "each width"),
+    ({"hidden_layers": (4,) * (MAX_HIDDEN_LAYERS + 1)}, f"at most {MAX_HIDDEN_LAYERS} hidden layers"),
+    ({"learning_rate": float("nan")}, "learning_rate must be a finite number"),
+    ({"learning_rate": 100.0}, "learning_rate must be a number from 1e-05 to 10"),
+    ({"n_points": 10}, "n_points must be a number from 50 to 2000"),
+    ({"n_points": 100.5}, "n_points must be a whole number"),
+    ({"batch_size": True}, "batch_size must be a whole number"),
+    ({"features": ()}, "features must be a non-empty tuple"),
+    ({"features": ("x1", "x1")}, "features must be a non-empty tuple of distinct names"),
+    ({"n_classes": 7}, "n_classes must be a number from 2 to 5"),
+    ({"dataset": "digits", "features": ("x1", "sin_x1")}, "features do not apply to digits"),
+]
+
+
+@pytest.mark.parametrize("values, message", STRICT_CASES, ids=[str(i) for i in range(len(STRICT_CASES))])
+def test_scripts_get_a_value_error_naming_the_field(values, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        TrainingConfig(**values)
+    # replace() checks too, so no invalid config can be made from a valid one.
+    with pytest.raises(ValueError, match=re.escape(message)):
+        replace(TrainingConfig(), **values)
+    # ...while the URL / UI path clamps the same values into a valid config, with a message.
+    clean, messages = clamp_values(values)
+    assert _is_valid(clean) and messages
+
+
+def test_scripts_may_use_lists_and_none_for_tanh():
+    config = TrainingConfig(hidden_layers=[8, 8, 8], features=["x1", "x2"])
+    assert config.hidden_layers == (8, 8, 8) and config.activations == ("tanh",) * 3
+    assert hash(config) == hash(TrainingConfig(hidden_layers=(8, 8, 8)))
+
+
+def test_thirty_layers_are_allowed_from_scripts():
+    config = TrainingConfig(hidden_layers=(16,) * 30, activations=("relu",) * 30, initializer="he_normal")
+    assert len(config.layer_sizes) == 32
+
+
+@pytest.mark.parametrize(
+    "values, problem, layer_sizes",
+    [
+        ({}, "binary", [2, 4, 2, 1]),
+        ({"dataset": "spiral", "n_classes": 4}, "multiclass", [2, 4, 2, 4]),
+        ({"dataset": "blobs", "n_classes": 2}, "binary", [2, 4, 2, 1]),
+        ({"dataset": "digits"}, "multiclass", [64, 4, 2, 10]),
+        ({"dataset": "digits", "n_classes": 3}, "multiclass", [64, 4, 2, 10]),  # digits fixes its classes
+        ({"dataset": "digits_3v8"}, "binary", [64, 4, 2, 1]),
+        ({"dataset": "bumps", "features": ("x1", "x2", "x1_squared")}, "regression", [3, 4, 2, 1]),
+    ],
+)
+def test_the_dataset_implies_the_problem_and_the_layer_sizes(values, problem, layer_sizes):
+    config = TrainingConfig(**values)
+    assert config.problem == problem and config.layer_sizes == layer_sizes
+
+
+def test_url_moves_features_of_an_image_dataset_to_the_default():
+    clean, problems = from_query({"dataset": "digits", "features": "x1,sin_x1"})
+    assert clean.dataset == "digits" and clean.features == ("x1", "x2")
+    assert any("features" in p for p in problems)

@@ -7,15 +7,19 @@ from playground.datasets import (
     DATASETS,
     DOMAIN_HALF_WIDTH,
     FEATURES,
+    MAX_CLASSES,
     MAX_NOISE,
     MAX_POINTS,
+    MIN_CLASSES,
     MIN_POINTS,
+    bump_surface,
     make_dataset,
     make_features,
     train_test_split,
 )
 
-NAMES = sorted(DATASETS)
+# The 2D classification sets, with their default two classes (the checks below are for those).
+NAMES = sorted(name for name, d in DATASETS.items() if d.inputs == "points" and d.problem != "regression")
 
 
 def _make(name, n=200, noise=0.0, seed=0):
@@ -217,3 +221,83 @@ def test_make_features_formulas():
 def test_make_features_rejects_bad_names(bad):
     with pytest.raises(ValueError):
         make_features(np.zeros((3, 2)), bad)
+
+
+# ---- beyond binary: multi-class, regression, digits ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["spiral", "blobs"])
+@pytest.mark.parametrize("n_classes", range(MIN_CLASSES, MAX_CLASSES + 1))
+@pytest.mark.parametrize("n", [MIN_POINTS, 333, MAX_POINTS])
+def test_multiclass_sets_have_balanced_classes(name, n_classes, n):
+    X, y = make_dataset(name, n, 0.1, np.random.default_rng(0), n_classes)
+    assert X.shape == (n, 2) and y.shape == (n,)
+    counts = np.bincount(y.astype(int), minlength=n_classes)
+    assert len(counts) == n_classes and counts.sum() == n
+    assert counts.max() - counts.min() <= 1
+    assert np.all(np.abs(X) <= DOMAIN_HALF_WIDTH + 3)
+
+
+@pytest.mark.parametrize("n_classes", range(3, MAX_CLASSES + 1))
+def test_noiseless_blobs_are_nearest_centre_separable(n_classes):
+    X, y = make_dataset("blobs", 500, 0.0, np.random.default_rng(1), n_classes)
+    centres = np.array([X[y == k].mean(axis=0) for k in range(n_classes)])
+    nearest = np.argmin(((X[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+    assert np.mean(nearest == y) > 0.97
+
+
+def test_two_arm_spiral_is_the_binary_spiral():
+    """n_classes=2 keeps the spiral every lesson and URL knew (phases pi and 0)."""
+    X, y = make_dataset("spiral", 200, 0.0, np.random.default_rng(0), 2)
+    t = np.arange(100) / 100
+    angle = 1.75 * t * 2 * np.pi
+    np.testing.assert_allclose(X[y == 1], np.column_stack([5 * t * np.sin(angle), 5 * t * np.cos(angle)]), atol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [1, MAX_CLASSES + 1])
+def test_class_count_out_of_range_is_rejected(bad):
+    with pytest.raises(ValueError, match="n_classes"):
+        make_dataset("blobs", 200, 0.0, np.random.default_rng(0), bad)
+
+
+def test_plane_target_is_the_tilt():
+    X, y = make_dataset("plane", 300, 0.0, np.random.default_rng(0))
+    np.testing.assert_allclose(y, (X[:, 0] + X[:, 1]) / 12)
+    assert y.min() >= -1 and y.max() <= 1
+
+
+def test_bumps_target_has_six_signed_peaks():
+    X, y = make_dataset("bumps", 400, 0.0, np.random.default_rng(0))
+    np.testing.assert_allclose(y, bump_surface(X))
+    peaks = bump_surface(np.array([[-4.0, 2.5], [0.0, 2.5], [0.0, -2.5]]))
+    assert peaks[0] > 0.9 and peaks[1] < -0.9 and peaks[2] > 0.9
+
+
+@pytest.mark.parametrize("name", ["plane", "bumps"])
+def test_regression_noise_moves_targets_not_points(name):
+    X0, y0 = make_dataset(name, 300, 0.0, np.random.default_rng(4))
+    X1, y1 = make_dataset(name, 300, 0.3, np.random.default_rng(4))
+    np.testing.assert_array_equal(X0, X1)
+    assert 0.05 < np.abs(y1 - y0).mean() < 0.3
+
+
+def test_digits_are_the_uci_set():
+    X, y = make_dataset("digits", 500, 0.0, np.random.default_rng(0))
+    assert X.shape == (1797, 64) and y.shape == (1797,)
+    assert X.min() == 0.0 and X.max() == 1.0
+    np.testing.assert_array_equal(np.bincount(y.astype(int)), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
+    # The first image is a 0: a ring of ink with an empty middle.
+    zero = X[0].reshape(8, 8)
+    assert y[0] == 0 and zero[3:5, 3:5].mean() < 0.2 and zero[1:3, 2:6].mean() > 0.4
+
+
+def test_digits_3v8_is_the_binary_subset():
+    X, y = make_dataset("digits_3v8", 500, 0.0, np.random.default_rng(0))
+    assert X.shape == (183 + 174, 64) and set(np.unique(y)) == {0.0, 1.0}
+    assert int(y.sum()) == 174  # the 8s
+
+
+def test_every_dataset_declares_a_known_problem():
+    for dataset in DATASETS.values():
+        assert dataset.problem in ("binary", "multiclass", "regression")
+        assert dataset.inputs in ("points", "image")

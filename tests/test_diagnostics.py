@@ -177,7 +177,7 @@ def test_predicted_gains_sees_the_activation_slopes():
     assert (gains["derivative_sq_mean"][:2] <= 1 / 16 + 1e-12).all()  # sigmoid' <= 1/4
     assert gains.loc[2, "derivative_sq_mean"] == 1.0 and gains.loc[2, "activation"] == "output (logit)"
     # With labels, the output's delta variance is that of p - y (the trainer's figure).
-    p = sigmoid.forward(X).probabilities
+    p = sigmoid.forward(X).outputs[:, 0]
     assert gains.loc[2, "measured_delta_variance"] == pytest.approx(np.var(p - y))
 
 

@@ -12,6 +12,7 @@ from autograd import grad as autograd_grad
 from playground import Trainer, TrainingConfig
 from playground.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_RELU_SLOPE
 from playground.datasets import FEATURES, make_features
+from playground.heads import HEADS
 from playground.network import Network, parameter_count
 
 H = 1e-5
@@ -51,15 +52,25 @@ def _unpack(theta, layer_sizes):
     return layers
 
 
-def autograd_loss(theta, X, y, layer_sizes, activations, regularization, rate):
+def autograd_loss(theta, X, y, layer_sizes, activations, regularization, rate, head="sigmoid_bce"):
     layers = _unpack(theta, layer_sizes)
     a = X
     for (W, b), name in zip(layers[:-1], activations):
         a = AUTOGRAD_ACTIVATIONS[name](anp.dot(a, W) + b)
     W_out, b_out = layers[-1]
-    logits = anp.dot(a, W_out)[:, 0] + b_out[0]
-    # BCE of sigmoid(logits): log(1 + e^z) - y z.
-    loss = anp.mean(anp.logaddexp(0.0, logits) - y * logits)
+    logits = anp.dot(a, W_out) + b_out  # (n, K)
+    if head == "sigmoid_bce":
+        # BCE of sigmoid(z): log(1 + e^z) - y z (the log p form loses digits on the large logits drawn here).
+        z = logits[:, 0]
+        loss = anp.mean(anp.logaddexp(0.0, z) - y * z)
+    elif head == "softmax_ce":
+        # -log softmax(z)_y, written plainly (logits here are small: no overflow).
+        exp = anp.exp(logits)
+        p = exp / anp.sum(exp, axis=1, keepdims=True)
+        one_hot = np.eye(layer_sizes[-1])[y.astype(int)]
+        loss = -anp.mean(anp.sum(one_hot * anp.log(p), axis=1))
+    else:
+        loss = 0.5 * anp.mean((logits[:, 0] - y) ** 2)
     if regularization == "l2":
         loss = loss + rate * 0.5 * sum(anp.sum(W * W) for W, _ in layers)
     elif regularization == "l1":
@@ -80,18 +91,26 @@ def _pre_activations(theta, X, layer_sizes, activations):
 # ---- random problems -----------------------------------------------------------------------------
 
 
-def _problem(seed, depth, activations, regularization):
-    """A random network (layer sizes, activations, theta) and a batch X, y; kinks avoided."""
+N_CLASSES = 3  # the softmax head's problems
+
+
+def _problem(seed, depth, activations, regularization, head="sigmoid_bce"):
+    """A random network (layer sizes, activations, theta) and a batch X, y for ``head``; kinks avoided."""
     rng = np.random.default_rng(seed)
     n_features = int(rng.integers(1, len(FEATURES) + 1))
     features = tuple(rng.choice(list(FEATURES), size=n_features, replace=False))
     hidden = [int(w) for w in rng.integers(1, 9, size=depth)]
-    layer_sizes = [n_features, *hidden, 1]
+    layer_sizes = [n_features, *hidden, N_CLASSES if head == "softmax_ce" else 1]
     if isinstance(activations, str):
         activations = [activations] * depth
     points = rng.uniform(-6.0, 6.0, (N_SAMPLES, 2))
     X = make_features(points, features)
-    y = np.concatenate([np.zeros(N_SAMPLES // 2), np.ones(N_SAMPLES - N_SAMPLES // 2)])
+    if head == "softmax_ce":
+        y = (np.arange(N_SAMPLES) % N_CLASSES).astype(float)
+    elif head == "linear_mse":
+        y = rng.normal(0.0, 1.0, N_SAMPLES)
+    else:
+        y = np.concatenate([np.zeros(N_SAMPLES // 2), np.ones(N_SAMPLES - N_SAMPLES // 2)])
     rng.shuffle(y)
     weight_mask = np.zeros(parameter_count(layer_sizes), dtype=bool)
     offset = 0
@@ -158,13 +177,14 @@ def _tolerance(activations):
     return max([FD_TOLERANCE[name] for name in names] + [FD_TOLERANCE["linear"]])
 
 
+@pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("depth, activations, regularization", CASES + MIXED_CASES)
-def test_backprop_matches_central_differences(depth, activations, regularization):
+def test_backprop_matches_central_differences(depth, activations, regularization, head):
     layer_sizes, acts, theta, X, y = _problem(
-        _seed(depth, activations, regularization), depth, activations, regularization
+        _seed(depth, activations, regularization), depth, activations, regularization, head
     )
     rate = RATES[regularization]
-    network = Network(layer_sizes, acts, theta)
+    network = Network(layer_sizes, acts, theta, head)
     loss, analytic = network.loss_and_gradient(X, y, regularization, rate)
     assert analytic.shape == theta.shape
     np.testing.assert_array_equal(network.theta, theta)  # the check itself must not move the parameters
@@ -174,16 +194,17 @@ def test_backprop_matches_central_differences(depth, activations, regularization
     assert error < _tolerance(activations), f"relative error {error:.3g} for sizes {layer_sizes}, {acts}"
 
 
+@pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("depth, activations, regularization", CASES + MIXED_CASES)
-def test_backprop_matches_autograd(depth, activations, regularization):
+def test_backprop_matches_autograd(depth, activations, regularization, head):
     layer_sizes, acts, theta, X, y = _problem(
-        _seed(depth, activations, regularization) + 1, depth, activations, regularization
+        _seed(depth, activations, regularization) + 1, depth, activations, regularization, head
     )
     rate = RATES[regularization]
-    network = Network(layer_sizes, acts, theta)
+    network = Network(layer_sizes, acts, theta, head)
     loss, analytic = network.loss_and_gradient(X, y, regularization, rate)
-    expected_loss = autograd_loss(theta, X, y, layer_sizes, acts, regularization, rate)
-    expected = autograd_grad(autograd_loss)(theta, X, y, layer_sizes, acts, regularization, rate)
+    expected_loss = autograd_loss(theta, X, y, layer_sizes, acts, regularization, rate, head)
+    expected = autograd_grad(autograd_loss)(theta, X, y, layer_sizes, acts, regularization, rate, head)
     assert loss == pytest.approx(float(expected_loss), rel=1e-12)
     error = _relative_error(analytic, expected)
     assert error < AUTOGRAD_TOLERANCE, f"relative error {error:.3g} for sizes {layer_sizes}, {acts}"
@@ -208,10 +229,11 @@ def test_regularisation_gradient_touches_weights_only(regularization):
         assert not difference[b].any()
 
 
+@pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("depth", [1, 3])
-def test_kept_deltas_sum_to_bias_gradients(depth):
-    layer_sizes, acts, theta, X, y = _problem(11 + depth, depth, "sigmoid", "none")
-    network = Network(layer_sizes, acts, theta)
+def test_kept_deltas_sum_to_bias_gradients(depth, head):
+    layer_sizes, acts, theta, X, y = _problem(11 + depth, depth, "sigmoid", "none", head)
+    network = Network(layer_sizes, acts, theta, head)
     deltas = network.backward(network.forward(X), y, keep_deltas=True)
     assert len(deltas) == network.n_layers
     for layer, delta in enumerate(deltas):
