@@ -174,7 +174,7 @@ def test_updates_overlap_the_last_few_payloads_so_a_skipped_one_is_covered(sent)
 
 
 def test_play_and_pause_are_idempotent():
-    from playground.ui.controls import set_playing
+    from playground.ui.session import set_playing
 
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
     set_playing(state, True)
@@ -190,24 +190,24 @@ def test_a_playback_click_delivered_with_a_fragment_run_is_ignored(monkeypatch):
     own full run. Only the full run's copy counts, so Pause, Step and Reset act once."""
     from types import SimpleNamespace
 
-    from playground.ui import controls
+    from playground.ui import session
 
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
     in_fragment = SimpleNamespace(fragment_ids_this_run=["live_view"])
     in_full_run = SimpleNamespace(fragment_ids_this_run=None)
-    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_fragment)
-    controls.set_playing(state, True)
-    controls.step(state, 1)
+    monkeypatch.setattr(session, "get_script_run_ctx", lambda: in_fragment)
+    session.set_playing(state, True)
+    session.step(state, 1)
     assert not state.playing and state.trainer.epoch == 0  # the early copies do nothing
-    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_full_run)
-    controls.set_playing(state, True)
-    controls.step(state, 1)
+    monkeypatch.setattr(session, "get_script_run_ctx", lambda: in_full_run)
+    session.set_playing(state, True)
+    session.step(state, 1)
     assert state.playing and state.trainer.epoch == 1
-    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_fragment)
-    controls.reset(state)
+    monkeypatch.setattr(session, "get_script_run_ctx", lambda: in_fragment)
+    session.reset(state)
     assert state.trainer.epoch == 1  # an early copy of Reset does not reset
-    monkeypatch.setattr(controls, "get_script_run_ctx", lambda: in_full_run)
-    controls.reset(state)
+    monkeypatch.setattr(session, "get_script_run_ctx", lambda: in_full_run)
+    session.reset(state)
     assert state.trainer.epoch == 0 and not state.playing
 
 

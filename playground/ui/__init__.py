@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from playground.ui import controls, export, guide, live, view
-from playground.ui.state import PlaygroundState, get_state, url_query
+from playground.ui.session import get_state
+from playground.ui.state import PlaygroundState, url_query
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = REPO_ROOT / "static"

@@ -1,18 +1,16 @@
-"""Sidebar controls and the playback bar. Widgets show ``state.config``; callbacks change it.
+"""Sidebar controls (compare mode included) and the playback bar. Widgets show ``state.config``; callbacks change it.
 
 Each widget's session key is set from the config just before the widget is
 drawn (so a lesson, a URL or a reset can move every control at once), and its
-callback writes the new value back through ``Trainer.apply_config``, which
-rebuilds only what the change needs.
+callback writes the new value back through ``session.apply_change`` (then
+``Trainer.apply_config``, which rebuilds only what the change needs).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Callable
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.activations import ACTIVATIONS
 from playground.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_SEED
@@ -20,11 +18,17 @@ from playground.datasets import DATASETS, FEATURES, MAX_POINTS, MIN_POINTS
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
 from playground.optimizers import OPTIMIZERS
-from playground.trainer import Trainer
-from playground.ui import guide
+from playground.ui.session import (
+    MAX_STEP_COUNT,
+    apply_change,
+    new_weights,
+    reset,
+    set_compare,
+    set_layers,
+    set_playing,
+    step,
+)
 from playground.ui.state import SPEED_CHOICES, PlaygroundState
-
-MAX_STEP_COUNT = 1000
 
 
 def _log_choices(low_exponent: int, high_exponent: int, mantissas=(1, 2, 3, 5)) -> list[float]:
@@ -44,33 +48,6 @@ def _with_current(choices: list[float], value: float) -> list[float]:
 
 def _format_number(value: float) -> str:
     return f"{value:g}"
-
-
-# ---- applying a change -------------------------------------------------------------------------
-def apply_change(state: PlaygroundState, **changes: Any) -> None:
-    """Apply config changes to the edited run (data and seeds to both runs); a failure keeps the old settings."""
-    trainer = state.edited
-    old_config = trainer.config
-    try:
-        outcome = trainer.apply_config(replace(old_config, **changes))
-        guide.sync_shared_settings(state, changes)
-    except Exception as error:  # the app must never show a traceback
-        rebuilt = Trainer(old_config)
-        if trainer is state.trainer_b:
-            state.trainer_b = rebuilt
-        else:
-            state.trainer = rebuilt
-        state.restart_charts()
-        state.say("error", f"That change could not be applied ({error}). The previous settings are kept.")
-        return
-    if outcome in ("data", "network", "restarted") or guide.shared_changes(changes):
-        state.restart_charts()
-    if outcome == "restarted":
-        state.say("info", "Training had diverged, so the run restarted at epoch 0 with the new setting.")
-    for name, value in changes.items():
-        kept = getattr(state.config, name)
-        if kept != value:
-            state.say("warning", f"{name.replace('_', ' ')} {value!r} is out of range; using {kept!r}.")
 
 
 def _on_widget(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any], dict]) -> None:
@@ -95,6 +72,29 @@ def _callback(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any
 # ---- sidebar sections ---------------------------------------------------------------------------
 def _run_suffix(state: PlaygroundState) -> str:
     return f" (run {state.editing})" if state.comparing else ""
+
+
+def compare_controls(state: PlaygroundState) -> None:
+    """Sidebar: compare mode and which run the controls edit."""
+    if st.session_state.get("w_compare") != state.comparing:
+        st.session_state["w_compare"] = state.comparing
+    st.toggle(
+        "Compare two runs (A vs B)",
+        key="w_compare",
+        on_change=lambda: set_compare(state, st.session_state["w_compare"]),
+        help="Train two settings side by side on identical data and seeds: sigmoid vs ReLU, Glorot vs He, SGD vs Adam…",
+    )
+    if state.comparing:
+        if st.session_state.get("w_editing") != state.editing:
+            st.session_state["w_editing"] = state.editing
+        st.segmented_control(
+            "Settings below apply to",
+            ["A", "B"],
+            format_func=lambda run: f"Run {run}",
+            key="w_editing",
+            on_change=lambda: setattr(state, "editing", st.session_state["w_editing"] or state.editing),
+            help="Data and seeds are shared by both runs; network and training settings are per run.",
+        )
 
 
 def data_controls(state: PlaygroundState) -> None:
@@ -148,13 +148,6 @@ def data_controls(state: PlaygroundState) -> None:
     )
 
 
-def _set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
-    activations = state.config.activations
-    fill = activations[-1] if activations else "tanh"
-    activations = (activations + (fill,) * len(hidden))[: len(hidden)]
-    apply_change(state, hidden_layers=hidden, activations=activations)
-
-
 def network_controls(state: PlaygroundState) -> None:
     c = state.config
     st.header(f"Network{_run_suffix(state)}")
@@ -165,7 +158,7 @@ def network_controls(state: PlaygroundState) -> None:
         "+",
         help="Add a hidden layer",
         disabled=depth >= MAX_HIDDEN_LAYERS,
-        on_click=lambda: _set_layers(
+        on_click=lambda: set_layers(
             state, (*state.config.hidden_layers, state.config.hidden_layers[-1] if state.config.hidden_layers else 4)
         ),
         key="add_layer",
@@ -175,7 +168,7 @@ def network_controls(state: PlaygroundState) -> None:
         "-",
         help="Remove the last hidden layer",
         disabled=depth == 0,
-        on_click=lambda: _set_layers(state, state.config.hidden_layers[:-1]),
+        on_click=lambda: set_layers(state, state.config.hidden_layers[:-1]),
         key="remove_layer",
         width="stretch",
     )
@@ -252,7 +245,7 @@ def network_controls(state: PlaygroundState) -> None:
         "Weight seed",
         "New weights",
         "Draw new initial weights (next weight seed) and start again at epoch 0.",
-        lambda: _new_weights(state),
+        lambda: new_weights(state),
     )
 
 
@@ -263,11 +256,6 @@ def _seed_row(state: PlaygroundState, field: str, label: str, button: str, butto
     _bind(key, getattr(state.config, field))
     left.number_input(label, 0, MAX_SEED, step=1, **_callback(state, key, lambda v: {field: int(v)}))
     right.button(button, on_click=on_next, help=button_help, width="stretch")
-
-
-def _new_weights(state: PlaygroundState) -> None:
-    apply_change(state, weight_seed=(state.config.weight_seed + 1) % MAX_SEED)
-    state.playing = False
 
 
 def training_controls(state: PlaygroundState) -> None:
@@ -314,64 +302,7 @@ def training_controls(state: PlaygroundState) -> None:
         )
 
 
-# ---- playback --------------------------------------------------------------------------------
-def _all_diverged(state: PlaygroundState) -> bool:
-    return all(trainer.diverged for _, trainer in state.runs)
-
-
-def _early_copy_of_a_click() -> bool:
-    """Whether this callback runs in a fragment-only run (the live view's timer) although its button is
-    outside the fragment.
-
-    Streamlit 1.67 can deliver a click twice: once with the live view's timer request that left the
-    browser just after the click, and again with the click's own full-app run. The second delivery
-    runs the callback the button has *by then*: a Pause delivered twice paused, relabelled the button
-    "Play", then played again (and a Step stepped twice). A click on these buttons always brings a
-    full-app run, so the copy that arrives in a fragment run is the one to drop.
-    """
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
-def set_playing(state: PlaygroundState, playing: bool) -> None:
-    """Play or pause. Takes the wanted state rather than toggling, and ignores the early copy of a
-    click (see ``_early_copy_of_a_click``)."""
-    if _early_copy_of_a_click():
-        return
-    if playing and _all_diverged(state):
-        state.playing = False
-        state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
-        return
-    if playing == state.playing:
-        return
-    state.playing = playing
-    state.replay_epoch = None
-    state.last_frame_time, state.epochs_per_second = None, 0.0
-
-
-def step(state: PlaygroundState, epochs: int) -> None:
-    """Train every run that has not diverged; a diverged run stays where it stopped."""
-    if _early_copy_of_a_click():
-        return
-    if _all_diverged(state):
-        state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
-        return
-    for _, trainer in state.runs:
-        trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
-    state.replay_epoch = None
-    if _all_diverged(state):
-        state.playing = False
-
-
-def reset(state: PlaygroundState) -> None:
-    if _early_copy_of_a_click():
-        return
-    for _, trainer in state.runs:
-        trainer.reset()
-    state.playing = False
-    state.restart_charts()
-
-
+# ---- playback (the transitions are in session.py) ------------------------------------------------
 def playback_bar(state: PlaygroundState) -> None:
     columns = st.columns([1.2, 1, 1.3, 1, 1, 1.3], vertical_alignment="bottom")
     columns[0].button(
@@ -421,7 +352,7 @@ def playback_bar(state: PlaygroundState) -> None:
 
 def sidebar(state: PlaygroundState) -> None:
     with st.sidebar:
-        guide.compare_controls(state)
+        compare_controls(state)
         data_controls(state)
         network_controls(state)
         training_controls(state)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.model_io import ModelFileError, model_from_json, model_to_json
-from playground.trainer import Trainer
+from playground.model_io import model_to_json
+from playground.ui.session import load_model_file
 from playground.ui.state import PlaygroundState
 
 
@@ -13,31 +13,6 @@ def load_model(state: PlaygroundState) -> None:
     upload = st.session_state.get("w_model_file")
     if upload is not None:
         load_model_file(state, upload.name, upload.getvalue())
-
-
-def load_model_file(state: PlaygroundState, name: str, data: bytes) -> bool:
-    """Replace the session's run by the model in ``data``; on any problem say why and change nothing."""
-    try:
-        config, weights, epoch = model_from_json(data)
-        trainer = Trainer(config)
-        trainer.set_weights(weights)
-        trainer.initial_theta = trainer.network.theta.copy()  # Reset returns to the loaded weights
-        trainer.reset()
-    except ModelFileError as error:
-        state.say("error", f"Could not load {name!r}: {error} Nothing was changed.")
-        return False
-    except Exception as error:  # never a traceback, whatever the file holds
-        state.say("error", f"Could not load {name!r} ({type(error).__name__}: {error}). Nothing was changed.")
-        return False
-    state.trainer, state.trainer_b, state.editing, state.lesson = trainer, None, "A", None
-    state.playing = False
-    state.restart_charts()
-    state.say(
-        "success",
-        f"Loaded {name!r}: a {'-'.join(map(str, config.hidden_layers)) or 'no-hidden-layer'} network saved "
-        f"at epoch {epoch:,}. Its weights are the new starting point: Reset returns to them.",
-    )
-    return True
 
 
 def export_panel(state: PlaygroundState) -> None:

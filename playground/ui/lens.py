@@ -17,7 +17,15 @@ import streamlit as st
 
 from playground import diagnostics, plots
 from playground.trainer import Trainer
-from playground.ui.guide import superscript_powers
+from playground.ui.charts import (
+    history_chart,
+    history_columns,
+    layer_columns,
+    shown_epoch,
+    superscript_powers,
+    version_of,
+)
+from playground.ui.live import live_chart
 from playground.ui.state import PlaygroundState
 
 LENSES = ("Gradient flow", "Layer health", "Histograms", "Predict & check")
@@ -102,9 +110,6 @@ def _network_at(state: PlaygroundState, trainer: Trainer):
 
 # ---- Gradient flow ------------------------------------------------------------------------------
 def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
-    from playground.ui.live import live_chart
-    from playground.ui.view import history_columns, layer_columns, shown_epoch, version_of
-
     row = _row_at(state, trainer)
     st.markdown(f"**{superscript_powers(diagnostics.gradient_ratio_readout(row))}**")
     upto = state.replay_epoch
@@ -169,8 +174,6 @@ def health_table_html(health: pd.DataFrame) -> str:
 
 
 def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
-    from playground.ui.view import history_chart, layer_columns
-
     row = _row_at(state, trainer)
     health = diagnostics.layer_health(row, list(trainer.network.hidden_activation_names))
     st.markdown(health_table_html(health), unsafe_allow_html=True)
@@ -239,8 +242,6 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
 
 # ---- Histograms ---------------------------------------------------------------------------------
 def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
-    from playground.ui.live import live_chart
-
     if trainer.network.n_layers < 2:
         st.info("This network has no hidden layer: there is nothing between the input and the output to look at.")
         return

@@ -4,7 +4,7 @@ Everything a browser session owns (its trainer, whether it is playing, what
 each live chart already holds) lives in ``PlaygroundState``; widgets are views
 of ``state.trainer.config`` and write back through callbacks. Nothing per-user
 is ever stored in module globals or Streamlit's resource cache: every student in a
-class trains their own network.
+class trains their own network. The transitions of this state that draw nothing are in session.py.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-import streamlit as st
-
-from playground.config import TrainingConfig, from_query, to_query
+from playground.config import TrainingConfig, to_query
 from playground.trainer import Trainer
 
 STATE_KEY = "backprop_playground"
@@ -114,36 +112,9 @@ class PlaygroundState:
         self.messages.append(Message(level, text))
 
 
-def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
-    from playground.lessons import LESSONS
-
-    config, problems = from_query(query)
-    state = PlaygroundState(trainer=Trainer(config))
-    lesson = query.get("lesson")
-    lesson = lesson[-1] if isinstance(lesson, list) and lesson else lesson
-    if lesson in LESSONS:
-        from playground.ui.guide import start_lesson
-
-        start_lesson(state, lesson)
-    elif lesson:
-        state.say("warning", f"There is no lesson called {str(lesson)[:40]!r}; showing the playground instead.")
-    state.per_layer_activations = len(set(state.config.activations)) > 1
-    for problem in problems:
-        state.say("warning", problem)
-    state.last_query = url_query(state)
-    return state
-
-
 def url_query(state: PlaygroundState) -> dict[str, str]:
     """The shareable URL's parameters: run A's settings, plus the lesson on screen."""
     query = to_query(state.trainer.config)
     if state.lesson:
         query["lesson"] = state.lesson
     return query
-
-
-def get_state() -> PlaygroundState:
-    """This session's state, created on first use from the URL's parameters."""
-    if STATE_KEY not in st.session_state:
-        st.session_state[STATE_KEY] = create_state(st.query_params.to_dict())
-    return st.session_state[STATE_KEY]

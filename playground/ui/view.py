@@ -16,10 +16,20 @@ import numpy as np
 import streamlit as st
 
 from playground import plots
+from playground.activations import ACTIVATIONS
+from playground.initializers import INITIALIZERS
+from playground.optimizers import OPTIMIZERS
 from playground.trainer import Trainer
-from playground.ui import lens
+from playground.ui import lens, session
+from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart
-from playground.ui.state import MAX_TRAINING_SECONDS_PER_FRAME, ChartSync, PlaygroundState
+from playground.ui.state import (
+    FRAME_INTERVAL_SECONDS,
+    FRAME_PERIOD_SECONDS,
+    MAX_TRAINING_SECONDS_PER_FRAME,
+    ChartSync,
+    PlaygroundState,
+)
 
 GRID_AXIS, GRID_POINTS = plots.boundary_grid()
 
@@ -75,40 +85,12 @@ def frame_epochs(state: PlaygroundState) -> int:
 
 def pace_frame(state: PlaygroundState) -> None:
     """Hold a frame until FRAME_PERIOD_SECONDS after the previous one started (see state.py)."""
-    from playground.ui.state import FRAME_PERIOD_SECONDS
-
     now = time.perf_counter()
     wait = state.next_frame_due - now
     if 0 < wait <= FRAME_PERIOD_SECONDS:
         time.sleep(wait)
         now += wait
     state.next_frame_due = now + FRAME_PERIOD_SECONDS
-
-
-# ---- what a chart shows: live, or the replay epoch ---------------------------------------------
-def shown_epoch(state: PlaygroundState, trainer: Trainer) -> int:
-    if state.replay_epoch is None:
-        return trainer.epoch
-    return min(state.replay_epoch, trainer.epoch)
-
-
-def history_columns(trainer: Trainer, names: list[str], after: int | None = None, upto: int | None = None):
-    """Epochs (k,) and the named columns (each (k,)) of the kept rows, optionally after/up to an epoch."""
-    history = trainer.history
-    rows = history.rows_after(-1 if after is None else after)
-    if upto is not None:
-        rows = rows[rows[:, 0] <= upto]
-    index = [history.columns.index(name) for name in names]
-    return rows[:, 0], [rows[:, i] for i in index]
-
-
-def version_of(state: PlaygroundState, trainer: Trainer, name: str) -> str:
-    """A chart's shape: changes with a restarted run, depth, or the replay epoch.
-
-    Not with a thinned history: updates carry the history's stride and the browser thins the
-    points it holds the same way (every stride-th epoch), which costs far less than a whole figure.
-    """
-    return f"{name}:{state.run_id}:{trainer.network.n_layers}:{state.replay_epoch}"
 
 
 def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
@@ -122,7 +104,7 @@ def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.nda
     return probabilities.reshape(len(GRID_AXIS), len(GRID_AXIS))
 
 
-# ---- the charts -------------------------------------------------------------------------------
+# ---- the charts (history_chart: see charts.py) --------------------------------------------------------
 def boundary_chart(
     state: PlaygroundState,
     key: str = "boundary",
@@ -155,49 +137,6 @@ def boundary_chart(
     )
 
 
-def history_chart(
-    state,
-    key,
-    trainer,
-    names,
-    build,
-    build_update,
-    height,
-    priority: int = 5,
-    y_axis: str = "linear",
-    y_include: tuple[float, ...] = (),
-    **frame_text,
-):
-    """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.
-
-    The axes get stepped ranges (``plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
-    sent with every update, so that most frames only append points.
-    """
-    upto = state.replay_epoch
-
-    def figure() -> dict:
-        epochs, columns = history_columns(trainer, names, upto=upto)
-        result = plots.with_ranges(
-            build(epochs, columns), plots.live_axis_ranges(epochs, np.column_stack(columns), y_axis, y_include)
-        )
-        result["stride"] = trainer.history.stride  # the browser thins its points to match (live_plot.js)
-        return plots.epoch_marker(result, upto) if upto is not None else result
-
-    def update(sync: ChartSync) -> dict | None:
-        all_epochs, all_columns = history_columns(trainer, names, upto=upto)
-        keep = all_epochs > sync.window_start if sync.window_start is not None else slice(None)
-        payload = build_update(all_epochs[keep], [column[keep] for column in all_columns])
-        if payload:
-            payload["ranges"] = plots.live_axis_ranges(all_epochs, np.column_stack(all_columns), y_axis, y_include)
-            payload["extend"]["stride"] = trainer.history.stride
-        return payload
-
-    epoch = shown_epoch(state, trainer)
-    return live_chart(
-        state, key, version_of(state, trainer, key), epoch, figure, update, height, priority, **frame_text
-    )
-
-
 def loss_chart(
     state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300, **frame_text
 ):
@@ -214,10 +153,6 @@ def loss_chart(
         y_axis="linear",
         **frame_text,
     )
-
-
-def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
-    return [f"{prefix}{layer}" for layer in range(1, trainer.network.n_layers + 1)]
 
 
 def gradient_chart(
@@ -327,8 +262,7 @@ def replay_slider(state: PlaygroundState) -> None:
         st.session_state["w_replay"] = min(epochs, key=lambda e: abs(e - current))
 
     def moved() -> None:
-        epoch = st.session_state["w_replay"]
-        state.replay_epoch = None if epoch >= state.trainer.epoch else epoch
+        session.set_replay_epoch(state, st.session_state["w_replay"])
 
     st.select_slider(
         "Replay: show the run as it was at epoch",
@@ -350,9 +284,7 @@ def live_view() -> None:
 
     (Streamlit reports an exception raised in a fragment itself, so the app's own guard does not see it.)
     """
-    from playground.ui.state import get_state
-
-    state = get_state()
+    state = session.get_state()
     try:
         _live_frame(state)
     except Exception as error:
@@ -432,10 +364,6 @@ def compare_layout(state: PlaygroundState) -> None:
 
 def describe(trainer: Trainer) -> str:
     """One line naming a run's settings, e.g. '8 × 16 sigmoid · Glorot/Xavier uniform · SGD, lr 0.03'."""
-    from playground.activations import ACTIVATIONS
-    from playground.initializers import INITIALIZERS
-    from playground.optimizers import OPTIMIZERS
-
     c = trainer.config
     if c.hidden_layers:
         kinds = sorted(set(c.activations), key=c.activations.index)
@@ -452,7 +380,5 @@ def describe(trainer: Trainer) -> str:
 
 def render_live(state: PlaygroundState) -> None:
     """Run the live view as a fragment, on a timer only while playing."""
-    from playground.ui.state import FRAME_INTERVAL_SECONDS
-
     state.timer_running = state.playing
     st.fragment(live_view, run_every=FRAME_INTERVAL_SECONDS if state.playing else None)()

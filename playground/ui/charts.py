@@ -1,0 +1,97 @@
+"""Helpers the page sections share: what a chart shows (live or the replay epoch), history charts, text.
+
+The live view (view.py) and the gradient-flow lens (lens.py) both draw history charts from these, so
+neither section imports the other's helpers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from playground import plots
+from playground.trainer import Trainer
+from playground.ui.live import live_chart
+from playground.ui.state import ChartSync, PlaygroundState
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript_powers(text: str) -> str:
+    """'10^-4' -> '10⁻⁴' (Markdown has no superscript; a projector audience reads these at a glance)."""
+    return re.sub(r"\^(-?\d+)", lambda match: match.group(1).translate(_SUPERSCRIPTS), text)
+
+
+# ---- what a chart shows: live, or the replay epoch ---------------------------------------------
+def shown_epoch(state: PlaygroundState, trainer: Trainer) -> int:
+    if state.replay_epoch is None:
+        return trainer.epoch
+    return min(state.replay_epoch, trainer.epoch)
+
+
+def history_columns(trainer: Trainer, names: list[str], after: int | None = None, upto: int | None = None):
+    """Epochs (k,) and the named columns (each (k,)) of the kept rows, optionally after/up to an epoch."""
+    history = trainer.history
+    rows = history.rows_after(-1 if after is None else after)
+    if upto is not None:
+        rows = rows[rows[:, 0] <= upto]
+    index = [history.columns.index(name) for name in names]
+    return rows[:, 0], [rows[:, i] for i in index]
+
+
+def version_of(state: PlaygroundState, trainer: Trainer, name: str) -> str:
+    """A chart's shape: changes with a restarted run, depth, or the replay epoch.
+
+    Not with a thinned history: updates carry the history's stride and the browser thins the
+    points it holds the same way (every stride-th epoch), which costs far less than a whole figure.
+    """
+    return f"{name}:{state.run_id}:{trainer.network.n_layers}:{state.replay_epoch}"
+
+
+def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
+    return [f"{prefix}{layer}" for layer in range(1, trainer.network.n_layers + 1)]
+
+
+# ---- a chart over epochs ----------------------------------------------------------------------
+def history_chart(
+    state,
+    key,
+    trainer,
+    names,
+    build,
+    build_update,
+    height,
+    priority: int = 5,
+    y_axis: str = "linear",
+    y_include: tuple[float, ...] = (),
+    **frame_text,
+):
+    """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.
+
+    The axes get stepped ranges (``plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
+    sent with every update, so that most frames only append points.
+    """
+    upto = state.replay_epoch
+
+    def figure() -> dict:
+        epochs, columns = history_columns(trainer, names, upto=upto)
+        result = plots.with_ranges(
+            build(epochs, columns), plots.live_axis_ranges(epochs, np.column_stack(columns), y_axis, y_include)
+        )
+        result["stride"] = trainer.history.stride  # the browser thins its points to match (live_plot.js)
+        return plots.epoch_marker(result, upto) if upto is not None else result
+
+    def update(sync: ChartSync) -> dict | None:
+        all_epochs, all_columns = history_columns(trainer, names, upto=upto)
+        keep = all_epochs > sync.window_start if sync.window_start is not None else slice(None)
+        payload = build_update(all_epochs[keep], [column[keep] for column in all_columns])
+        if payload:
+            payload["ranges"] = plots.live_axis_ranges(all_epochs, np.column_stack(all_columns), y_axis, y_include)
+            payload["extend"]["stride"] = trainer.history.stride
+        return payload
+
+    epoch = shown_epoch(state, trainer)
+    return live_chart(
+        state, key, version_of(state, trainer, key), epoch, figure, update, height, priority, **frame_text
+    )

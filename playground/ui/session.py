@@ -1,0 +1,224 @@
+"""State transitions that draw nothing: they change ``PlaygroundState`` and its trainers, and say why.
+
+The page sections (controls, guide, view, lens, export) draw widgets and call these from their
+callbacks; nothing here draws. Creating the state from the URL, applying a config change, play,
+pause, step, reset, lessons and compare mode, the replay epoch, and loading a saved model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from playground.config import DATA_FIELDS, MAX_SEED, from_query
+from playground.lessons import LESSONS
+from playground.model_io import ModelFileError, model_from_json
+from playground.trainer import Trainer
+from playground.ui.state import STATE_KEY, PlaygroundState, url_query
+
+MAX_STEP_COUNT = 1000
+SHARED_FIELDS = DATA_FIELDS | {"weight_seed"}  # compare mode: identical data and seeds
+
+
+# ---- the session's state ----------------------------------------------------------------------
+def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
+    config, problems = from_query(query)
+    state = PlaygroundState(trainer=Trainer(config))
+    lesson = query.get("lesson")
+    lesson = lesson[-1] if isinstance(lesson, list) and lesson else lesson
+    if lesson in LESSONS:
+        start_lesson(state, lesson)
+    elif lesson:
+        state.say("warning", f"There is no lesson called {str(lesson)[:40]!r}; showing the playground instead.")
+    state.per_layer_activations = len(set(state.config.activations)) > 1
+    for problem in problems:
+        state.say("warning", problem)
+    state.last_query = url_query(state)
+    return state
+
+
+def get_state() -> PlaygroundState:
+    """This session's state, created on first use from the URL's parameters."""
+    if STATE_KEY not in st.session_state:
+        st.session_state[STATE_KEY] = create_state(st.query_params.to_dict())
+    return st.session_state[STATE_KEY]
+
+
+# ---- applying a change -------------------------------------------------------------------------
+def apply_change(state: PlaygroundState, **changes: Any) -> None:
+    """Apply config changes to the edited run (data and seeds to both runs); a failure keeps the old settings."""
+    trainer = state.edited
+    old_config = trainer.config
+    try:
+        outcome = trainer.apply_config(replace(old_config, **changes))
+        sync_shared_settings(state, changes)
+    except Exception as error:  # the app must never show a traceback
+        rebuilt = Trainer(old_config)
+        if trainer is state.trainer_b:
+            state.trainer_b = rebuilt
+        else:
+            state.trainer = rebuilt
+        state.restart_charts()
+        state.say("error", f"That change could not be applied ({error}). The previous settings are kept.")
+        return
+    if outcome in ("data", "network", "restarted") or shared_changes(changes):
+        state.restart_charts()
+    if outcome == "restarted":
+        state.say("info", "Training had diverged, so the run restarted at epoch 0 with the new setting.")
+    for name, value in changes.items():
+        kept = getattr(state.config, name)
+        if kept != value:
+            state.say("warning", f"{name.replace('_', ' ')} {value!r} is out of range; using {kept!r}.")
+
+
+def set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
+    activations = state.config.activations
+    fill = activations[-1] if activations else "tanh"
+    activations = (activations + (fill,) * len(hidden))[: len(hidden)]
+    apply_change(state, hidden_layers=hidden, activations=activations)
+
+
+def new_weights(state: PlaygroundState) -> None:
+    apply_change(state, weight_seed=(state.config.weight_seed + 1) % MAX_SEED)
+    state.playing = False
+
+
+# ---- playback --------------------------------------------------------------------------------
+def _all_diverged(state: PlaygroundState) -> bool:
+    return all(trainer.diverged for _, trainer in state.runs)
+
+
+def _early_copy_of_a_click() -> bool:
+    """Whether this callback runs in a fragment-only run (the live view's timer) although its button is
+    outside the fragment.
+
+    Streamlit 1.67 can deliver a click twice: once with the live view's timer request that left the
+    browser just after the click, and again with the click's own full-app run. The second delivery
+    runs the callback the button has *by then*: a Pause delivered twice paused, relabelled the button
+    "Play", then played again (and a Step stepped twice). A click on these buttons always brings a
+    full-app run, so the copy that arrives in a fragment run is the one to drop.
+    """
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def set_playing(state: PlaygroundState, playing: bool) -> None:
+    """Play or pause. Takes the wanted state rather than toggling, and ignores the early copy of a
+    click (see ``_early_copy_of_a_click``)."""
+    if _early_copy_of_a_click():
+        return
+    if playing and _all_diverged(state):
+        state.playing = False
+        state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
+        return
+    if playing == state.playing:
+        return
+    state.playing = playing
+    state.replay_epoch = None
+    state.last_frame_time, state.epochs_per_second = None, 0.0
+
+
+def step(state: PlaygroundState, epochs: int) -> None:
+    """Train every run that has not diverged; a diverged run stays where it stopped."""
+    if _early_copy_of_a_click():
+        return
+    if _all_diverged(state):
+        state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
+        return
+    for _, trainer in state.runs:
+        trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
+    state.replay_epoch = None
+    if _all_diverged(state):
+        state.playing = False
+
+
+def reset(state: PlaygroundState) -> None:
+    if _early_copy_of_a_click():
+        return
+    for _, trainer in state.runs:
+        trainer.reset()
+    state.playing = False
+    state.restart_charts()
+
+
+def set_replay_epoch(state: PlaygroundState, epoch: int) -> None:
+    """Show the run as it was at ``epoch`` (from snapshots); the latest epoch or later is live again."""
+    state.replay_epoch = None if epoch >= state.trainer.epoch else epoch
+
+
+# ---- lessons and compare mode ------------------------------------------------------------------
+def start_lesson(state: PlaygroundState, key: str) -> None:
+    """Load a lesson's run(s), paused at epoch 0."""
+    lesson = LESSONS[key]
+    state.trainer = Trainer(lesson.config_a)
+    state.trainer_b = Trainer(lesson.config_b) if lesson.config_b is not None else None
+    state.editing = "A"
+    state.lesson = key
+    state.playing = False
+    state.per_layer_activations = len(set(lesson.config_a.activations)) > 1
+    state.restart_charts()
+
+
+def close_lesson(state: PlaygroundState) -> None:
+    state.lesson = None
+
+
+def set_compare(state: PlaygroundState, on: bool) -> None:
+    """Turn compare mode on (B starts as a copy of A) or off (keep A)."""
+    if on and state.trainer_b is None:
+        state.trainer_b = Trainer(state.trainer.config)
+        state.trainer.reset()
+        state.editing = "B"
+        state.say(
+            "info",
+            "Compare mode: run B starts as a copy of run A. Change B's settings in the sidebar, "
+            "then press Play: both runs train on the same data from the same seeds.",
+        )
+    elif not on:
+        state.trainer_b = None
+        state.editing = "A"
+    state.playing = False
+    state.restart_charts()
+
+
+def shared_changes(changes: dict) -> dict:
+    """The part of a change that compare mode applies to both runs."""
+    return {name: value for name, value in changes.items() if name in SHARED_FIELDS}
+
+
+def sync_shared_settings(state: PlaygroundState, changes: dict) -> None:
+    """Apply data and seed changes to the run that was not edited, so A and B stay comparable."""
+    shared = shared_changes(changes)
+    if not shared or state.trainer_b is None:
+        return
+    other = state.trainer if state.edited is state.trainer_b else state.trainer_b
+    other.apply_config(replace(other.config, **shared))
+
+
+# ---- loading a saved model ----------------------------------------------------------------------
+def load_model_file(state: PlaygroundState, name: str, data: bytes) -> bool:
+    """Replace the session's run by the model in ``data``; on any problem say why and change nothing."""
+    try:
+        config, weights, epoch = model_from_json(data)
+        trainer = Trainer(config)
+        trainer.set_weights(weights)
+        trainer.initial_theta = trainer.network.theta.copy()  # Reset returns to the loaded weights
+        trainer.reset()
+    except ModelFileError as error:
+        state.say("error", f"Could not load {name!r}: {error} Nothing was changed.")
+        return False
+    except Exception as error:  # never a traceback, whatever the file holds
+        state.say("error", f"Could not load {name!r} ({type(error).__name__}: {error}). Nothing was changed.")
+        return False
+    state.trainer, state.trainer_b, state.editing, state.lesson = trainer, None, "A", None
+    state.playing = False
+    state.restart_charts()
+    state.say(
+        "success",
+        f"Loaded {name!r}: a {'-'.join(map(str, config.hidden_layers)) or 'no-hidden-layer'} network saved "
+        f"at epoch {epoch:,}. Its weights are the new starting point: Reset returns to them.",
+    )
+    return True
