@@ -5,10 +5,11 @@
 // rerun. The chart's <div> and Plotly's state live on the host element, so nothing
 // is rebuilt per frame. A payload carries some of:
 //   {base: {data, layout, stride}}   the whole figure (first draw, new shape, full app run): Plotly.react
-//   {image: {target, b64, rows, cols, hover_trace}}  one byte per pixel, painted through the
-//                                    figure's colour table into a layout image and swapped into the
-//                                    SVG (the decision boundary, the lens heatmaps); the boundary's
-//                                    hover values are read from the same bytes
+//   {image: {target, b64, rows, cols, hover_trace, hover_offset, hover_scale}}  one byte per pixel,
+//                                    painted through the figure's colour table into a layout image and
+//                                    swapped into the SVG (the decision boundary, the lens heatmaps); the
+//                                    boundary's hover values are read from the same bytes (only when
+//                                    hover_trace is given: not for the multi-class boundary)
 //   {extend: {update, traces, from_epoch, stride}}  new history rows: appended to the drawn lines
 //                                    while the axes hold (see appendInPlace), else Plotly.extendTraces
 //   {ranges: {"xaxis.range": [..]}}  the stepped axis ranges the history chart should have
@@ -276,9 +277,12 @@ function swapImage(host, target, url) {
 }
 
 // The boundary's hover values (a transparent heatmap over the image) follow the image: P = byte/255,
-// written straight into Plotly's computed copy of the heatmap, so hover is current on every frame
-// and no trace is recomputed. Does nothing unless that copy has the image's shape.
+// or hover_offset + hover_scale * byte/255 (a regression surface's value range), written straight
+// into Plotly's computed copy of the heatmap, so hover is current on every frame and no trace is
+// recomputed. Does nothing unless that copy has the image's shape.
 function refreshHover(host, image) {
+  const low = image.hover_offset ?? 0;
+  const span = image.hover_scale ?? 1;
   const calcdata = host.calcdata && host.calcdata[image.hover_trace];
   const z = calcdata && calcdata[0] && calcdata[0].z;
   const bytes = host.__imageBytes;
@@ -287,7 +291,7 @@ function refreshHover(host, image) {
     const row = z[r];
     if (!row || row.length !== image.cols) return;
     const offset = (image.rows - 1 - r) * image.cols; // image rows run top-down, the heatmap's bottom-up
-    for (let c = 0; c < image.cols; c++) row[c] = bytes.charCodeAt(offset + c) / 255;
+    for (let c = 0; c < image.cols; c++) row[c] = low + (span * bytes.charCodeAt(offset + c)) / 255;
   }
 }
 
@@ -345,7 +349,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
     let picture = null;
     if (payload.image && host.__colours) {
       picture = paintImage(host, payload.image);
-      if (payload.image.hover_trace !== undefined) refreshHover(host, payload.image);
+      if (payload.image.hover_trace != null) refreshHover(host, payload.image);
     }
     for (const axis of ["xaxis", "yaxis"]) {
       const range = edits[`${axis}.range`];

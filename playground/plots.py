@@ -8,6 +8,9 @@ can draw it in the browser and update it in place. Each chart has
 Colours: Okabe-Ito vermillion/blue for the classes and a blue-white-vermillion
 diverging scale (safe for the common colour-vision deficiencies); viridis for
 layer order. Fonts are sized for a projector.
+Beyond binary classification: multiclass_boundary_* (softmax outputs, Okabe-Ito classes),
+regression_surface_* (a value on a fixed colour range) and the digits views (gallery,
+confusion matrix, first-layer weights), all arrays in and dicts out like the rest.
 """
 
 from __future__ import annotations
@@ -322,6 +325,443 @@ def boundary_update(axis: np.ndarray, probabilities: np.ndarray) -> dict:
     the browser (``hover_trace``), so they are current on every frame at no extra cost.
     """
     return {"image": {**boundary_image(axis, probabilities), "hover_trace": 0}}
+
+
+# ---- multi-class decision boundary ------------------------------------------------------------
+# The same picture as the binary chart (one byte per cell through a 256-entry colour table, a line
+# stroked on top), with the byte split into classes: byte = class * L + level, L = 256 // K levels
+# per class. Each class's block of the table runs from near-white (confidence 1/K: the classes are
+# tied) to the class's full colour (confidence 1). Classes 0 and 1 use the binary chart's colours.
+CLASS_PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")  # Okabe-Ito
+MAX_CLASSES = len(CLASS_PALETTE)
+_PALE = "#F7F7F7"  # the binary scale's middle (P = 0.5)
+# (pale, tint, full) per class: classes 0 and 1 are exactly the two halves of BOUNDARY_SCALE.
+_CLASS_RAMPS = {0: (_PALE, "#F6B48C", "#C2410C"), 1: (_PALE, "#92C5DE", "#0B5C99")}
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _hex(rgb: np.ndarray) -> str:
+    return "#" + "".join(f"{int(round(v)):02X}" for v in np.clip(rgb, 0, 255))
+
+
+def class_ramp(label: int) -> tuple[str, str, str]:
+    """(pale, tint, full) background colours of class ``label``: the full colour a little darker than the
+    class's point colour (points stay visible on their own region), the tint half-way to white."""
+    if label in _CLASS_RAMPS:
+        return _CLASS_RAMPS[label]
+    colour = _rgb(CLASS_PALETTE[label])
+    return _PALE, _hex(colour + 0.5 * (255 - colour)), _hex(0.88 * colour)
+
+
+def class_levels(n_classes: int) -> int:
+    """L, the confidence levels per class in a multi-class image byte: 256 // K."""
+    _check_classes(n_classes)
+    return 256 // n_classes
+
+
+def _check_classes(n_classes: int) -> None:
+    if not 2 <= n_classes <= MAX_CLASSES:
+        raise ValueError(f"n_classes must be 2..{MAX_CLASSES} (one colour each), got {n_classes}")
+
+
+def multiclass_colour_table(n_classes: int) -> list[list[int]]:
+    """256 RGB triples: entries c*L .. c*L + L-1 run from pale (confidence 1/K) to class c's full colour.
+
+    The 256 - K*L entries past the last block are never used by an image; they repeat the last colour.
+    """
+    levels = class_levels(n_classes)
+    table = []
+    for label in range(n_classes):
+        pale, tint, full = class_ramp(label)
+        table += colour_table([[0.0, pale], [0.5, tint], [1.0, full]], size=levels)
+    return table + [table[-1]] * (256 - len(table))
+
+
+def _clean_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    p = np.asarray(probabilities, dtype=float)
+    if p.ndim != 3:
+        raise ValueError(f"probabilities must be (g, g, K), got shape {p.shape}")
+    _check_classes(p.shape[-1])
+    return np.clip(np.nan_to_num(p, nan=1.0 / p.shape[-1]), 0.0, 1.0)
+
+
+def multiclass_bytes(probabilities: np.ndarray) -> np.ndarray:
+    """(..., K) class probabilities -> (...) uint8: argmax class * L + confidence level (0 .. L-1).
+
+    Level 0 is confidence 1/K (all classes tied), L-1 is confidence 1. NaN counts as 1/K (uncertain).
+    """
+    p = np.asarray(probabilities, dtype=float)
+    n_classes = p.shape[-1]
+    p = np.clip(np.nan_to_num(p, nan=1.0 / n_classes), 0.0, 1.0)
+    levels = class_levels(n_classes)
+    label = np.argmax(p, axis=-1)
+    share = (np.max(p, axis=-1) - 1.0 / n_classes) / (1.0 - 1.0 / n_classes)
+    level = np.clip(np.round(share * (levels - 1)), 0, levels - 1).astype(int)
+    return (label * levels + level).astype(np.uint8)
+
+
+def decode_multiclass_bytes(values: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of ``multiclass_bytes`` (to the level's rounding): bytes -> (class, confidence in [1/K, 1])."""
+    levels = class_levels(n_classes)
+    values = np.asarray(values, dtype=int)
+    confidence = 1.0 / n_classes + (values % levels) / (levels - 1) * (1.0 - 1.0 / n_classes)
+    return values // levels, confidence
+
+
+def multiclass_image(probabilities: np.ndarray) -> dict:
+    """(g, g, K) probabilities indexed [x2, x1] as one byte per cell, top row first, base64 (as probability_image)."""
+    p = _clean_probabilities(probabilities)
+    return {
+        "b64": base64.b64encode(multiclass_bytes(p)[::-1].tobytes()).decode("ascii"),
+        "rows": int(p.shape[0]),
+        "cols": int(p.shape[1]),
+    }
+
+
+def multiclass_segments(axis: np.ndarray, probabilities: np.ndarray) -> list[float]:
+    """Where the most likely class changes, as flat segment ends [x0, y0, x1, y1, ...] (3 decimals).
+
+    For each class c, the zero line of p_c - max_{j != c} p_j (the edge of c's region) by marching
+    squares; the edge between the regions of c and j comes out of both c and j, identically
+    (p_c - p_j = -(p_j - p_c)), so repeated segments are dropped.
+    """
+    p = _clean_probabilities(probabilities)
+    parts = []
+    for label in range(p.shape[-1]):
+        margin = p[..., label] - np.max(np.delete(p, label, axis=-1), axis=-1)
+        x, y = level_line(axis, margin, 0.0)
+        if len(x):
+            parts.append(np.column_stack([x[0::3], y[0::3], x[1::3], y[1::3]]))
+    if not parts:
+        return []
+    segments = np.round(np.concatenate(parts), 3) + 0.0  # + 0.0: no -0.0 next to 0.0
+    # One orientation per segment (the lexicographically smaller end first), then unique rows.
+    swap = (segments[:, 0] > segments[:, 2]) | ((segments[:, 0] == segments[:, 2]) & (segments[:, 1] > segments[:, 3]))
+    segments[swap] = segments[swap][:, [2, 3, 0, 1]]
+    return np.unique(segments, axis=0).ravel().tolist()
+
+
+def _image_frame(axis: np.ndarray) -> dict:
+    half_cell = float(axis[1] - axis[0]) / 2
+    return {
+        "target": "images[0].source",
+        # Left edge, top edge and side length of the image in data coordinates; painted at 480 px, smoothed.
+        "frame": [float(axis[0]) - half_cell, float(axis[-1]) + half_cell, float(axis[-1] - axis[0]) + 2 * half_cell],
+        "upscale": 480,
+    }
+
+
+def multiclass_boundary_image(axis: np.ndarray, probabilities: np.ndarray) -> dict:
+    """The multi-class chart's background: class/confidence bytes, the region edges, and where it sits."""
+    return {**_image_frame(axis), **multiclass_image(probabilities), "line": multiclass_segments(axis, probabilities)}
+
+
+def class_names_for(n_classes: int, class_names: list[str] | None = None) -> list[str]:
+    """Legend names: the given ones, else 'class 0' .. 'class K-1'."""
+    if class_names is None:
+        return [f"class {label}" for label in range(n_classes)]
+    if len(class_names) != n_classes:
+        raise ValueError(f"{len(class_names)} class names for {n_classes} classes")
+    return [str(name) for name in class_names]
+
+
+def _multiclass_hover(probabilities: np.ndarray, class_names: list[str] | None) -> tuple[list, list]:
+    """Hover values of the transparent heatmap: confidence (g, g) and the predicted class (g, g): its
+    name, or without names only its index (the hover template then says "class"; a smaller figure)."""
+    p = _clean_probabilities(probabilities)
+    label = np.argmax(p, axis=-1)
+    names = class_names_for(p.shape[-1], class_names) if class_names is not None else range(p.shape[-1])
+    return _round(np.max(p, axis=-1), 2), np.asarray([str(name) for name in names], dtype=object)[label].tolist()
+
+
+def _square_layout(axis: np.ndarray, height: int) -> dict:
+    """The boundary chart's layout (as boundary_figure): square axes in x₁, x₂, the legend below, one image."""
+    layout = _base_layout("x₁", "x₂", height)
+    layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain", "showgrid": False})
+    layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain", "showgrid": False})
+    layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 95}
+    layout["legend"] = {
+        "orientation": "h",
+        "y": -0.17,
+        "yanchor": "top",
+        "x": 0.5,
+        "xanchor": "center",
+        "font": {"size": 13},
+    }
+    half_cell = (axis[1] - axis[0]) / 2
+    extent = float(axis[-1] - axis[0] + 2 * half_cell)
+    layout["images"] = [
+        {
+            "source": "",  # painted in the browser from the figure's "image"
+            "xref": "x",
+            "yref": "y",
+            "x": float(axis[0] - half_cell),
+            "y": float(axis[-1] + half_cell),
+            "sizex": extent,
+            "sizey": extent,
+            "sizing": "stretch",
+            "layer": "below",
+        }
+    ]
+    return layout
+
+
+_TRAIN_MARKER = {"size": 8, "line": {"color": "white", "width": 1}}
+_TEST_MARKER = {"size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}}
+
+
+def multiclass_boundary_figure(
+    axis: np.ndarray,
+    probabilities: np.ndarray,
+    train_points: np.ndarray,
+    train_labels: np.ndarray,
+    test_points: np.ndarray,
+    test_labels: np.ndarray,
+    show_test: bool = True,
+    height: int = 520,
+    class_names: list[str] | None = None,
+) -> dict:
+    """The most likely class over the square, shaded by its probability, the region edges, and the points.
+
+    axis: (g,); probabilities: (g, g, K) indexed [x2, x1], K = 2..MAX_CLASSES (softmax outputs);
+    points (n, 2); labels (n,) ints in 0..K-1. The same payload as boundary_figure: {"data", "layout",
+    "image": {target, b64, rows, cols, line, frame, upscale, colours}}. Trace 0 is a transparent
+    heatmap for hover (predicted class and its probability); it has no colour bar (the legend
+    names the classes).
+    """
+    n_classes = _clean_probabilities(probabilities).shape[-1]
+    names = class_names_for(n_classes, class_names)
+    confidence, predicted = _multiclass_hover(probabilities, class_names)
+    predicted_hover = "%{text}" if class_names is not None else "class %{text}"
+    axis_list = _round(axis, 3)
+    data = [
+        {
+            "type": "heatmap",
+            "x": axis_list,
+            "y": axis_list,
+            "z": confidence,
+            "text": predicted,
+            "zmin": 1.0 / n_classes,
+            "zmax": 1,
+            "opacity": 0,
+            "showscale": False,
+            "hovertemplate": f"x₁=%{{x:.2f}}<br>x₂=%{{y:.2f}}<br>predicted: {predicted_hover}<br>P=%{{z:.2f}}"
+            "<extra></extra>",
+            "name": "prediction",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [None],
+            "y": [None],
+            "line": {"color": "#1F2933", "width": 3},
+            "name": "boundary (most likely class changes)",
+            "hoverinfo": "skip",
+        },
+    ]
+    train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
+    for label in range(n_classes):
+        colour, group = CLASS_PALETTE[label], f"class {label}"
+        for kind, points, labels, marker, visible in (
+            ("train", train_points, train_labels, _TRAIN_MARKER, True),
+            ("test", test_points, test_labels, _TEST_MARKER, bool(show_test)),
+        ):
+            mask = labels == label
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": _round(np.asarray(points)[mask, 0], 3),
+                    "y": _round(np.asarray(points)[mask, 1], 3),
+                    "marker": {"color": colour, **marker},
+                    # One legend entry per class (clicking it hides the class's train and test points).
+                    "name": names[label] if kind == "train" else f"test: {names[label]}",
+                    "legendgroup": group,
+                    "showlegend": kind == "train",
+                    "visible": visible,
+                    "hovertemplate": f"{kind}: {names[label]}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+                }
+            )
+    # A key for the test points' shape (◆ with a dark outline), which the class entries do not show.
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": [None],
+            "y": [None],
+            "marker": {"color": "#9AA5B1", **_TEST_MARKER},
+            "name": "test points",
+            "visible": bool(show_test),
+            "hoverinfo": "skip",
+        }
+    )
+    image = {**multiclass_boundary_image(axis, probabilities), "colours": multiclass_colour_table(n_classes)}
+    return {"data": data, "layout": _square_layout(axis, height), "image": image}
+
+
+def multiclass_boundary_update(
+    axis: np.ndarray, probabilities: np.ndarray, refresh_hover: bool = False, class_names: list[str] | None = None
+) -> dict:
+    """A new background image (one layout image swap), as boundary_update but without ``hover_trace``.
+
+    The browser cannot rebuild the hover (class names and probabilities) from the bytes, so it
+    is left as the whole figure drew it, unless ``refresh_hover``: then a restyle of trace 0
+    carries it too (a Plotly recalculation, tens of ms: for a paused chart, not every frame).
+    """
+    update = {"image": multiclass_boundary_image(axis, probabilities)}
+    if refresh_hover:
+        confidence, predicted = _multiclass_hover(probabilities, class_names)
+        update["restyle"] = {"update": {"z": [confidence], "text": [predicted]}, "traces": [0]}
+    return update
+
+
+# ---- regression surface ------------------------------------------------------------------------
+# The predicted value over the square as the same kind of image: bytes 0..255 over a fixed value
+# range (colours do not jump from frame to frame), the transparent heatmap's hover rebuilt in the
+# browser as value = hover_offset + hover_scale * byte / 255. No line is drawn (an empty list:
+# the browser then smooths the image as it does the boundary's): a target value has no
+# boundary to mark, and on the diverging scale the white already shows where the prediction is 0.
+CIVIDIS = [
+    [i / 9, colour]
+    for i, colour in enumerate(
+        ["#00224E", "#123570", "#3B496C", "#575D6D", "#707173", "#8A8678", "#A59C74", "#C3B369", "#E1CC55", "#FEE838"]
+    )
+]
+
+
+def regression_value_range(targets: np.ndarray, margin: float = 0.05) -> tuple[float, float]:
+    """A fixed colour range for a regression chart: the targets' finite range widened by ``margin`` of
+    its width on each side (a constant target gets ± 0.5); (-1, 1) when there is no finite target."""
+    finite = np.asarray(targets, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return -1.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    if high - low < 1e-12:
+        return low - 0.5, high + 0.5
+    pad = margin * (high - low)
+    return low - pad, high + pad
+
+
+def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
+    low, high = float(value_range[0]), float(value_range[1])
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        raise ValueError(f"value_range must be finite with low < high, got {value_range}")
+    return low, high
+
+
+def regression_scale(value_range: tuple[float, float]) -> list:
+    """The colour scale over [low, high]: blue-white-vermillion with white at 0 when the range holds 0
+    (negative vermillion, positive blue, as BOUNDARY_SCALE), else cividis (dark blue to yellow)."""
+    low, high = _check_range(value_range)
+    if not low < 0 < high:
+        return CIVIDIS
+    zero = -low / (high - low)
+    stops = [0.0, zero / 2, zero, zero + (1 - zero) / 2, 1.0]
+    return [[round(stop, 6), colour] for stop, (_, colour) in zip(stops, BOUNDARY_SCALE)]
+
+
+def regression_bytes(values: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+    """Values (any shape) -> uint8: round(255 * (v - low) / (high - low)), clamped to the range.
+
+    +inf and -inf clamp to the ends; NaN is shown as the scale's neutral value (0 on the diverging
+    scale, else low).
+    """
+    low, high = _check_range(value_range)
+    neutral = 0.0 if low < 0 < high else low
+    v = np.nan_to_num(np.asarray(values, dtype=float), nan=neutral, posinf=high, neginf=low)
+    return np.round(np.clip((v - low) / (high - low), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def regression_image(axis: np.ndarray, values: np.ndarray, value_range: tuple[float, float]) -> dict:
+    """The regression chart's background: (g, g) values indexed [x2, x1] as bytes, top row first, no line."""
+    values = np.asarray(values, dtype=float)
+    return {
+        **_image_frame(axis),
+        "b64": base64.b64encode(regression_bytes(values, value_range)[::-1].tobytes()).decode("ascii"),
+        "rows": int(values.shape[0]),
+        "cols": int(values.shape[1]),
+        "line": [],
+    }
+
+
+def regression_surface_figure(
+    axis: np.ndarray,
+    values: np.ndarray,
+    train_points: np.ndarray,
+    train_targets: np.ndarray,
+    test_points: np.ndarray,
+    test_targets: np.ndarray,
+    value_range: tuple[float, float],
+    show_test: bool = True,
+    height: int = 520,
+    target_name: str = "y",
+) -> dict:
+    """The predicted value over the square on a fixed colour range, and the points coloured by their target.
+
+    axis: (g,); values: (g, g) indexed [x2, x1]; points (n, 2); targets (n,); value_range (low, high),
+    kept fixed over a run (e.g. ``regression_value_range(all targets)``). Payload as boundary_figure;
+    trace 0 (transparent heatmap) carries the hover values and the colour bar.
+    """
+    low, high = _check_range(value_range)
+    scale = regression_scale(value_range)
+    axis_list = _round(axis, 3)
+    data = [
+        {
+            "type": "heatmap",
+            "x": axis_list,
+            "y": axis_list,
+            "z": _significant(np.clip(np.asarray(values, dtype=float), low, high), 3),
+            "zmin": low,
+            "zmax": high,
+            "opacity": 0,
+            "colorscale": scale,
+            "colorbar": {"title": {"text": f"predicted {target_name}", "side": "right"}, "thickness": 14, "len": 0.9},
+            "hovertemplate": f"x₁=%{{x:.2f}}<br>x₂=%{{y:.2f}}<br>predicted {target_name}=%{{z:.3g}}<extra></extra>",
+            "name": "prediction",
+            "showlegend": False,
+        }
+    ]
+    for kind, points, targets, marker, visible in (
+        ("train", train_points, train_targets, _TRAIN_MARKER, True),
+        ("test", test_points, test_targets, _TEST_MARKER, bool(show_test)),
+    ):
+        targets = _significant(np.asarray(targets, dtype=float), 3)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": _round(np.asarray(points)[:, 0], 3),
+                "y": _round(np.asarray(points)[:, 1], 3),
+                "customdata": targets,
+                "marker": {
+                    **marker,
+                    "color": targets,
+                    "colorscale": scale,
+                    "cmin": low,
+                    "cmax": high,
+                    "showscale": False,
+                },
+                "name": f"{kind} points",
+                "visible": visible,
+                "hovertemplate": f"{kind}: {target_name}=%{{customdata:.3g}}<br>(%{{x:.2f}}, %{{y:.2f}})"
+                "<extra></extra>",
+            }
+        )
+    image = {**regression_image(axis, values, value_range), "colours": colour_table(scale)}
+    return {"data": data, "layout": _square_layout(axis, height), "image": image}
+
+
+def regression_surface_update(axis: np.ndarray, values: np.ndarray, value_range: tuple[float, float]) -> dict:
+    """A new background image; the browser rewrites trace 0's hover values from its bytes as
+    hover_offset + hover_scale * byte / 255 (the value to 1/255 of the range)."""
+    low, high = _check_range(value_range)
+    image = regression_image(axis, values, value_range)
+    return {"image": {**image, "hover_trace": 0, "hover_offset": low, "hover_scale": high - low}}
 
 
 # ---- loss curves -----------------------------------------------------------------------------
@@ -760,3 +1200,293 @@ def epoch_marker(figure: dict, epoch: int) -> dict:
     )
     figure["layout"]["shapes"] = shapes
     return figure
+
+
+# ---- digits: image tiles, confusion matrix, first-layer weights ---------------------------------
+# Several small images in one heatmap (a mosaic with empty cells between the tiles): one trace,
+# however many tiles, with their titles as annotations. Image row 0 is drawn at the top.
+MISTAKE_COLOUR = "#D55E00"  # Okabe-Ito vermillion
+GREY_SCALE = [[0.0, "#FFFFFF"], [1.0, "#111111"]]  # ink on paper: 0 white, 1 black
+# ColorBrewer Blues (single hue: safe for every colour-vision deficiency; 0 is near-white).
+COUNT_SCALE = [
+    [i / 8, colour]
+    for i, colour in enumerate(
+        ["#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6", "#4292C6", "#2171B5", "#08519C", "#08306B"]
+    )
+]
+TILE_GAP = 2  # empty cells between tiles, across
+TILE_TITLE_ROWS = 6  # empty cells above each tile for its two-line title
+TILE_PIXELS = 11  # screen pixels per image cell the default figure height allows for
+_TITLE_FONT = {"size": 18}
+
+
+def _tile_side(n_pixels: int) -> int:
+    side = math.isqrt(int(n_pixels))
+    if side * side != n_pixels:
+        raise ValueError(f"{n_pixels} pixels is not a square image")
+    return side
+
+
+def _mosaic(
+    tiles: np.ndarray, columns: int, title_rows: int = TILE_TITLE_ROWS
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Tiles (m, s, s) laid out ``columns`` to a row with NaN between them, ``title_rows`` above each.
+
+    Returns the mosaic (rows * (s + title_rows), columns * (s + TILE_GAP) - TILE_GAP) and each
+    tile's top-left cell (x, y) in the mosaic (y counts down from the top).
+    """
+    count, side = tiles.shape[0], tiles.shape[1]
+    columns = max(1, min(columns, count))
+    rows = max(1, math.ceil(count / columns))
+    mosaic = np.full((rows * (side + title_rows), columns * (side + TILE_GAP) - TILE_GAP), np.nan)
+    corners = []
+    for index in range(count):
+        row, column = divmod(index, columns)
+        x, y = column * (side + TILE_GAP), row * (side + title_rows) + title_rows
+        mosaic[y : y + side, x : x + side] = tiles[index]
+        corners.append((float(x), float(y)))
+    return mosaic, corners
+
+
+def _mosaic_layout(mosaic: np.ndarray, title: str, height: int | None, right_margin: int = 10) -> dict:
+    """Hidden axes (pixel positions mean nothing), square cells, image row 0 at the top, the title above."""
+    rows, columns = mosaic.shape
+    hidden = {"visible": False, "showgrid": False, "zeroline": False, "constrain": "domain"}
+    layout = _base_layout("", "", height or int(rows * TILE_PIXELS) + 70)
+    layout.update(
+        {
+            "title": {"text": title, "font": _TITLE_FONT, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"},
+            "margin": {"l": 10, "r": right_margin, "t": 45, "b": 10},
+            "xaxis": {**hidden, "range": [-0.5, columns - 0.5]},
+            # A reversed range: mosaic row 0 (each image's row 0) at the top.
+            "yaxis": {**hidden, "range": [rows - 0.5, -0.5], "scaleanchor": "x"},
+            "showlegend": False,
+        }
+    )
+    return layout
+
+
+def _tile_frame(x: float, y: float, side: int, colour: str, width: float) -> dict:
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "y",
+        "x0": x - 0.5,
+        "x1": x + side - 0.5,
+        "y0": y - 0.5,
+        "y1": y + side - 0.5,
+        "line": {"color": colour, "width": width},
+        "layer": "above",
+    }
+
+
+def _tile_title(x: float, y: float, side: int, text: str, colour: str) -> dict:
+    return {
+        "xref": "x",
+        "yref": "y",
+        "x": x + (side - 1) / 2,
+        "y": y - 0.7,
+        "text": text,
+        "showarrow": False,
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "font": {"size": 15, "color": colour},
+    }
+
+
+def gallery_indices(
+    true_labels: np.ndarray, predicted_labels: np.ndarray, max_images: int = 24, mistakes_first: bool = False
+) -> np.ndarray:
+    """Which examples the gallery shows, in order: the first ``max_images``, or with ``mistakes_first``
+    the mistakes (in their order) before the correct ones."""
+    true_labels, predicted_labels = np.asarray(true_labels), np.asarray(predicted_labels)
+    if true_labels.shape != predicted_labels.shape:
+        raise ValueError(f"labels of shapes {true_labels.shape} and {predicted_labels.shape}")
+    order = np.arange(len(true_labels))
+    if mistakes_first:
+        order = np.argsort(true_labels == predicted_labels, kind="stable")
+    return order[: max(0, int(max_images))]
+
+
+def digit_gallery_figure(
+    images: np.ndarray,
+    true_labels: np.ndarray,
+    predicted_labels: np.ndarray,
+    max_images: int = 24,
+    columns: int = 8,
+    mistakes_first: bool = False,
+    title: str | None = None,
+    height: int | None = None,
+) -> dict:
+    """Small greyscale images titled "pred P / true T"; each mistake in a thick vermillion frame, its
+    title vermillion, bold and marked ✗.
+
+    images: (n, 64) in [0, 1] (any square size s*s, rows of the image one after another);
+    labels (n,). Shows ``gallery_indices(...)`` (at most ``max_images``), ``columns`` to a row.
+    The figure's layout.meta holds {"shown": indices, "mistakes": indices among them}.
+    """
+    images = np.asarray(images, dtype=float)
+    true_labels, predicted_labels = np.asarray(true_labels), np.asarray(predicted_labels)
+    if images.ndim != 2 or len(images) != len(true_labels):
+        raise ValueError(f"images must be (n, pixels) with n = {len(true_labels)}, got {images.shape}")
+    side = _tile_side(images.shape[1])
+    shown = gallery_indices(true_labels, predicted_labels, max_images, mistakes_first)
+    mistakes = [int(i) for i in shown if true_labels[i] != predicted_labels[i]]
+    if len(shown) == 0:
+        mosaic, corners = np.full((side + TILE_TITLE_ROWS, side), np.nan), []
+    else:
+        mosaic, corners = _mosaic(images[shown].reshape(-1, side, side), columns)
+    shapes, annotations = [], []
+    for index, (x, y) in zip(shown, corners):
+        predicted, true = int(predicted_labels[index]), int(true_labels[index])
+        if predicted == true:
+            shapes.append(_tile_frame(x, y, side, "#9AA5B1", 1))
+            annotations.append(_tile_title(x, y, side, f"pred {predicted}<br>true {true}", FONT["color"]))
+        else:
+            shapes.append(_tile_frame(x, y, side, MISTAKE_COLOUR, 4))
+            annotations.append(_tile_title(x, y, side, f"<b>pred {predicted} ✗</b><br>true {true}", MISTAKE_COLOUR))
+    if title is None:
+        wrong = f"{len(mistakes)} mistake{'' if len(mistakes) == 1 else 's'}"
+        title = f"{len(shown)} digits, predicted vs true: {wrong} (✗, vermillion frame)"
+    data = [
+        {
+            "type": "heatmap",
+            "z": _round(mosaic, 3),
+            "zmin": 0,
+            "zmax": 1,
+            "colorscale": GREY_SCALE,
+            "showscale": False,
+            "hoverinfo": "skip",
+            "name": "digits",
+        }
+    ]
+    layout = _mosaic_layout(mosaic, title, height)
+    layout.update(
+        {"shapes": shapes, "annotations": annotations, "meta": {"shown": shown.tolist(), "mistakes": mistakes}}
+    )
+    return {"data": data, "layout": layout}
+
+
+def confusion_matrix(true_labels: np.ndarray, predicted_labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts (K, K) int: [t, p] = how many examples of true class t were predicted as class p.
+
+    Labels (n,) ints in 0..K-1; the matrix sums to n, its trace is the number right.
+    """
+    true_labels, predicted_labels = np.asarray(true_labels), np.asarray(predicted_labels)
+    if true_labels.shape != predicted_labels.shape or true_labels.ndim != 1:
+        raise ValueError(f"labels must be two (n,) arrays, got {true_labels.shape} and {predicted_labels.shape}")
+    for labels in (true_labels, predicted_labels):
+        if labels.size and (labels.min() < 0 or labels.max() >= n_classes or np.any(labels != np.round(labels))):
+            raise ValueError(f"labels must be integers in 0..{n_classes - 1}")
+    flat = true_labels.astype(int) * n_classes + predicted_labels.astype(int)
+    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def confusion_matrix_figure(
+    true_labels: np.ndarray,
+    predicted_labels: np.ndarray,
+    n_classes: int,
+    class_names: list[str] | None = None,
+    title: str | None = None,
+    height: int = 560,
+) -> dict:
+    """The confusion matrix as a heatmap of counts (Blues: 0 white), each count written in its cell;
+    true class down (class 0 at the top), predicted class across; the right answers on the diagonal.
+
+    labels (n,); layout.meta["matrix"] is ``confusion_matrix(...)`` as nested lists.
+    """
+    matrix = confusion_matrix(true_labels, predicted_labels, n_classes)
+    names = (
+        [str(label) for label in range(n_classes)] if class_names is None else class_names_for(n_classes, class_names)
+    )
+    total = int(matrix.sum())
+    if title is None:
+        accuracy = f"{np.trace(matrix) / total:.1%}" if total else "n/a"
+        title = f"Confusion matrix: {total} examples, accuracy {accuracy}"
+    top = max(int(matrix.max()), 1)
+    annotations = [
+        {
+            "xref": "x",
+            "yref": "y",
+            "x": names[p],
+            "y": names[t],
+            "text": str(int(matrix[t, p])),
+            "showarrow": False,
+            # Light cells get dark text, dark cells white; zeros quieter.
+            "font": {
+                "size": 15 if n_classes <= 10 else 12,
+                "color": "white" if matrix[t, p] > 0.5 * top else ("#9AA5B1" if matrix[t, p] == 0 else FONT["color"]),
+            },
+        }
+        for t in range(n_classes)
+        for p in range(n_classes)
+    ]
+    data = [
+        {
+            "type": "heatmap",
+            "x": names,
+            "y": names,
+            "z": matrix.tolist(),
+            "zmin": 0,
+            "zmax": top,
+            "colorscale": COUNT_SCALE,
+            "xgap": 1,
+            "ygap": 1,
+            "colorbar": {"title": {"text": "count", "side": "right"}, "thickness": 14},
+            "hovertemplate": "true %{y}, predicted %{x}<br>%{z} examples<extra></extra>",
+            "name": "confusion",
+        }
+    ]
+    layout = _base_layout("predicted class", "true class", height)
+    category = {"type": "category", "categoryarray": names, "showgrid": False, "ticks": ""}
+    layout["xaxis"].update({**category, "constrain": "domain"})
+    # Class 0 at the top, as the matrix is written; square cells.
+    layout["yaxis"].update({**category, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"})
+    layout.update(
+        {
+            "title": {"text": title, "font": _TITLE_FONT, "x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top"},
+            "margin": {"l": 80, "r": 10, "t": 60, "b": 70},
+            "annotations": annotations,
+            "meta": {"matrix": matrix.tolist()},
+        }
+    )
+    return {"data": data, "layout": layout}
+
+
+def first_layer_weights_figure(
+    weights: np.ndarray, max_units: int = 16, columns: int = 8, title: str | None = None, height: int | None = None
+) -> dict:
+    """Each hidden unit's incoming weights as an image: W (64, h) (fan_in = s*s pixels, fan_out = h
+    units), column j drawn as an s x s tile titled "unit j+1"; the first ``max_units`` units.
+
+    One diverging scale for every tile, symmetric around 0 (negative vermillion, 0 white, positive
+    blue): ±max |W| over the units shown. layout.meta["limit"] is that max.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2:
+        raise ValueError(f"weights must be (pixels, units), got shape {weights.shape}")
+    side = _tile_side(weights.shape[0])
+    units = max(1, min(int(max_units), weights.shape[1]))
+    shown = weights[:, :units]
+    finite = np.abs(shown[np.isfinite(shown)])
+    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    mosaic, corners = _mosaic(shown.T.reshape(units, side, side), columns, title_rows=4)  # one-line titles
+    shapes = [_tile_frame(x, y, side, "#9AA5B1", 1) for x, y in corners]
+    annotations = [_tile_title(x, y, side, f"unit {j + 1}", FONT["color"]) for j, (x, y) in enumerate(corners)]
+    if title is None:
+        title = f"First-layer weights of {units} of {weights.shape[1]} hidden units (one {side}×{side} tile per unit)"
+    data = [
+        {
+            "type": "heatmap",
+            "z": _round(mosaic, 4),
+            "zmin": -limit,
+            "zmax": limit,
+            "colorscale": BOUNDARY_SCALE,
+            "colorbar": {"title": {"text": "weight", "side": "right"}, "thickness": 14},
+            "hovertemplate": "weight %{z:.3f}<extra></extra>",
+            "name": "weights",
+        }
+    ]
+    layout = _mosaic_layout(mosaic, title, height, right_margin=20)
+    layout.update({"shapes": shapes, "annotations": annotations, "meta": {"limit": limit}})
+    return {"data": data, "layout": layout}
