@@ -93,6 +93,22 @@ HUGE_INIT = TrainingConfig(
 )
 HE_SIGMA_64 = math.sqrt(2.0 / 64)  # 0.177: He's standard deviation for 64 inputs
 
+# Lesson 8: lessons 1-2 on real data, the 8x8 handwritten digits (64 pixels in, 10 classes out,
+# softmax + cross-entropy): 8 hidden sigmoid layers of 32 units, Glorot, SGD at 0.03, batches of 10.
+# 30 epochs (90 steps each) take well under a second; over weight seeds 0-9 the sigmoid net stays
+# within 0.002 of ln 10 (and still does after 600 epochs) while ReLU + He reaches 94-97 % test accuracy.
+DIGITS_DEPTH = 8
+DIGITS_SIGMOID = TrainingConfig(
+    dataset="digits",
+    hidden_layers=(32,) * DIGITS_DEPTH,
+    activations=("sigmoid",) * DIGITS_DEPTH,
+    initializer="glorot_uniform",
+    learning_rate=0.03,
+    batch_size=10,
+)
+DIGITS_RELU_HE = replace(DIGITS_SIGMOID, activations=("relu",) * DIGITS_DEPTH, initializer="he_normal")
+LN10 = math.log(10.0)  # 2.303: the cross-entropy of a network that gives each of 10 classes 1/10
+
 
 LESSON_LIST: list[Lesson] = [
     Lesson(
@@ -293,6 +309,43 @@ LESSON_LIST: list[Lesson] = [
         label_a="σ = 1",
         label_b="σ = 0.18 (He)",
         answer="64 x sigma^2 x 1/2 = 1, so sigma = sqrt(2/64) = 0.18: He's initialisation.",
+    ),
+    Lesson(
+        key="digits_vanishing",
+        title="8. Vanishing gradients on handwritten digits",
+        explanation=(
+            "Lessons 1 and 2 again, on real data: 8x8 images of handwritten digits, 64 pixels in and 10 classes "
+            "out, through 8 hidden layers of 32 units. With sigmoid units (A) the error shrinks about 3.5 times "
+            "at every layer on its way back, since the sigmoid's slope is at most 1/4, so layer 1 receives about "
+            "10^-4 of the last layer's gradient and the network never gets past guessing: it gives every digit "
+            "the same 1/10, a loss of ln 10 = 2.303 and about 10 % accuracy. With ReLU and He's initialisation "
+            "(B) each layer passes the error back at full size, and the same network reads 94-97 % of the test "
+            "digits correctly after 30 epochs."
+        ),
+        what_to_look_for=(
+            "The loss chart: A's loss sits at 2.303 (ln 10) and its accuracy near 10 %, while B's loss falls "
+            "towards 0 and its test accuracy passes 90 %. The gradient-norm chart (log scale): A's lines are "
+            "stacked about a factor 3.5 apart, layer 1 at the bottom, 4-8 x 10^-5 of the last layer (the "
+            "sentence 'Layer 1 receives 10^-4 of the gradient...'); B's lines lie together. In the gradient-flow "
+            "lens, A's lower four layers are marked 'vanishing' and layer 1's update/weight ratio is about "
+            "5 x 10^-8, twenty thousand times below the healthy 10^-3; all of B's layers are healthy."
+        ),
+        question=(
+            "Why does a network that has learned nothing have a loss of exactly ln 10, and what would it be with "
+            "3 classes? A's first layer still gets some gradient: why does it not learn slowly but surely?"
+        ),
+        config_a=DIGITS_SIGMOID,
+        config_b=DIGITS_RELU_HE,
+        epochs_suggested=30,
+        label_a="Sigmoid + Glorot",
+        label_b="ReLU + He",
+        answer=(
+            "Giving each of the 10 classes probability 1/10 costs -ln(1/10) = ln 10 = 2.303 on every image, "
+            "whatever the digit; with 3 classes it is ln 3 = 1.10. Layer 1 moves by about 5 x 10^-8 of its size "
+            "per step: some 2 x 10^7 steps, over 200,000 epochs, to change its weights by their own size. "
+            "Meanwhile the top layers, which do learn, only see the features of a random, frozen bottom half "
+            "(A's loss is still 2.30 after 600 epochs)."
+        ),
     ),
 ]
 
