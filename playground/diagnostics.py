@@ -378,14 +378,17 @@ def gradient_ratio_readout(source: Any) -> str:
     return sentence + (": exploding." if ratio > EXPLODING_GRADIENT_RATIO else ".")
 
 
-def layer_health(source: Any, activations: Sequence[str] | None = None) -> pd.DataFrame:
+def layer_health(
+    source: Any, activations: Sequence[str] | None = None, output_activation: str | None = None
+) -> pd.DataFrame:
     """A verdict in plain words for every weight layer, with the threshold that decided it.
 
     ``source``: a Trainer (its latest history row, and its activations), a history DataFrame (last
     row), a row (Series) or a dict with the trainer's columns (grad_norm_W<l>, update_ratio<l>,
     saturation<l>, dead<l>, optionally train_loss and epoch). ``activations``: the hidden layers'
-    activation names, used for wording only (the saturation/dead columns are NaN where they do not
-    apply); taken from the trainer when omitted.
+    activation names, and ``output_activation`` the output's (sigmoid, softmax, linear), used for
+    wording only (the saturation/dead columns are NaN where they do not apply); taken from the
+    trainer when omitted.
 
     Tests, first failed wins (order of ``VERDICTS``):
       diverged    loss or the layer's gradient norm not finite
@@ -405,6 +408,10 @@ def layer_health(source: Any, activations: Sequence[str] | None = None) -> pd.Da
     if activations is None:
         network = getattr(source, "network", None)
         activations = getattr(network, "hidden_activation_names", None)
+    if output_activation is None:
+        head = getattr(getattr(source, "network", None), "head", None)
+        output_activation = head.output if head is not None else "sigmoid"
+    output = output_activation
     L = _n_layers_in_row(row)
     last_grad = _value(row, f"grad_norm_W{L}")
     loss = _value(row, "train_loss")
@@ -413,7 +420,7 @@ def layer_health(source: Any, activations: Sequence[str] | None = None) -> pd.Da
     rows = []
     for layer in range(1, L + 1):
         kind = "output" if layer == L else "hidden"
-        name = activations[layer - 1] if activations is not None and layer < L else ("sigmoid" if layer == L else "")
+        name = activations[layer - 1] if activations is not None and layer < L else (output if layer == L else "")
         grad = _value(row, f"grad_norm_W{layer}")
         update = _value(row, f"update_ratio{layer}")
         saturation = _value(row, f"saturation{layer}")

@@ -99,6 +99,7 @@ class Head:
     loss: Callable[[np.ndarray, np.ndarray], float]  # (logits, T) -> mean loss
     metrics: Callable[[np.ndarray, np.ndarray], dict[str, float]]  # (outputs, y) -> {metric: value}
     metric_names: tuple[str, ...]
+    output: str = "sigmoid"  # the output unit's activation, as the UI names it
 
     def outputs(self, logits: np.ndarray) -> np.ndarray:
         """Probabilities or values, (n, K), in a new array."""
@@ -132,7 +133,14 @@ HEADS: dict[str, Head] = {
         "sigmoid_bce", "binary", "binary cross-entropy", _sigmoid_into, _bce_loss, _accuracy, ("accuracy",)
     ),
     "softmax_ce": Head(
-        "softmax_ce", "multiclass", "cross-entropy", _softmax_into, _categorical_ce_loss, _accuracy, ("accuracy",)
+        "softmax_ce",
+        "multiclass",
+        "cross-entropy",
+        _softmax_into,
+        _categorical_ce_loss,
+        _accuracy,
+        ("accuracy",),
+        output="softmax",
     ),
     "linear_mse": Head(
         "linear_mse",
@@ -142,6 +150,7 @@ HEADS: dict[str, Head] = {
         _half_mse_loss,
         _regression_metrics,
         ("r2", "rmse"),
+        output="linear",
     ),
 }
 HEAD_FOR_PROBLEM = {head.problem: head for head in HEADS.values()}

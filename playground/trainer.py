@@ -9,13 +9,18 @@ One epoch is one shuffled pass over the training set in mini-batches (a full bat
 set in its stored order: shuffling one batch would change nothing but rounding). Every batch
 runs the same ``Pass`` (playground.network), the one implementation of forward and backward.
 
-After each epoch one history row is recorded (see ``_record`` and the README's "History
-columns"). Its figures are measured at the epoch's final weights on a fixed *record sample*: the
-first ``RECORD_POINTS`` training points and as many test points (the whole set when smaller;
-the split is already random, so these are a random sample, and fixed, so the curves do not jitter
-with the choice of points). That bounds the record's cost: on a large training set a full-set
-record pass would cost as much as the epoch itself. ``evaluate()`` gives exact full-set values
-whenever they are wanted (the app shows them when paused).
+History rows (see ``_record`` and the README's "History columns") are measured at an epoch's
+final weights on a fixed *record sample*: the first ``RECORD_POINTS`` training points and as many
+test points (the whole set when smaller; the split is already random, so these are a random
+sample, and fixed, so the curves do not jitter with the choice of points). ``evaluate()`` gives
+exact full-set values whenever they are wanted (the app shows them when paused).
+
+How often: the last epoch of every ``train(n)`` call is always recorded (so a Step, a Step xN and
+every frame of the live view end on a current row), and in between every ``record_every``-th
+epoch. ``record_every`` is 1 unless a record would cost more than ``RECORD_SHARE`` of an epoch;
+it is worked out from the network's and the data's sizes (``record_interval``), never from a
+clock, so the same config and the same calls give the same history. Divergence is checked after
+every epoch all the same (a non-finite parameter ends training and is recorded at once).
 """
 
 from __future__ import annotations
@@ -40,18 +45,58 @@ from playground.history import (
     layer_column,
     metric_column,
 )
-from playground.network import Network, Pass, layer_views
+from playground.network import Network, Pass, layer_views, parameter_count
 from playground.optimizers import make_optimizer
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
 RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
+RECORD_SHARE = 0.05  # a record may cost at most about this share of the training time
+# Rough costs on a laptop CPU, for ``record_interval``: one NumPy call's fixed overhead, one
+# multiply-add inside a matrix product, one element of an elementwise operation (fitted on this
+# project's benchmark configurations; only their ratios matter).
+CALL_SECONDS, MULTIPLY_ADD_SECONDS, ELEMENT_SECONDS = 7e-7, 1.7e-11, 3.7e-10
+
+
+def record_interval(layer_sizes: list[int], n_train: int, n_test: int, batch_size: int) -> int:
+    """Epochs per history row so that recording costs at most about RECORD_SHARE of training.
+
+    A cost model (deterministic: the same sizes give the same interval on every machine). Per
+    batch an epoch makes about 9 NumPy calls per layer; per example 6 multiply-adds per parameter
+    (forward, and backward's two products) and about 12 elementwise operations per unit. A record
+    makes about 60 calls per layer plus a forward-backward pass over the training sample and a
+    forward pass over the test sample.
+    """
+    n_layers = len(layer_sizes) - 1
+    parameters, units = parameter_count(layer_sizes), sum(layer_sizes[1:])
+    batch = max(1, min(batch_size, n_train))
+    n_batches = -(-n_train // batch)
+    train_example = 6 * parameters * MULTIPLY_ADD_SECONDS + 12 * units * ELEMENT_SECONDS
+    test_example = 2 * parameters * MULTIPLY_ADD_SECONDS + 5 * units * ELEMENT_SECONDS
+    epoch = n_batches * (9 * n_layers + 4) * CALL_SECONDS + n_train * train_example
+    record = (
+        (60 * n_layers + 40) * CALL_SECONDS
+        + min(RECORD_POINTS, n_train) * train_example
+        + min(RECORD_POINTS, n_test) * test_example
+    )
+    return max(1, math.ceil(record / (RECORD_SHARE * epoch)))
 
 
 class Trainer:
     """Owns the data, the network, the optimiser and the history of one experiment."""
 
-    def __init__(self, config: TrainingConfig | None = None, max_history_rows: int = DEFAULT_MAX_ROWS):
+    def __init__(
+        self,
+        config: TrainingConfig | None = None,
+        max_history_rows: int = DEFAULT_MAX_ROWS,
+        record_every: int | None = None,
+    ):
+        """``record_every``: epochs between history rows within a ``train`` call; None chooses it so
+        that recording costs about RECORD_SHARE of training (see ``record_interval``); 1 records
+        every epoch."""
         config = TrainingConfig() if config is None else config
+        if record_every is not None and (not isinstance(record_every, int) or record_every < 1):
+            raise ValueError(f"record_every must be None or a whole number >= 1, got {record_every!r}")
+        self._chosen_record_every = record_every
         if not isinstance(config, TrainingConfig):
             raise TypeError(f"config must be a TrainingConfig, got {type(config).__name__}")
         self.config = config
@@ -101,6 +146,7 @@ class Trainer:
         self._record_train = self._sample(self.X_train, self.T_train, self.y_train)
         self._record_test = self._sample(self.X_test, self.T_test, self.y_test)
         self._batches_for: int | None = None
+        self._record_every_for: int | None = None
         self._starts = np.cumsum([0] + [(i + 1) * o for i, o in zip(c.layer_sizes[:-1], c.layer_sizes[1:])])[:-1]
         self._weight_starts = np.ravel(
             [[s, s + i * o] for s, i, o in zip(self._starts, c.layer_sizes, c.layer_sizes[1:])]
@@ -174,13 +220,29 @@ class Trainer:
         return self.diverged_at is not None
 
     def train(self, epochs: int = 1) -> int:
-        """Train up to ``epochs`` epochs; stops early if training diverges. Returns epochs run."""
+        """Train up to ``epochs`` epochs; stops early if training diverges. Returns epochs run.
+
+        The last epoch is always recorded in the history, and every ``record_every``-th one
+        before it (see the module notes).
+        """
         done = 0
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             while done < epochs and not self.diverged:
-                self._train_one_epoch()
                 done += 1
+                self._train_one_epoch(record=done == epochs or (self.epoch + 1) % self.record_every == 0)
         return done
+
+    @property
+    def record_every(self) -> int:
+        """Epochs between history rows within one ``train`` call (see ``record_interval``)."""
+        if self._chosen_record_every is not None:
+            return self._chosen_record_every
+        batch = max(1, min(self.config.batch_size, self.y_train.shape[0]))
+        if self._record_every_for != batch:
+            sizes = self.network.layer_sizes
+            self._record_every = record_interval(sizes, self.y_train.shape[0], self.y_test.shape[0], batch)
+            self._record_every_for = batch
+        return self._record_every
 
     step = train  # the UI's word for it
 
@@ -209,7 +271,7 @@ class Trainer:
             np.take(self.T_train, order, axis=0, out=self._shuffled_T)
         return self._batch_list
 
-    def _train_one_epoch(self) -> None:
+    def _train_one_epoch(self, record: bool = True) -> None:
         c, network = self.config, self.network
         theta, grad, step = network.theta, network.grad, self.optimizer.step
         rule, rate = c.regularization, c.regularization_rate
@@ -226,11 +288,18 @@ class Trainer:
         batch_pass.backward(X_batch, T_batch)
         if regularize:
             network.add_regularization_gradient(rule, rate)
-        np.copyto(self._theta_before, theta)
-        step(theta, grad)
-        np.subtract(theta, self._theta_before, out=self._last_update)
+        if record:
+            np.copyto(self._theta_before, theta)
+            step(theta, grad)
+            np.subtract(theta, self._theta_before, out=self._last_update)
+        else:
+            step(theta, grad)
         self.epoch += 1
-        self._record()
+        # A finite sum means finite parameters; an infinite or NaN one is checked exactly (it may just overflow).
+        if record or not (math.isfinite(np.add.reduce(theta)) or np.all(np.isfinite(theta))):
+            if not record:
+                self._last_update.fill(np.nan)  # unknown: the update was not kept
+            self._record()
 
     # ---- recording -------------------------------------------------------------------------
     def _measure(self, sample, penalty: float) -> tuple[float, dict[str, float]]:

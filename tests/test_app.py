@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.config import MAX_HIDDEN_LAYERS
 from playground.ui.state import STATE_KEY
 
 TIMEOUT = 60
@@ -162,8 +163,8 @@ def test_add_and_remove_layers_and_set_neurons():
     assert metric(at, "Epoch") == "1"
 
 
-def test_twelve_layers_is_the_limit():
-    at = start({"hidden_layers": ",".join(["3"] * 12)})
+def test_the_deepest_network_is_the_limit():
+    at = start({"hidden_layers": ",".join(["3"] * MAX_HIDDEN_LAYERS)})
     assert_clean(at)
     assert next(b for b in at.button if b.key == "add_layer").disabled
     at.button(key="step_one").click().run()
@@ -191,6 +192,7 @@ def test_every_control_accepts_its_extremes_without_error():
         _exercise(at, "selectbox", key, list(at.selectbox(key=key).options))
         at.button(key="step_one").click().run()
         assert_clean(at)
+    at.selectbox(key="w_dataset").set_value("circle").run()  # the point controls (digits hide them)
     _exercise(at, "slider", "w_n_points", [50, 2000, 500])
     _exercise(at, "slider", "w_noise", [50, 0])
     _exercise(at, "slider", "w_train_percent", [10, 90, 50])

@@ -379,3 +379,13 @@ def test_no_ui_imports():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_layer_health_names_the_output_of_each_head():
+    from playground import Trainer, TrainingConfig
+
+    for dataset, output in (("circle", "sigmoid"), ("digits", "softmax"), ("bumps", "linear")):
+        trainer = Trainer(TrainingConfig(dataset=dataset, hidden_layers=(4,)))
+        trainer.train(2)
+        health = dg.layer_health(trainer)
+        assert health["activation"].iloc[-1] == output and health["kind"].iloc[-1] == "output"

@@ -31,7 +31,7 @@ def draw_all(state: PlaygroundState) -> None:
 
 
 def test_first_frames_send_whole_figures_and_later_frames_only_new_rows(sent):
-    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    state = PlaygroundState(trainer=Trainer(TrainingConfig(), record_every=1))
     for _ in range(live.WHOLE_FIGURE_REPEATS):  # a new figure goes out a few frames running
         draw_all(state)
     for key in ("boundary", "loss", "gradients"):
@@ -162,7 +162,7 @@ def test_layer_heatmap_colour_range_only_widens_and_then_refreshes_the_hover_gri
 def test_updates_overlap_the_last_few_payloads_so_a_skipped_one_is_covered(sent):
     from playground.ui.state import OVERLAP_FRAMES
 
-    state = PlaygroundState(trainer=Trainer(TrainingConfig()))
+    state = PlaygroundState(trainer=Trainer(TrainingConfig(), record_every=1))
     view.loss_chart(state)  # whole figure at epoch 0
     for _ in range(OVERLAP_FRAMES + 2):
         state.trainer.train(2)
@@ -264,7 +264,7 @@ def test_history_charts_carry_stepped_ranges_that_rarely_change(sent):
 
 
 def test_a_thinned_history_keeps_the_chart_and_sends_its_stride(sent):
-    trainer = Trainer(TrainingConfig(), max_history_rows=16)
+    trainer = Trainer(TrainingConfig(), max_history_rows=16, record_every=1)
     state = PlaygroundState(trainer=trainer)
     for _ in range(live.WHOLE_FIGURE_REPEATS):
         view.loss_chart(state)

@@ -360,7 +360,7 @@ DIVERGING = [
 
 @pytest.mark.parametrize("config", DIVERGING, ids=["deep-linear-sigma10-lr10", "linear-sigma1-lr0.3"])
 def test_divergence_is_detected_and_training_stops(config):
-    trainer = Trainer(config)
+    trainer = Trainer(config, record_every=1)
     assert not trainer.diverged
     assert np.isfinite(trainer.history.latest["train_loss"])
     ran = trainer.train(50)
@@ -458,7 +458,7 @@ LONG_EPOCHS = 500
 
 @pytest.fixture(scope="module")
 def long_run():
-    trainer = Trainer(SMALL, max_history_rows=64)
+    trainer = Trainer(SMALL, max_history_rows=64, record_every=1)
     trainer.train(LONG_EPOCHS)
     return trainer
 
@@ -477,7 +477,7 @@ def test_history_bounded(long_run):
 
 def test_history_thinned_rows_are_the_real_rows(long_run):
     # Every kept row is the row a full (unbounded) history recorded for that epoch.
-    full = Trainer(SMALL)
+    full = Trainer(SMALL, record_every=1)
     full.train(LONG_EPOCHS)
     full_frame = full.history_frame.set_index("epoch")
     kept = long_run.history_frame.set_index("epoch")
@@ -548,3 +548,56 @@ def test_history_columns_per_layer(hidden, activation):
 # ---- full batch: unshuffled, and the record's gradient reused ----------------------------------
 
 FULL_BATCH = TrainingConfig(n_points=200, hidden_layers=(6, 5), activations=("tanh", "tanh"), batch_size=1000)
+
+
+# ---- how often rows are recorded ---------------------------------------------------------------
+
+
+def test_automatic_recording_keeps_the_call_ends_and_every_kth_epoch():
+    trainer = Trainer(SMALL)
+    k = trainer.record_every
+    assert k > 1  # the default network records every few epochs: a row costs more than 5 % of an epoch
+    trainer.train(3 * k + 2)
+    trainer.train(1)
+    epochs = trainer.history_frame["epoch"].tolist()
+    assert epochs == [0, k, 2 * k, 3 * k, 3 * k + 2, 3 * k + 3]
+
+
+def test_recording_less_often_changes_no_weight():
+    sparse, dense = Trainer(SMALL), Trainer(SMALL, record_every=1)
+    sparse.train(40)
+    dense.train(40)
+    np.testing.assert_array_equal(sparse.network.theta, dense.network.theta)
+    shared = sparse.history_frame.set_index("epoch")
+    full = dense.history_frame.set_index("epoch").loc[shared.index]
+    np.testing.assert_array_equal(shared.to_numpy(), full.to_numpy())
+
+
+@pytest.mark.parametrize("config", DIVERGING, ids=["deep-linear-sigma10-lr10", "linear-sigma1-lr0.3"])
+def test_divergence_between_records_is_caught_at_its_epoch(config):
+    reference = Trainer(config, record_every=1)
+    reference.train(50)
+    trainer = Trainer(config, record_every=1000)
+    trainer.train(50)
+    assert trainer.diverged_at == reference.diverged_at == trainer.epoch
+    assert trainer.history.latest["epoch"] == trainer.diverged_at
+
+
+@pytest.mark.parametrize(
+    "sizes, n_train, batch, expected",
+    [
+        ([2, 4, 2, 1], 250, 10, (2, 12)),  # small network, mini-batches: a row every few epochs
+        ([2, 16, 16, 1], 1000, 1000, (10, 40)),  # full batch: an epoch is one pass, a record nearly two
+        ([2, 64, 64, 1], 100, 1, (1, 4)),  # 100 batches per epoch: a record is cheap beside them
+    ],
+)
+def test_record_interval_follows_the_cost_of_a_record(sizes, n_train, batch, expected):
+    from playground.trainer import record_interval
+
+    low, high = expected
+    assert low <= record_interval(sizes, n_train, n_train, batch) <= high
+
+
+def test_record_every_is_checked():
+    with pytest.raises(ValueError, match="record_every"):
+        Trainer(SMALL, record_every=0)

@@ -8,13 +8,14 @@ callback writes the new value back through ``session.apply_change`` (then
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import streamlit as st
 
 from playground.activations import ACTIVATIONS
-from playground.config import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_SEED
-from playground.datasets import DATASETS, FEATURES, MAX_POINTS, MIN_POINTS
+from playground.config import DEFAULT_FEATURES, FIELDS
+from playground.datasets import DATASETS, FEATURES
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
 from playground.optimizers import OPTIMIZERS
@@ -31,14 +32,20 @@ from playground.ui.session import (
 from playground.ui.state import SPEED_CHOICES, PlaygroundState
 
 
-def _log_choices(low_exponent: int, high_exponent: int, mantissas=(1, 2, 3, 5)) -> list[float]:
+def _log_choices(field: str, mantissas=(1, 2, 3, 5), low: float | None = None) -> list[float]:
+    """Log-spaced slider choices within the field's bounds in the config's table."""
+    bound = FIELDS[field]
+    low = bound.low if low is None else low
+    low_exponent, high_exponent = math.floor(math.log10(low)), math.ceil(math.log10(bound.high))
     values = [m * 10.0**e for e in range(low_exponent, high_exponent + 1) for m in mantissas]
-    return [float(f"{v:.6g}") for v in values if 10.0**low_exponent <= v <= 10.0**high_exponent]
+    return [float(f"{v:.6g}") for v in values if low <= v <= bound.high]
 
 
-LEARNING_RATES = _log_choices(-5, 1)  # 1e-5 ... 10, log-spaced
-REGULARIZATION_RATES = [0.0, *_log_choices(-5, 1, (1, 3))]
-SIGMAS = _log_choices(-3, 1, (1, 2, 3, 5))
+LEARNING_RATES = _log_choices("learning_rate")  # 1e-5 ... 10, log-spaced
+REGULARIZATION_RATES = [0.0, *_log_choices("regularization_rate", (1, 3), low=1e-5)]
+SIGMAS = _log_choices("init_sigma")
+MAX_DEPTH, MAX_WIDTH = FIELDS["hidden_layers"].max_length, int(FIELDS["hidden_layers"].high)
+MAX_SEED = int(FIELDS["data_seed"].high)
 
 
 def _with_current(choices: list[float], value: float) -> list[float]:
@@ -97,28 +104,61 @@ def compare_controls(state: PlaygroundState) -> None:
         )
 
 
+DATASET_HELP = (
+    "Binary: two classes of 2D points, orange (class 0) and blue (class 1). Spiral and blobs: 2 to 5 classes "
+    "(softmax output). Plane and six bumps: regression, predicting a number at each point (linear output). "
+    "Digits: 8x8 images of handwritten digits, 64 pixel inputs, 10 classes (or just 3 vs 8)."
+)
+
+
 def data_controls(state: PlaygroundState) -> None:
     c = state.config
+    dataset = DATASETS[c.dataset]
     st.header("Data (both runs)" if state.comparing else "Data")
     _bind("w_dataset", c.dataset)
     st.selectbox(
         "Dataset",
         list(DATASETS),
         format_func=lambda name: DATASETS[name].label,
-        help="Two classes of 2D points: orange (class 0) and blue (class 1).",
+        help=DATASET_HELP,
         **_callback(state, "w_dataset", lambda v: {"dataset": v}),
     )
-    _bind("w_n_points", c.n_points)
-    st.slider(
-        "Number of points", MIN_POINTS, MAX_POINTS, step=10, **_callback(state, "w_n_points", lambda v: {"n_points": v})
-    )
-    _bind("w_noise", int(round(c.noise * 100)))
-    st.slider("Noise (%)", 0, 50, step=5, **_callback(state, "w_noise", lambda v: {"noise": v / 100}))
+    if dataset.n_classes is None:
+        classes = FIELDS["n_classes"]
+        _bind("w_n_classes", c.n_classes)
+        st.slider(
+            "Number of classes",
+            int(classes.low),
+            int(classes.high),
+            step=1,
+            help="2 classes train a sigmoid output with binary cross-entropy; more, a softmax with cross-entropy.",
+            **_callback(state, "w_n_classes", lambda v: {"n_classes": int(v)}),
+        )
+    if dataset.inputs == "image":
+        st.caption(
+            f"{state.trainer.points.shape[0]:,} images of 8x8 pixels (UCI handwritten digits, CC BY 4.0); "
+            "the network's 64 inputs are the pixel intensities, scaled to 0-1."
+        )
+    else:
+        points, noise = FIELDS["n_points"], FIELDS["noise"]
+        _bind("w_n_points", c.n_points)
+        st.slider(
+            "Number of points",
+            int(points.low),
+            int(points.high),
+            step=10,
+            **_callback(state, "w_n_points", lambda v: {"n_points": v}),
+        )
+        _bind("w_noise", int(round(c.noise * 100)))
+        st.slider(
+            "Noise (%)", 0, int(noise.high * 100), step=5, **_callback(state, "w_noise", lambda v: {"noise": v / 100})
+        )
+    fraction = FIELDS["train_fraction"]
     _bind("w_train_percent", int(round(c.train_fraction * 100)))
     st.slider(
         "Training data (%)",
-        10,
-        90,
+        int(round(fraction.low * 100)),
+        int(round(fraction.high * 100)),
         step=5,
         help="The rest is held out as test data: the network never trains on it.",
         **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
@@ -127,10 +167,14 @@ def data_controls(state: PlaygroundState) -> None:
         state,
         "data_seed",
         "Data seed",
-        "New data",
-        "Draw a fresh sample of points (next data seed).",
+        "New data" if dataset.inputs == "points" else "New split",
+        "Draw a fresh sample of points (next data seed)."
+        if dataset.inputs == "points"
+        else "Split the images into training and test sets afresh (next data seed).",
         lambda: apply_change(state, data_seed=(state.config.data_seed + 1) % MAX_SEED),
     )
+    if dataset.inputs == "image":
+        return
     _bind("w_show_test", state.show_test)
     st.toggle(
         "Show test data",
@@ -144,7 +188,7 @@ def data_controls(state: PlaygroundState) -> None:
         selection_mode="multi",
         format_func=lambda name: FEATURES[name][0],
         help="What the network sees of each point. X₁, X₂ alone make the network learn every curve itself.",
-        **_callback(state, "w_features", lambda v: {"features": tuple(v) or ("x1", "x2")}),
+        **_callback(state, "w_features", lambda v: {"features": tuple(v) or DEFAULT_FEATURES}),
     )
 
 
@@ -157,7 +201,7 @@ def network_controls(state: PlaygroundState) -> None:
     middle.button(
         "+",
         help="Add a hidden layer",
-        disabled=depth >= MAX_HIDDEN_LAYERS,
+        disabled=depth >= MAX_DEPTH,
         on_click=lambda: set_layers(
             state, (*state.config.hidden_layers, state.config.hidden_layers[-1] if state.config.hidden_layers else 4)
         ),
@@ -182,7 +226,7 @@ def network_controls(state: PlaygroundState) -> None:
             return {"hidden_layers": tuple(hidden)}
 
         st.number_input(
-            f"Neurons in hidden layer {index + 1}", 1, MAX_NEURONS, step=1, **_callback(state, key, neurons_changed)
+            f"Neurons in hidden layer {index + 1}", 1, MAX_WIDTH, step=1, **_callback(state, key, neurons_changed)
         )
 
     _bind("w_per_layer", state.per_layer_activations)

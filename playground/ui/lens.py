@@ -175,7 +175,7 @@ def health_table_html(health: pd.DataFrame) -> str:
 
 def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     row = _row_at(state, trainer)
-    health = diagnostics.layer_health(row, list(trainer.network.hidden_activation_names))
+    health = diagnostics.layer_health(row, list(trainer.network.hidden_activation_names), trainer.network.head.output)
     st.markdown(health_table_html(health), unsafe_allow_html=True)
     st.caption(HEALTH_CAPTION)
     left, right = st.columns(2, gap="medium")

@@ -7,13 +7,12 @@ pause, step, reset, lessons and compare mode, the replay epoch, and loading a sa
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.config import DATA_FIELDS, MAX_SEED, from_query
+from playground.config import DATA_FIELDS, MAX_SEED, TrainingConfig, clamp_values, config_values, from_query
 from playground.lessons import LESSONS
 from playground.model_io import ModelFileError, model_from_json
 from playground.trainer import Trainer
@@ -53,7 +52,8 @@ def apply_change(state: PlaygroundState, **changes: Any) -> None:
     trainer = state.edited
     old_config = trainer.config
     try:
-        outcome = trainer.apply_config(replace(old_config, **changes))
+        new_config, moved = changed_config(old_config, changes)
+        outcome = trainer.apply_config(new_config)
         sync_shared_settings(state, changes)
     except Exception as error:  # the app must never show a traceback
         rebuilt = Trainer(old_config)
@@ -68,10 +68,20 @@ def apply_change(state: PlaygroundState, **changes: Any) -> None:
         state.restart_charts()
     if outcome == "restarted":
         state.say("info", "Training had diverged, so the run restarted at epoch 0 with the new setting.")
-    for name, value in changes.items():
-        kept = getattr(state.config, name)
-        if kept != value:
-            state.say("warning", f"{name.replace('_', ' ')} {value!r} is out of range; using {kept!r}.")
+    for message in moved:
+        state.say("warning", message)
+
+
+def changed_config(config: TrainingConfig, changes: dict[str, Any]) -> tuple[TrainingConfig, list[str]]:
+    """``config`` with ``changes``, each value clamped into the config's bounds table.
+
+    Returns the config and a message per requested value that had to be moved. A setting that
+    only stops applying (input features when the dataset becomes the digit images) is reset
+    without a message: the control is hidden for that dataset.
+    """
+    new_config, messages = clamp_values(config_values(config) | changes)
+    said = [m for m in messages if any(m.startswith(f"{name}=") for name in changes)]
+    return new_config, said
 
 
 def set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
@@ -195,7 +205,7 @@ def sync_shared_settings(state: PlaygroundState, changes: dict) -> None:
     if not shared or state.trainer_b is None:
         return
     other = state.trainer if state.edited is state.trainer_b else state.trainer_b
-    other.apply_config(replace(other.config, **shared))
+    other.apply_config(changed_config(other.config, shared)[0])
 
 
 # ---- loading a saved model ----------------------------------------------------------------------

@@ -17,9 +17,11 @@ import streamlit as st
 
 from playground import plots
 from playground.activations import ACTIVATIONS
+from playground.heads import predicted_classes
+from playground.history import METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
 from playground.initializers import INITIALIZERS
 from playground.optimizers import OPTIMIZERS
-from playground.trainer import Trainer
+from playground.trainer import RECORD_POINTS, Trainer
 from playground.ui import lens, session
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart
@@ -39,11 +41,73 @@ BOUNDARY_CAPTION = (
     "The black line is where the prediction is exactly 50 %: the **decision boundary**. "
     "Circles are training points; diamonds are test points, which the network never trains on."
 )
-LOSS_CAPTION = (
-    "**Loss** measures how wrong the network is on average (binary cross-entropy). A network that guesses "
-    "50/50 scores ln 2 ≈ 0.69; a perfect one scores 0. Test loss rising while train loss falls means the "
-    "network is memorising the training points (overfitting)."
+MULTICLASS_CAPTION = (
+    "**What you see:** each spot takes the colour of the class the network predicts there; the paler it is, "
+    "the less sure the network is (white = all classes equally likely). Black lines are the **decision "
+    "boundaries**, where two classes are equally likely. Circles are training points; diamonds are test points."
 )
+REGRESSION_CAPTION = (
+    "**What you see:** the network's predicted value at each spot (colour bar on the right); the points are "
+    "coloured by their true value on the same scale. Where a point's colour matches the background, the "
+    "network predicts it well. Circles are training points; diamonds are test points."
+)
+DIGITS_CAPTION = (
+    "**What you see:** test images the network never trained on, each with the network's answer (pred) and the "
+    "truth. Mistakes are framed in vermillion and marked ✗."
+)
+CONFUSION_CAPTION = (
+    "**Confusion matrix** (whole test set): row = the true digit, column = the network's answer. A perfect "
+    "network puts every count on the diagonal; a bright cell off it is a pair the network mixes up (often 3/8, "
+    "4/9, 1/7)."
+)
+WEIGHTS_CAPTION = (
+    "**What the first layer looks for:** each tile is one hidden unit's 64 incoming weights laid out as the "
+    "8x8 image: vermillion pixels push the unit up, blue ones down. At initialisation they are noise; as the "
+    "network learns, strokes and blobs appear."
+)
+LOSS_CAPTIONS = {
+    "binary": (
+        "**Loss** measures how wrong the network is on average (binary cross-entropy). A network that guesses "
+        "50/50 scores ln 2 ≈ 0.69; a perfect one scores 0. Test loss rising while train loss falls means the "
+        "network is memorising the training points (overfitting)."
+    ),
+    "multiclass": (
+        "**Loss** measures how wrong the network is on average (cross-entropy). A network that guesses all "
+        "{k} classes equally scores ln {k} ≈ {ln_k:.2f}; a perfect one scores 0. Test loss rising while train "
+        "loss falls means the network is memorising the training points (overfitting)."
+    ),
+    "regression": (
+        "**Loss** is half the mean squared error, ½·mean((prediction − target)²); 0 is a perfect fit. The "
+        "status above also gives R² (1 = perfect, 0 = no better than predicting the mean) and the RMSE, in the "
+        "target's units."
+    ),
+}
+LOSS_CAPTION = LOSS_CAPTIONS["binary"]
+SAMPLE_NOTE = (
+    " The curves are measured every epoch on a fixed sample of up to {n} training and {n} test points; the "
+    "numbers above are exact, on the whole sets, while paused."
+)
+
+
+def loss_caption(trainer: Trainer) -> str:
+    """The loss chart's caption for the run's problem (the multi-class one names ln K)."""
+    k = trainer.config.classes
+    text = LOSS_CAPTIONS[trainer.problem].format(k=k, ln_k=float(np.log(max(k, 2))))
+    if max(trainer.y_train.shape[0], trainer.y_test.shape[0]) > RECORD_POINTS:
+        text += SAMPLE_NOTE.format(n=RECORD_POINTS)
+    return text
+
+
+def boundary_caption(trainer: Trainer) -> str:
+    return {"binary": BOUNDARY_CAPTION, "multiclass": MULTICLASS_CAPTION, "regression": REGRESSION_CAPTION}[
+        trainer.problem
+    ]
+
+
+def boundary_title(trainer: Trainer) -> str:
+    return "Predicted surface" if trainer.problem == "regression" else "Decision boundary"
+
+
 GRADIENT_CAPTION = (
     "**Gradient magnitude per layer:** how hard each layer's weights are being pushed, ‖∂L/∂W‖ over the whole "
     "training set, on a **log scale** (each grid line is 10× the one below). Dark lines are layers near the "
@@ -93,15 +157,22 @@ def pace_frame(state: PlaygroundState) -> None:
     state.next_frame_due = now + FRAME_PERIOD_SECONDS
 
 
+def grid_outputs(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
+    """The head's outputs on the display grid, (g, g, n_outputs) indexed [x2, x1], now or at a snapshot epoch."""
+    _, network = trainer.network_at(epoch)
+    with np.errstate(all="ignore"):
+        outputs = network.predict_outputs(trainer.features(GRID_POINTS))
+    return outputs.reshape(len(GRID_AXIS), len(GRID_AXIS), -1)
+
+
 def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
-    """P(class 1) on the display grid, (g, g) indexed [x2, x1], now or at a snapshot epoch."""
-    if epoch is None or epoch >= trainer.epoch:
-        probabilities = trainer.predict_proba(GRID_POINTS)
-    else:
-        _, network = trainer.network_at(epoch)
-        with np.errstate(all="ignore"):
-            probabilities = network.predict_proba(trainer.features(GRID_POINTS))
-    return probabilities.reshape(len(GRID_AXIS), len(GRID_AXIS))
+    """P(class 1) on the display grid, (g, g) indexed [x2, x1], now or at a snapshot epoch (binary runs)."""
+    return grid_outputs(trainer, epoch)[:, :, 0]
+
+
+def regression_range(trainer: Trainer) -> tuple[float, float]:
+    """The colour scale's fixed value range: the targets' range, padded (so colours do not jump per frame)."""
+    return plots.regression_value_range(trainer.labels)
 
 
 # ---- the charts (history_chart: see charts.py) --------------------------------------------------------
@@ -112,29 +183,148 @@ def boundary_chart(
     height: int = 520,
     **frame_text,
 ):
-    """The probability field and the 0.5 line. ``frame_text``: title, subtitle, caption (see live_chart)."""
+    """The output over the plane: the probability field and the 0.5 line (binary), class regions and their
+    boundaries (multi-class) or the predicted surface (regression). ``frame_text``: title, subtitle, caption."""
     trainer = trainer or state.trainer
-    probabilities = boundary_probabilities(trainer, state.replay_epoch)
+    outputs = grid_outputs(trainer, state.replay_epoch)
+    points = (trainer.train_points, trainer.y_train, trainer.test_points, trainer.y_test)
+    problem = trainer.problem
+    if problem == "binary":
+        probabilities = outputs[:, :, 0]
+
+        def figure():
+            return plots.boundary_figure(GRID_AXIS, probabilities, *points, state.show_test, height)
+
+        def update(sync):
+            return plots.boundary_update(GRID_AXIS, probabilities)
+
+        shape = "binary"
+    elif problem == "multiclass":
+
+        def figure():
+            return plots.multiclass_boundary_figure(GRID_AXIS, outputs, *points, state.show_test, height)
+
+        def update(sync):
+            return plots.multiclass_boundary_update(GRID_AXIS, outputs, refresh_hover=not state.playing)
+
+        shape = f"classes{outputs.shape[2]}"
+    else:
+        value_range = regression_range(trainer)
+        values = outputs[:, :, 0]
+
+        def figure():
+            return plots.regression_surface_figure(
+                GRID_AXIS, values, *points, value_range=value_range, show_test=state.show_test, height=height
+            )
+
+        def update(sync):
+            return plots.regression_surface_update(GRID_AXIS, values, value_range)
+
+        shape = f"regression{value_range}"
     return live_chart(
         state,
         key,
-        version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}",
+        version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}:{shape}",
         last_epoch=shown_epoch(state, trainer),
-        build_figure=lambda: plots.boundary_figure(
-            GRID_AXIS,
-            probabilities,
-            trainer.train_points,
-            trainer.y_train,
-            trainer.test_points,
-            trainer.y_test,
-            state.show_test,
-            height,
-        ),
-        build_update=lambda sync: plots.boundary_update(GRID_AXIS, probabilities),
+        build_figure=figure,
+        build_update=update,
         height=height,
         priority=0,
         **frame_text,
     )
+
+
+DIGITS_REFRESH_SECONDS = 1.0  # the digits views are whole figures: redrawn about once a second while playing
+
+
+def _digits_version(state: PlaygroundState, key: str, trainer: Trainer) -> str:
+    epoch = shown_epoch(state, trainer)
+    moment = int(time.monotonic() / DIGITS_REFRESH_SECONDS) if state.playing else epoch
+    return f"{key}:{state.run_id}:{id(trainer.points)}:{state.replay_epoch}:{moment}"
+
+
+def digits_predictions(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
+    """Predicted class of every test image, (n_test,), now or at a snapshot epoch."""
+    _, network = trainer.network_at(epoch)
+    with np.errstate(all="ignore"):
+        outputs = network.predict_outputs(trainer.X_test)
+    return np.nan_to_num(predicted_classes(outputs), nan=0.0)
+
+
+def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer | None = None, height=None, **text):
+    """A gallery of test digits with the network's answers (in place of the boundary for image data)."""
+    trainer = trainer or state.trainer
+
+    def figure():
+        predicted = digits_predictions(trainer, state.replay_epoch)
+        return plots.digit_gallery_figure(trainer.test_points, trainer.y_test, predicted, max_images=24, height=height)
+
+    return live_chart(
+        state,
+        key,
+        _digits_version(state, key, trainer),
+        shown_epoch(state, trainer),
+        figure,
+        lambda sync: None,
+        height or 470,
+        priority=0,
+        **text,
+    )
+
+
+def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix: str = "") -> None:
+    """Confusion matrix and first-layer weights, side by side, below the main charts (image data)."""
+    trainer = trainer or state.trainer
+    left, right = st.columns(2, gap="medium")
+    with left:
+        key = f"confusion{suffix}"
+
+        def confusion():
+            predicted = digits_predictions(trainer, state.replay_epoch)
+            return plots.confusion_matrix_figure(trainer.y_test, predicted, max(trainer.config.classes, 2))
+
+        live_chart(
+            state,
+            key,
+            _digits_version(state, key, trainer),
+            shown_epoch(state, trainer),
+            confusion,
+            lambda sync: None,
+            560,
+            priority=3,
+            title="Confusion matrix (test set)",
+            caption=CONFUSION_CAPTION,
+        )
+    with right:
+        key = f"first_layer{suffix}"
+        if not trainer.config.hidden_layers:
+            st.info("This network has no hidden layer: its output units read the pixels directly.")
+            return
+
+        def weights():
+            _, network = trainer.network_at(state.replay_epoch)
+            return plots.first_layer_weights_figure(network.weights[0], max_units=16)
+
+        live_chart(
+            state,
+            key,
+            _digits_version(state, key, trainer),
+            shown_epoch(state, trainer),
+            weights,
+            lambda sync: None,
+            420,
+            priority=3,
+            title="First-layer weights as images",
+            caption=WEIGHTS_CAPTION,
+        )
+
+
+def main_picture(state: PlaygroundState, key: str, trainer: Trainer, height: int, **text) -> None:
+    """The left-hand picture of a run: the plane for 2D data, the digit gallery for images."""
+    if trainer.inputs == "image":
+        digits_chart(state, f"digits{key}", trainer, **text)
+    else:
+        boundary_chart(state, f"boundary{key}", trainer, height=height, **text)
 
 
 def loss_chart(
@@ -145,7 +335,7 @@ def loss_chart(
         state,
         key,
         trainer,
-        ["train_loss", "test_loss"],
+        [TRAIN_LOSS, TEST_LOSS],
         lambda epochs, c: plots.loss_figure(epochs, c[0], c[1], height),
         plots.extend_update,
         height,
@@ -176,7 +366,7 @@ def gradient_chart(
 def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height: int = 320, **frame_text):
     """Both runs' loss curves overlaid; the runs advance together (a diverged one stops)."""
     upto = state.replay_epoch
-    names = ["train_loss", "test_loss"]
+    names = [TRAIN_LOSS, TEST_LOSS]
     version = f"{key}:{state.run_id}:{state.trainer.history.generation}:{state.trainer_b.history.generation}:{upto}"
     last_epoch = max(shown_epoch(state, trainer) for _, trainer in state.runs)
 
@@ -214,16 +404,37 @@ def _format_loss(value: float) -> str:
     return f"{value:.4f}" if np.isfinite(value) else "diverged"
 
 
+METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²", "rmse": "RMSE"}
+
+
+def _format_metric(metric: str, value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
+
+
 def status_metrics(state: PlaygroundState, trainer: Trainer) -> list[tuple[str, str]]:
-    """(label, value) of the numbers shown above the charts for one run."""
-    latest = trainer.history.latest
-    return [
-        ("Epoch", f"{trainer.epoch:,}"),
-        ("Train loss", _format_loss(latest["train_loss"])),
-        ("Test loss", _format_loss(latest["test_loss"])),
-        ("Train accuracy", f"{latest['train_accuracy']:.1%}"),
-        ("Test accuracy", f"{latest['test_accuracy']:.1%}"),
+    """(label, value) of the numbers shown above the charts for one run.
+
+    While playing: the latest history row (measured on the record sample). Paused: exact, on the
+    whole training and test sets (``Trainer.evaluate``), at the replayed epoch if one is shown.
+    """
+    if state.playing:
+        values = trainer.history.latest
+        epoch = trainer.epoch
+    else:
+        epoch, network = trainer.network_at(state.replay_epoch)
+        values = trainer.evaluate(network)
+    rows = [
+        ("Epoch", f"{epoch:,}"),
+        ("Train loss", _format_loss(values[TRAIN_LOSS])),
+        ("Test loss", _format_loss(values[TEST_LOSS])),
     ]
+    for metric in METRICS[trainer.problem]:
+        for split in ("train", "test"):
+            label = f"{split.capitalize()} {METRIC_LABELS[metric]}"
+            rows.append((label, _format_metric(metric, values[metric_column(split, metric)])))
+    return rows
 
 
 def status_html(state: PlaygroundState) -> str:
@@ -325,29 +536,36 @@ def _live_frame(state: PlaygroundState) -> None:
 def single_layout(state: PlaygroundState) -> None:
     left, right = st.columns([1.05, 1], gap="medium")
     with left:
-        boundary_chart(state, title="Decision boundary", caption=BOUNDARY_CAPTION)
+        trainer = state.trainer
+        if trainer.inputs == "image":
+            digits_chart(state, title="Test digits: the network's answers", caption=DIGITS_CAPTION)
+        else:
+            boundary_chart(state, title=boundary_title(trainer), caption=boundary_caption(trainer))
     with right:
-        loss_chart(state, title="Loss over epochs", caption=LOSS_CAPTION)
+        loss_chart(state, title="Loss over epochs", caption=loss_caption(state.trainer))
         gradient_chart(state, title="Gradient magnitude per layer", caption=GRADIENT_CAPTION)
+    if state.trainer.inputs == "image":
+        digits_panels(state)
 
 
 def compare_layout(state: PlaygroundState) -> None:
     columns = st.columns(2, gap="medium")
     for column, (name, trainer) in zip(columns, state.runs):
         with column:
-            boundary_chart(
+            image = trainer.inputs == "image"
+            main_picture(
                 state,
-                f"boundary_{name}",
+                f"_{name}",
                 trainer,
                 height=470,
-                title=f"Run {name}: decision boundary",
+                title=f"Run {name}: " + ("test digits" if image else boundary_title(trainer).lower()),
                 subtitle=describe(trainer),
-                caption=BOUNDARY_CAPTION if name == "A" else None,
+                caption=(DIGITS_CAPTION if image else boundary_caption(trainer)) if name == "A" else None,
             )
     compare_loss_chart(
         state,
         title="Loss over epochs: run A (blue) vs run B (vermillion)",
-        caption=LOSS_CAPTION + " Solid lines: training loss; dotted: test loss.",
+        caption=loss_caption(state.trainer) + " Solid lines: training loss; dotted: test loss.",
     )
     columns = st.columns(2, gap="medium")
     for column, (name, trainer) in zip(columns, state.runs):
