@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from playground.history import DEAD, GRAD_NORM, SATURATION, TRAIN_LOSS, UPDATE_RATIO, layer_column
 from playground.network import Network
 
 # ---- thresholds ------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def _latest_row(source: Any) -> Mapping[str, float]:
 
 def _n_layers_in_row(row: Mapping[str, float]) -> int:
     keys = row.index if isinstance(row, pd.Series) else row.keys()
-    numbers = [int(k[len("grad_norm_W") :]) for k in keys if str(k).startswith("grad_norm_W")]
+    numbers = [int(k[len(GRAD_NORM) :]) for k in keys if str(k).startswith(GRAD_NORM)]
     if not numbers:
         raise ValueError("the row has no grad_norm_W<l> columns")
     return max(numbers)
@@ -337,7 +338,7 @@ def gradient_ratio(source: Any) -> float:
     """
     row = _latest_row(source)
     L = _n_layers_in_row(row)
-    first, last = _value(row, "grad_norm_W1"), _value(row, f"grad_norm_W{L}")
+    first, last = _value(row, layer_column(GRAD_NORM, 1)), _value(row, layer_column(GRAD_NORM, L))
     if not (math.isfinite(first) and math.isfinite(last)) or last == 0.0:
         return math.nan
     return first / last
@@ -351,7 +352,7 @@ def gradient_ratio_readout(source: Any) -> str:
     """
     row = _latest_row(source)
     L = _n_layers_in_row(row)
-    first, last = _value(row, "grad_norm_W1"), _value(row, f"grad_norm_W{L}")
+    first, last = _value(row, layer_column(GRAD_NORM, 1)), _value(row, layer_column(GRAD_NORM, L))
     if L == 1:
         return "The network has a single weight layer, so there is no gradient ratio to show."
     figures = f"(|grad W1| / |grad W{L}| = "
@@ -413,18 +414,18 @@ def layer_health(
         output_activation = head.output if head is not None else "sigmoid"
     output = output_activation
     L = _n_layers_in_row(row)
-    last_grad = _value(row, f"grad_norm_W{L}")
-    loss = _value(row, "train_loss")
+    last_grad = _value(row, layer_column(GRAD_NORM, L))
+    loss = _value(row, TRAIN_LOSS)
     epoch = _value(row, "epoch")
-    loss_diverged = "train_loss" in row and not math.isfinite(loss)
+    loss_diverged = TRAIN_LOSS in row and not math.isfinite(loss)
     rows = []
     for layer in range(1, L + 1):
         kind = "output" if layer == L else "hidden"
         name = activations[layer - 1] if activations is not None and layer < L else (output if layer == L else "")
-        grad = _value(row, f"grad_norm_W{layer}")
-        update = _value(row, f"update_ratio{layer}")
-        saturation = _value(row, f"saturation{layer}")
-        dead = _value(row, f"dead{layer}")
+        grad = _value(row, layer_column(GRAD_NORM, layer))
+        update = _value(row, layer_column(UPDATE_RATIO, layer))
+        saturation = _value(row, layer_column(SATURATION, layer))
+        dead = _value(row, layer_column(DEAD, layer))
         ratio = grad / last_grad if math.isfinite(grad) and math.isfinite(last_grad) and last_grad > 0 else math.nan
         findings: dict[str, str] = {}
         if loss_diverged or not math.isfinite(grad):

@@ -25,7 +25,9 @@ SPLITS = ("train", "test")
 # The metric each problem reports, per split: accuracy for classification, R^2 and RMSE for regression.
 METRICS = {"binary": ("accuracy",), "multiclass": ("accuracy",), "regression": ("r2", "rmse")}
 # Per weight layer l (1-based), column f"{figure}{l}": see the README's "History columns".
-LAYER_FIGURES = ("grad_norm_W", "delta_mean_abs", "delta_variance", "update_ratio", "distance", "saturation", "dead")
+GRAD_NORM, DELTA_MEAN_ABS, DELTA_VARIANCE = "grad_norm_W", "delta_mean_abs", "delta_variance"
+UPDATE_RATIO, DISTANCE, SATURATION, DEAD = "update_ratio", "distance", "saturation", "dead"
+LAYER_FIGURES = (GRAD_NORM, DELTA_MEAN_ABS, DELTA_VARIANCE, UPDATE_RATIO, DISTANCE, SATURATION, DEAD)
 
 
 def metric_column(split: str, metric: str) -> str:

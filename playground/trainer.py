@@ -451,9 +451,13 @@ class Trainer:
         return loss, [(gW.copy(), gb.copy()) for gW, gb in zip(grad_W, grad_b)]
 
     def network_at(self, epoch: int | None = None) -> tuple[int, Network]:
-        """The network as it was at the latest snapshot at or before ``epoch`` (None: now): (epoch, copy)."""
+        """The network as it was at the latest snapshot at or before ``epoch``: (that epoch, a copy).
+
+        The one way to see a run at a replay epoch. For ``epoch`` None (or not before now) it is the
+        trainer's own network, not a copy: read it, do not change it.
+        """
         if epoch is None or self.epoch <= epoch:
-            return self.epoch, self.network.copy()
+            return self.epoch, self.network
         chosen_epoch, theta = self.snapshots[0]
         for snapshot_epoch, snapshot_theta in self.snapshots:
             if snapshot_epoch > epoch:

@@ -102,12 +102,6 @@ def _row_at(state: PlaygroundState, trainer: Trainer) -> dict[str, float]:
     return {name: float(history.column(name)[index]) for name in history.columns}
 
 
-def _network_at(state: PlaygroundState, trainer: Trainer):
-    if state.replay_epoch is None or state.replay_epoch >= trainer.epoch:
-        return trainer.epoch, trainer.network
-    return trainer.network_at(state.replay_epoch)
-
-
 # ---- Gradient flow ------------------------------------------------------------------------------
 def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     row = _row_at(state, trainer)
@@ -245,7 +239,7 @@ def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     if trainer.network.n_layers < 2:
         st.info("This network has no hidden layer: there is nothing between the input and the output to look at.")
         return
-    epoch, network = _network_at(state, trainer)
+    epoch, network = trainer.network_at(state.replay_epoch)
     with np.errstate(all="ignore"):
         activation_hists = diagnostics.activation_histograms(network, trainer.X_train, bins=40)
         delta_hists = diagnostics.gradient_histograms(network, trainer.X_train, trainer.y_train, bins=40, scale="log10")
@@ -301,7 +295,7 @@ def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
 
 # ---- Predict & check ----------------------------------------------------------------------------
 def predict_and_check(state: PlaygroundState, name: str, trainer: Trainer) -> None:
-    epoch, network = _network_at(state, trainer)
+    epoch, network = trainer.network_at(state.replay_epoch)
     gains = diagnostics.predicted_gains(network, trainer.X_train, trainer.y_train)
     st.markdown(
         "**Predict, then measure.** Before training, theory predicts how much each layer scales the error on its "
