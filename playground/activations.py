@@ -93,7 +93,7 @@ def get_activation(name: str) -> Activation:
 
 
 # ---- in-place kernels for the training loop --------------------------------------------------
-# The trainer's fast path (``playground.network.BatchPass``) works in preallocated buffers.
+# The network's one forward/backward (``playground.network.Pass``) works in preallocated buffers.
 # These kernels do exactly the arithmetic of ``value``, ``derivative`` and ``saturation_test``
 # above -- the same NumPy operations on the same operands in the same order, so the results are
 # bit-for-bit those of the allocating versions -- without allocating. Only the built-in
@@ -111,7 +111,6 @@ class InplaceKernels:
         delta * derivative(a) is ``np.multiply(delta, that buffer)``; factor "none": derivative(a)
         is exactly 1 and nothing is filled.
     saturation(a, scratch, mask) -> float: mean of saturation_test(a); None when there is no test.
-    value_from_half(h, out): out <- value(z) given h = 0.5 * z, when that saves work (sigmoid), else None.
     elementwise: the kernels may be run on several layers' buffers laid end to end at once.
     """
 
@@ -119,7 +118,6 @@ class InplaceKernels:
     derivative: Callable[[np.ndarray, np.ndarray, np.ndarray], object]
     factor: str
     saturation: Callable[[np.ndarray, np.ndarray, np.ndarray], float] | None
-    value_from_half: Callable[[np.ndarray, np.ndarray], object] | None = None
     elementwise: bool = True
 
 
@@ -135,15 +133,10 @@ _ZERO, _HALF, _ONE = _constant(0.0), _constant(0.5), _constant(1.0)
 _LOW, _HIGH = _constant(0.03), _constant(0.97)  # the saturation thresholds used above
 
 
-def _sigmoid_into(z: np.ndarray, out: np.ndarray) -> None:
+def sigmoid_into(z: np.ndarray, out: np.ndarray) -> None:
+    """out <- sigmoid(z) (out may be z), in four ufunc calls with no temporary."""
     np.multiply(z, _HALF, out)  # 0.5 * (1.0 + tanh(0.5 * z)), step by step
     np.tanh(out, out)
-    np.add(out, _ONE, out)
-    np.multiply(out, _HALF, out)
-
-
-def _sigmoid_from_half(half_z: np.ndarray, out: np.ndarray) -> None:
-    np.tanh(half_z, out)  # _sigmoid_into after its first multiply
     np.add(out, _ONE, out)
     np.multiply(out, _HALF, out)
 
@@ -187,7 +180,7 @@ def _linear_derivative(a: np.ndarray, scratch: np.ndarray, mask: np.ndarray) -> 
 
 
 _INPLACE: dict[str, InplaceKernels] = {
-    "sigmoid": InplaceKernels(_sigmoid_into, _sigmoid_derivative, "scratch", _sigmoid_saturation, _sigmoid_from_half),
+    "sigmoid": InplaceKernels(sigmoid_into, _sigmoid_derivative, "scratch", _sigmoid_saturation),
     "tanh": InplaceKernels(np.tanh, _tanh_derivative, "scratch", _tanh_saturation),
     "relu": InplaceKernels(_relu_into, _relu_derivative, "mask", None),
     "linear": InplaceKernels(_linear_into, _linear_derivative, "none", None),

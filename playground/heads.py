@@ -25,15 +25,13 @@ from typing import Callable
 
 import numpy as np
 
+from playground.activations import sigmoid_into
+
 PROBLEMS = ("binary", "multiclass", "regression")
 
 
 def _sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    # 0.5 (1 + tanh(z / 2)) equals 1 / (1 + e^-z) and never overflows in exp.
-    np.multiply(z, 0.5, out)
-    np.tanh(out, out)
-    np.add(out, 1.0, out)
-    np.multiply(out, 0.5, out)
+    sigmoid_into(z, out)  # the hidden layers' in-place sigmoid: 0.5 (1 + tanh(z / 2)), no overflow
     return out
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from playground.activations import Activation, get_activation, inplace_kernels
 from playground.heads import HEADS, Head
@@ -213,8 +214,12 @@ class Pass:
     """Forward and backward over exactly ``n`` samples in buffers allocated once.
 
     On networks this small the fixed cost of each NumPy call outweighs the arithmetic, so every
-    operation writes into a preallocated buffer and the per-layer operands are looked up once,
-    here, rather than on every call.
+    operation writes into a preallocated buffer, the per-layer operands are looked up once, here,
+    and two kinds of call are merged where the shapes allow (each measured in bench/README.md):
+    - da/dz of consecutive hidden layers with the same activation is taken in one call over their
+      buffers, which lie end to end (``hidden`` are views of one ``activation_buffer``);
+    - dL/dW and dL/db of a run of consecutive layers of the same shape (a deep uniform stack) are
+      one stacked matmul and one reduction, written through strided views into ``network.grad``.
 
     After ``forward(X)`` (X: (n, n_inputs)): ``hidden[l]`` (n, units) is the output of hidden
     layer l + 1, ``logits`` and ``outputs`` (n, n_outputs). After ``backward(X, T)`` (T: the
@@ -224,46 +229,69 @@ class Pass:
 
     def __init__(self, network: Network, n: int):
         sizes = network.layer_sizes
+        hidden_sizes = sizes[1:-1]
         self.network, self.n = network, n
         self.head = network.head
         self.kernels = [inplace_kernels(activation) for activation in network.hidden_activations]
-        self.hidden = [np.empty((n, units)) for units in sizes[1:-1]]
+        self.activation_buffer = np.empty(n * sum(hidden_sizes))
+        self.hidden = _blocks(self.activation_buffer, n, hidden_sizes)
         self.logits = np.empty((n, sizes[-1]))
         self.outputs = np.empty((n, sizes[-1]))
-        self.deltas = [np.empty((n, units)) for units in sizes[1:]]
-        # Each hidden layer's da/dz: a float buffer, a bool mask (ReLU: multiplying casts it), or
-        # None where it is exactly 1 (linear) and backprop skips the multiply.
-        self.factors = []
-        for kernels, units in zip(self.kernels, sizes[1:-1]):
-            if kernels.factor == "none":
-                self.factors.append((None, None))
-            else:
-                scratch, mask = np.empty((n, units)), np.empty((n, units), dtype=bool)
-                self.factors.append((scratch, mask))
+        self.delta_buffer = np.empty(n * sum(sizes[1:]))
+        self.deltas = _blocks(self.delta_buffer, n, sizes[1:])
+        # Each hidden layer's da/dz: into a float buffer, or a bool mask (ReLU: multiplying casts it).
+        self.scratch_buffer = np.empty(self.activation_buffer.shape)
+        self.mask_buffer = np.empty(self.activation_buffer.shape, dtype=bool)
+        self.scratch = _blocks(self.scratch_buffer, n, hidden_sizes)
+        self.masks = _blocks(self.mask_buffer, n, hidden_sizes)
         self._forward_steps = [
             (W, b, a, kernels.value)
             for W, b, a, kernels in zip(network.weights, network.biases, self.hidden, self.kernels)
         ]
-        self._backward_steps = []
-        for layer in range(len(sizes) - 2, 0, -1):  # layers L-1 .. 1 (0-based), then layer 0 apart
-            scratch, mask = self.factors[layer - 1]
-            kernels = self.kernels[layer - 1]
-            factor = {"scratch": scratch, "mask": mask}.get(kernels.factor)
-            self._backward_steps.append(
-                (
-                    self.hidden[layer - 1],
-                    self.deltas[layer],
-                    network.grad_weights[layer],
-                    network.grad_biases[layer],
-                    network.weights[layer].T,
-                    self.deltas[layer - 1],
-                    kernels.derivative,
-                    scratch,
-                    mask,
-                    factor,
-                )
+        self._derivatives = self._derivative_runs(n, hidden_sizes)
+        self._stacked, stacked = _stacked_gradients(network, n, self.activation_buffer, self.delta_buffer)
+        factors = [
+            {"scratch": scratch, "mask": mask}.get(kernels.factor)  # None: da/dz is exactly 1 (linear)
+            for kernels, scratch, mask in zip(self.kernels, self.scratch, self.masks)
+        ]
+        # Layers L-1 .. 1 (0-based): their gradient (unless stacked), then the delta of the layer below.
+        self._backward_steps = [
+            (
+                self.hidden[layer - 1].T,
+                self.deltas[layer],
+                None if layer in stacked else network.grad_weights[layer],
+                network.grad_biases[layer],
+                network.weights[layer].T,
+                self.deltas[layer - 1],
+                factors[layer - 1],
             )
+            for layer in range(len(sizes) - 2, 0, -1)
+        ]
+        self._first = (self.deltas[0], network.grad_weights[0], network.grad_biases[0])
         self._scale = np.array(1.0 / n)  # 0-d: no conversion per call
+
+    def _derivative_runs(self, n: int, hidden_sizes: list[int]) -> list[tuple]:
+        """(derivative, a, scratch, mask) per run of consecutive layers with the same elementwise kernels."""
+        runs, starts, layer = [], np.cumsum([0] + [n * units for units in hidden_sizes]).tolist(), 0
+        while layer < len(self.kernels):
+            kernels, last = self.kernels[layer], layer
+            while kernels.elementwise and last + 1 < len(self.kernels) and self.kernels[last + 1] is kernels:
+                last += 1
+            if kernels.factor != "none":
+                if kernels.elementwise:
+                    span = slice(starts[layer], starts[last + 1])
+                    runs.append(
+                        (
+                            kernels.derivative,
+                            self.activation_buffer[span],
+                            self.scratch_buffer[span],
+                            self.mask_buffer[span],
+                        )
+                    )
+                else:
+                    runs.append((kernels.derivative, self.hidden[layer], self.scratch[layer], self.masks[layer]))
+            layer = last + 1
+        return runs
 
     def forward(self, X: np.ndarray) -> None:
         """X: (n, n_inputs) -> ``hidden``, ``logits``, ``outputs`` (see the class notes)."""
@@ -282,17 +310,66 @@ class Pass:
     def backward(self, X: np.ndarray, T: np.ndarray) -> None:
         """Fill ``network.grad`` and ``deltas`` for targets T: (n, n_outputs), after ``forward(X)``."""
         dot, reduce, multiply = np.dot, np.add.reduce, np.multiply
+        for derivative, a, scratch, mask in self._derivatives:
+            derivative(a, scratch, mask)  # da/dz of the hidden layers, into scratch or mask
         delta = self.deltas[-1]
         np.subtract(self.outputs, T, delta)  # (outputs - T) / n: dL/dz of the output, for every head
         multiply(delta, self._scale, delta)
-        for a, delta, grad_W, grad_b, W_t, below, derivative, scratch, mask, factor in self._backward_steps:
-            dot(a.T, delta, grad_W)  # dL/dW = a^T delta
-            reduce(delta, 0, None, grad_b)  # dL/db = sum of delta over the samples
+        for a_t, delta, grad_W, grad_b, W_t, below, factor in self._backward_steps:
+            if grad_W is not None:
+                dot(a_t, delta, grad_W)  # dL/dW = a^T delta
+                reduce(delta, 0, None, grad_b)  # dL/db = sum of delta over the samples
             dot(delta, W_t, below)  # delta below = (delta W^T) * f'(z below)
             if factor is not None:
-                derivative(a, scratch, mask)
                 multiply(below, factor, below)
-        network = self.network
-        delta = self.deltas[0]
-        dot(X.T, delta, network.grad_weights[0])
-        reduce(delta, 0, None, network.grad_biases[0])
+        for a_t, delta, grad_W, grad_b in self._stacked:
+            np.matmul(a_t, delta, out=grad_W)
+            reduce(delta, 1, None, grad_b)
+        delta, grad_W, grad_b = self._first
+        dot(X.T, delta, grad_W)
+        reduce(delta, 0, None, grad_b)
+
+
+def _stacked_gradients(
+    network: Network, n: int, activation_buffer: np.ndarray, delta_buffer: np.ndarray
+) -> tuple[list[tuple[np.ndarray, ...]], set[int]]:
+    """Stacked views for runs of consecutive layers (after the first) with equal (fan_in, fan_out).
+
+    For a run of k layers: inputs^T (k, fan_in, n), deltas (k, n, fan_out), and the gradient's
+    dL/dW (k, fan_in, fan_out) and dL/db (k, fan_out) as strided views into ``network.grad``.
+    Returns the views and the set of layers they cover.
+    """
+    sizes, grad = network.layer_sizes, network.grad
+    shapes = list(zip(sizes[:-1], sizes[1:]))
+    starts = np.cumsum([0] + [(fan_in + 1) * fan_out for fan_in, fan_out in shapes]).tolist()
+    runs, covered, first = [], set(), 1
+    while first < len(shapes):
+        last = first
+        while last + 1 < len(shapes) and shapes[last + 1] == shapes[first]:
+            last += 1
+        if last > first:
+            k, (fan_in, fan_out) = last - first + 1, shapes[first]
+            item = grad.itemsize
+            step = (fan_in + 1) * fan_out * item  # from one layer's block of theta to the next
+            a_start = n * sum(sizes[1:first])  # hidden output first - 1 is layer first's input
+            d_start = n * sum(sizes[1 : first + 1])
+            runs.append(
+                (
+                    activation_buffer[a_start : a_start + k * n * fan_in].reshape(k, n, fan_in).transpose(0, 2, 1),
+                    delta_buffer[d_start : d_start + k * n * fan_out].reshape(k, n, fan_out),
+                    as_strided(grad[starts[first] :], (k, fan_in, fan_out), (step, fan_out * item, item)),
+                    as_strided(grad[starts[first] + fan_in * fan_out :], (k, fan_out), (step, item)),
+                )
+            )
+            covered.update(range(first, last + 1))
+        first = last + 1
+    return runs, covered
+
+
+def _blocks(buffer: np.ndarray, n: int, widths: list[int]) -> list[np.ndarray]:
+    """(n, width) C-contiguous views of a flat buffer, one after the other."""
+    views, offset = [], 0
+    for width in widths:
+        views.append(buffer[offset : offset + n * width].reshape(n, width))
+        offset += n * width
+    return views

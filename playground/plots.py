@@ -33,6 +33,9 @@ TOP_RIGHT_LEGEND = {
     "font": {"size": 13},
 }
 DOMAIN = 6.0
+# The boundary charts' hover: a point's own text only with the pointer on it (Plotly's default, 20 px,
+# lets the points, dense on the plane, hide the prediction under the pointer almost everywhere).
+POINT_HOVER_DISTANCE = 6
 # Viridis from dark purple to green (the pale yellow end is dropped: unreadable on white).
 _VIRIDIS = ["#440154", "#482878", "#3E4A89", "#31688E", "#26828E", "#1F9E89", "#35B779", "#6DCD59", "#B4DE2C"]
 
@@ -287,7 +290,7 @@ def boundary_figure(
     test_marker = {"size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}}
     data += _point_traces("train", train_points, train_labels, train_marker, visible=True)
     data += _point_traces("test", test_points, test_labels, test_marker, visible=bool(show_test))
-    layout = _base_layout("x₁", "x₂", height)
+    layout = _base_layout("x₁", "x₂", height, hoverdistance=POINT_HOVER_DISTANCE)
     # No grid lines: they would sit on top of the probability image.
     layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain", "showgrid": False})
     layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain", "showgrid": False})
@@ -479,7 +482,7 @@ def _multiclass_hover(probabilities: np.ndarray, class_names: list[str] | None) 
 
 def _square_layout(axis: np.ndarray, height: int) -> dict:
     """The boundary chart's layout (as boundary_figure): square axes in x₁, x₂, the legend below, one image."""
-    layout = _base_layout("x₁", "x₂", height)
+    layout = _base_layout("x₁", "x₂", height, hoverdistance=POINT_HOVER_DISTANCE)
     layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain", "showgrid": False})
     layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain", "showgrid": False})
     layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 95}
@@ -583,7 +586,7 @@ def multiclass_boundary_figure(
                     "legendgroup": group,
                     "showlegend": kind == "train",
                     "visible": visible,
-                    "hovertemplate": f"{kind}: {names[label]}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+                    "hovertemplate": f"{kind} point: {names[label]}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
                 }
             )
     # A key for the test points' shape (◆ with a dark outline), which the class entries do not show.
@@ -748,7 +751,7 @@ def regression_surface_figure(
                 },
                 "name": f"{kind} points",
                 "visible": visible,
-                "hovertemplate": f"{kind}: {target_name}=%{{customdata:.3g}}<br>(%{{x:.2f}}, %{{y:.2f}})"
+                "hovertemplate": f"{kind} point: true {target_name}=%{{customdata:.3g}}<br>(%{{x:.2f}}, %{{y:.2f}})"
                 "<extra></extra>",
             }
         )
@@ -765,8 +768,18 @@ def regression_surface_update(axis: np.ndarray, values: np.ndarray, value_range:
 
 
 # ---- loss curves -----------------------------------------------------------------------------
-def loss_figure(epochs: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarray, height: int = 300) -> dict:
-    """Train (solid) and test (dashed) loss over epochs; arrays (k,)."""
+LOSS_AXIS_TITLES = {"binary": "cross-entropy loss", "multiclass": "cross-entropy loss", "regression": "loss (½·MSE)"}
+
+
+def loss_figure(
+    epochs: np.ndarray,
+    train_loss: np.ndarray,
+    test_loss: np.ndarray,
+    height: int = 300,
+    y_title: str = LOSS_AXIS_TITLES["binary"],
+) -> dict:
+    """Train (solid) and test (dashed) loss over epochs; arrays (k,). ``y_title``: the loss's name
+    (``LOSS_AXIS_TITLES[problem]``)."""
     data = [
         {
             "type": "scatter",
@@ -782,7 +795,7 @@ def loss_figure(epochs: np.ndarray, train_loss: np.ndarray, test_loss: np.ndarra
             ("test loss", test_loss, "#D55E00", "dash"),
         )
     ]
-    layout = _base_layout("epoch", "cross-entropy loss", height)
+    layout = _base_layout("epoch", y_title, height)
     layout["yaxis"]["rangemode"] = "tozero"
     layout["legend"] = dict(TOP_RIGHT_LEGEND)
     layout["margin"]["t"] = 30
@@ -1156,7 +1169,11 @@ def histogram_figure(histograms: list, x_title: str, height: int = 300) -> dict:
     return {"data": data, "layout": layout}
 
 
-def compare_loss_figure(runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], height: int = 320) -> dict:
+def compare_loss_figure(
+    runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+    height: int = 320,
+    y_title: str = LOSS_AXIS_TITLES["binary"],
+) -> dict:
     """Loss curves of several runs overlaid: runs = [(name, epochs (k,), train (k,), test (k,))].
 
     Run A blue, run B vermillion; train solid, test dotted.
@@ -1176,7 +1193,7 @@ def compare_loss_figure(runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray
                     "hovertemplate": f"epoch %{{x}}<br>{name} {kind} loss: %{{y:.4f}}<extra></extra>",
                 }
             )
-    layout = _base_layout("epoch", "cross-entropy loss", height)
+    layout = _base_layout("epoch", y_title, height)
     layout["yaxis"]["rangemode"] = "tozero"
     layout["legend"] = dict(TOP_RIGHT_LEGEND)
     layout["margin"]["t"] = 30

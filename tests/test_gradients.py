@@ -287,3 +287,28 @@ def test_trainer_loss_and_gradients_per_layer(hidden, activation, features, regu
     np.testing.assert_array_equal(trainer.network.theta, theta_before)
     _, again = trainer.loss_and_gradients(points, y)
     np.testing.assert_array_equal(np.concatenate([np.concatenate([gW.ravel(), gb]) for gW, gb in again]), flat)
+
+
+@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize(
+    "hidden, activations",
+    [
+        ((5, 5, 5, 5), ["sigmoid"] * 4),  # a uniform stack: stacked gradients and one fused derivative call
+        ((4, 6, 6, 6, 3), ["tanh", "tanh", "relu", "relu", "tanh"]),  # runs broken by activation and shape
+        ((7, 7, 7), ["linear", "sigmoid", "sigmoid"]),  # a linear layer (no derivative) inside a stack
+    ],
+)
+def test_merged_calls_of_deep_stacks_match_autograd(hidden, activations, head):
+    """The Pass merges calls on runs of equal layers; those runs get the same exact gradient."""
+    rng = np.random.default_rng(len(hidden))
+    n_outputs = N_CLASSES if head == "softmax_ce" else 1
+    layer_sizes = [3, *hidden, n_outputs]
+    theta = rng.normal(0.0, 0.7, parameter_count(layer_sizes))
+    X = rng.normal(0.0, 1.0, (N_SAMPLES, 3))
+    y = (np.arange(N_SAMPLES) % (N_CLASSES if head == "softmax_ce" else 2)).astype(float)
+    if head == "linear_mse":
+        y = rng.normal(0.0, 1.0, N_SAMPLES)
+    network = Network(layer_sizes, activations, theta, head)
+    _, analytic = network.loss_and_gradient(X, y)
+    expected = autograd_grad(autograd_loss)(theta, X, y, layer_sizes, activations, "none", 0.0, head)
+    assert _relative_error(analytic, expected) < AUTOGRAD_TOLERANCE

@@ -57,12 +57,13 @@ DIGITS_CAPTION = (
 )
 CONFUSION_CAPTION = (
     "**Confusion matrix** (whole test set): row = the true digit, column = the network's answer. A perfect "
-    "network puts every count on the diagonal; a bright cell off it is a pair the network mixes up (often 3/8, "
-    "4/9, 1/7)."
+    "network puts every count on the diagonal (darker blue = more examples); a shaded cell off it is a pair "
+    "the network mixes up (often 3/8, 4/9, 1/7)."
 )
 WEIGHTS_CAPTION = (
     "**What the first layer looks for:** each tile is one hidden unit's 64 incoming weights laid out as the "
-    "8x8 image: vermillion pixels push the unit up, blue ones down. At initialisation they are noise; as the "
+    "8x8 image: blue pixels (positive weights) push the unit up when the pen covers them, vermillion ones "
+    "(negative) push it down. At initialisation they are noise; as the "
     "network learns, strokes and blobs appear."
 )
 LOSS_CAPTIONS = {
@@ -84,7 +85,7 @@ LOSS_CAPTIONS = {
 }
 LOSS_CAPTION = LOSS_CAPTIONS["binary"]
 SAMPLE_NOTE = (
-    " The curves are measured every epoch on a fixed sample of up to {n} training and {n} test points; the "
+    " The curves are measured on a fixed sample of up to {n} training and {n} test points; the "
     "numbers above are exact, on the whole sets, while paused."
 )
 
@@ -234,6 +235,8 @@ def boundary_chart(
     )
 
 
+GALLERY_HEIGHT = 620  # 24 digits, 6 to a row: tiles of about 75 px in a half-page column (readable when projected)
+PANEL_HEIGHT = 560  # the confusion matrix and the first-layer weights (16 tiles, 4 to a row), side by side
 DIGITS_REFRESH_SECONDS = 1.0  # the digits views are whole figures: redrawn about once a second while playing
 
 
@@ -257,7 +260,9 @@ def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer |
 
     def figure():
         predicted = digits_predictions(trainer, state.replay_epoch)
-        return plots.digit_gallery_figure(trainer.test_points, trainer.y_test, predicted, max_images=24, height=height)
+        return plots.digit_gallery_figure(
+            trainer.test_points, trainer.y_test, predicted, max_images=24, columns=6, height=height or GALLERY_HEIGHT
+        )
 
     return live_chart(
         state,
@@ -266,7 +271,7 @@ def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer |
         shown_epoch(state, trainer),
         figure,
         lambda sync: None,
-        height or 470,
+        height or GALLERY_HEIGHT,
         priority=0,
         **text,
     )
@@ -281,7 +286,9 @@ def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix
 
         def confusion():
             predicted = digits_predictions(trainer, state.replay_epoch)
-            return plots.confusion_matrix_figure(trainer.y_test, predicted, max(trainer.config.classes, 2))
+            return plots.confusion_matrix_figure(
+                trainer.y_test, predicted, max(trainer.config.classes, 2), height=PANEL_HEIGHT
+            )
 
         live_chart(
             state,
@@ -290,7 +297,7 @@ def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix
             shown_epoch(state, trainer),
             confusion,
             lambda sync: None,
-            560,
+            PANEL_HEIGHT,
             priority=3,
             title="Confusion matrix (test set)",
             caption=CONFUSION_CAPTION,
@@ -303,7 +310,7 @@ def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix
 
         def weights():
             _, network = trainer.network_at(state.replay_epoch)
-            return plots.first_layer_weights_figure(network.weights[0], max_units=16)
+            return plots.first_layer_weights_figure(network.weights[0], max_units=16, columns=4, height=PANEL_HEIGHT)
 
         live_chart(
             state,
@@ -312,7 +319,7 @@ def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix
             shown_epoch(state, trainer),
             weights,
             lambda sync: None,
-            420,
+            PANEL_HEIGHT,
             priority=3,
             title="First-layer weights as images",
             caption=WEIGHTS_CAPTION,
@@ -336,7 +343,7 @@ def loss_chart(
         key,
         trainer,
         [TRAIN_LOSS, TEST_LOSS],
-        lambda epochs, c: plots.loss_figure(epochs, c[0], c[1], height),
+        lambda epochs, c: plots.loss_figure(epochs, c[0], c[1], height, plots.LOSS_AXIS_TITLES[trainer.problem]),
         plots.extend_update,
         height,
         priority=1,
@@ -383,7 +390,8 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
         for name, trainer in state.runs:
             epochs, (train, test) = history_columns(trainer, names, upto=upto)
             runs.append((f"run {name}", epochs, train, test))
-        result = plots.with_ranges(plots.compare_loss_figure(runs, height), ranges())
+        y_title = plots.LOSS_AXIS_TITLES[state.trainer.problem]  # the runs share their data, so their problem
+        result = plots.with_ranges(plots.compare_loss_figure(runs, height, y_title), ranges())
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
