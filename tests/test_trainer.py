@@ -601,3 +601,113 @@ def test_record_interval_follows_the_cost_of_a_record(sizes, n_train, batch, exp
 def test_record_every_is_checked():
     with pytest.raises(ValueError, match="record_every"):
         Trainer(SMALL, record_every=0)
+
+
+# ---- inputs a script may get wrong -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "points, message",
+    [
+        (np.zeros((3, 3)), r"inputs of shape \(n, 2\), got \(3, 3\)"),
+        (np.zeros(2), r"got \(2,\)"),
+        (np.zeros((2, 2, 1)), r"got \(2, 2, 1\)"),
+    ],
+)
+def test_predict_rejects_inputs_of_the_wrong_shape(points, message):
+    trainer = Trainer(SMALL)
+    with pytest.raises(ValueError, match=message):
+        trainer.predict_proba(points)
+    with pytest.raises(ValueError, match=message):
+        trainer.loss_and_gradients(points, np.zeros(len(points)))
+
+
+def test_digits_take_rows_of_64_pixels():
+    trainer = Trainer(TrainingConfig(dataset="digits", hidden_layers=(4,)))
+    assert trainer.predict_proba(trainer.test_points[:3]).shape == (3, 10)
+    with pytest.raises(ValueError, match=r"8x8 images as rows of 64 pixels: inputs of shape \(n, 64\)"):
+        trainer.predict_proba(np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize(
+    "config, labels, message",
+    [
+        (SMALL, [0.0, 2.0], "class indices 0 to 1"),
+        (SMALL, [0.0, 0.5], "class indices 0 to 1"),
+        (TrainingConfig(dataset="blobs", n_classes=3), [0.0, 3.0], "class indices 0 to 2"),
+        (TrainingConfig(dataset="blobs", n_classes=3), [-1.0, 1.0], "class indices 0 to 2"),
+        (TrainingConfig(dataset="plane"), [0.0, np.nan], "labels must be finite"),
+        (SMALL, [0.0], r"labels must have shape \(2,\)"),
+    ],
+)
+def test_loss_and_gradients_reject_labels_outside_the_classes(config, labels, message):
+    trainer = Trainer(config)
+    with pytest.raises(ValueError, match=message):
+        trainer.loss_and_gradients(np.zeros((2, 2)), np.array(labels))
+
+
+def test_regression_has_values_not_probabilities():
+    trainer = Trainer(TrainingConfig(dataset="bumps", hidden_layers=(4,)))
+    with pytest.raises(ValueError, match="predicts values, not probabilities"):
+        trainer.predict_proba(np.zeros((1, 2)))
+    assert trainer.predict_outputs(np.zeros((5, 2))).shape == (5, 1)
+
+
+@pytest.mark.parametrize(
+    "config, metric, threshold",
+    [
+        (TrainingConfig(dataset="blobs", n_classes=4, hidden_layers=(16,), learning_rate=0.1), "test_accuracy", 0.9),
+        (
+            TrainingConfig(
+                dataset="spiral",
+                n_classes=3,
+                hidden_layers=(32, 32),
+                activations=("relu", "relu"),
+                initializer="he_normal",
+                optimizer="adam",
+                learning_rate=0.01,
+            ),
+            "train_accuracy",
+            0.9,
+        ),
+        (TrainingConfig(dataset="plane", hidden_layers=(4,), learning_rate=0.1), "test_r2", 0.95),
+        (
+            TrainingConfig(
+                dataset="bumps", n_points=1000, hidden_layers=(16, 16), optimizer="adam", learning_rate=0.01
+            ),
+            "test_r2",
+            0.8,
+        ),
+        (
+            TrainingConfig(
+                dataset="digits",
+                hidden_layers=(32,),
+                activations=("relu",),
+                initializer="he_normal",
+                batch_size=32,
+                learning_rate=0.1,
+            ),
+            "test_accuracy",
+            0.93,
+        ),
+        (TrainingConfig(dataset="digits_3v8", hidden_layers=(8,), learning_rate=0.1), "test_accuracy", 0.95),
+    ],
+    ids=["blobs-4", "spiral-3", "plane", "bumps", "digits", "digits-3v8"],
+)
+def test_every_problem_learns(config, metric, threshold):
+    trainer = Trainer(config)
+    trainer.train(150)
+    assert not trainer.diverged
+    assert trainer.evaluate()[metric] > threshold
+
+
+@pytest.mark.parametrize(
+    "config, expected",
+    [
+        (TrainingConfig(dataset="blobs", n_classes=4, initializer="zeros"), np.log(4)),
+        (TrainingConfig(dataset="digits", initializer="zeros"), np.log(10)),
+    ],
+)
+def test_initial_multiclass_loss_is_ln_k(config, expected):
+    trainer = Trainer(config)
+    assert trainer.history.latest["train_loss"] == pytest.approx(expected, rel=1e-12)
