@@ -196,6 +196,13 @@ function thinPoints(host, stride) {
   host.__chart.needsRedraw = true;
 }
 
+// Decades between a log axis's labels: 1 (each grid line 10x the one below), more on a long range.
+// As plots.log_axis_dtick; applied only when a range steps (a redraw happens then anyway).
+const MAX_LOG_TICKS = 8;
+function logAxisDtick(range) {
+  return Math.max(1, Math.ceil(Math.abs(range[1] - range[0]) / MAX_LOG_TICKS));
+}
+
 // The range edits that would change this chart: none on an axis the user has zoomed or panned.
 function rangeEdits(host, ranges) {
   const edits = {};
@@ -319,7 +326,14 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
       host.on("plotly_relayout", (event) => {
         if (host.__applying) return;
         for (const axis of ["xaxis", "yaxis"]) {
-          if (`${axis}.range[0]` in event || `${axis}.range` in event) host.__userZoom[axis] = true;
+          if (`${axis}.range[0]` in event || `${axis}.range` in event) {
+            host.__userZoom[axis] = true;
+            // A zoom into a log axis may span less than a decade: hand its ticks back to Plotly.
+            const layoutAxis = host.layout[axis] || {};
+            if (layoutAxis.type === "log" && layoutAxis.dtick !== undefined) {
+              setTimeout(() => Plotly.relayout(host, { [`${axis}.dtick`]: null }), 0);
+            }
+          }
           if (event[`${axis}.autorange`]) host.__userZoom[axis] = false;
         }
       });
@@ -387,6 +401,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
         for (const [key, value] of Object.entries(edits || {})) {
           const axis = key.split(".")[0];
           host.layout[axis] = Object.assign(host.layout[axis] || {}, { range: value, autorange: false });
+          if (host.layout[axis].type === "log") host.layout[axis].dtick = logAxisDtick(value);
         }
         if (fresh.traces.length) await Plotly.extendTraces(host, fresh.update, fresh.traces);
         else await Plotly.redraw(host);

@@ -874,11 +874,24 @@ def live_axis_ranges(epochs: np.ndarray, values: np.ndarray, y_axis: str, y_incl
     return ranges
 
 
+MAX_LOG_TICKS = 8  # decade labels a log axis shows at most (more would crowd a 300 px chart)
+
+
+def log_axis_dtick(log_range: list[float]) -> int:
+    """Decades between the labels (and grid lines) of a log axis over ``log_range`` (log10 exponents): 1,
+    so that each grid line is 10x the one below (Plotly's own choice labels 2, 3, ... 9 within a decade
+    on a 2-decade range, crowded in small type), or more on a very long range. live_plot.js repeats this."""
+    span = abs(float(log_range[1]) - float(log_range[0]))
+    return max(1, math.ceil(span / MAX_LOG_TICKS))
+
+
 def with_ranges(figure: dict, ranges: dict) -> dict:
-    """Put relayout-style ranges ('xaxis.range': [...]) into a figure's layout."""
+    """Put relayout-style ranges ('xaxis.range': [...]) into a figure's layout (and a log axis's dtick)."""
     for key, value in ranges.items():
-        axis = key.split(".")[0]
-        figure["layout"].setdefault(axis, {})["range"] = list(value)
+        axis = figure["layout"].setdefault(key.split(".")[0], {})
+        axis["range"] = list(value)
+        if axis.get("type") == "log":
+            axis["dtick"] = log_axis_dtick(value)
     return figure
 
 
@@ -1334,9 +1347,11 @@ def digit_gallery_figure(
     mistakes_first: bool = False,
     title: str | None = None,
     height: int | None = None,
+    class_names: list[str] | None = None,
 ) -> dict:
     """Small greyscale images titled "pred P / true T"; each mistake in a thick vermillion frame, its
-    title vermillion, bold and marked ✗.
+    title vermillion, bold and marked ✗. ``class_names``: what each label is called (e.g. ["3", "8"]
+    for the 3-vs-8 digits, whose labels are 0 and 1); the labels themselves without.
 
     images: (n, 64) in [0, 1] (any square size s*s, rows of the image one after another);
     labels (n,). Shows ``gallery_indices(...)`` (at most ``max_images``), ``columns`` to a row.
@@ -1354,14 +1369,19 @@ def digit_gallery_figure(
     else:
         mosaic, corners = _mosaic(images[shown].reshape(-1, side, side), columns)
     shapes, annotations = [], []
+
+    def name(label: int) -> str:
+        return str(label) if class_names is None else str(class_names[label])
+
     for index, (x, y) in zip(shown, corners):
         predicted, true = int(predicted_labels[index]), int(true_labels[index])
         if predicted == true:
             shapes.append(_tile_frame(x, y, side, "#9AA5B1", 1))
-            annotations.append(_tile_title(x, y, side, f"pred {predicted}<br>true {true}", FONT["color"]))
+            annotations.append(_tile_title(x, y, side, f"pred {name(predicted)}<br>true {name(true)}", FONT["color"]))
         else:
             shapes.append(_tile_frame(x, y, side, MISTAKE_COLOUR, 4))
-            annotations.append(_tile_title(x, y, side, f"<b>pred {predicted} ✗</b><br>true {true}", MISTAKE_COLOUR))
+            text = f"<b>pred {name(predicted)} ✗</b><br>true {name(true)}"
+            annotations.append(_tile_title(x, y, side, text, MISTAKE_COLOUR))
     if title is None:
         wrong = f"{len(mistakes)} mistake{'' if len(mistakes) == 1 else 's'}"
         title = f"{len(shown)} digits, predicted vs true: {wrong} (✗, vermillion frame)"
@@ -1421,12 +1441,15 @@ def confusion_matrix_figure(
         accuracy = f"{np.trace(matrix) / total:.1%}" if total else "n/a"
         title = f"Confusion matrix: {total} examples, accuracy {accuracy}"
     top = max(int(matrix.max()), 1)
+    # Where each count is written: its cell's category. Plotly reads a number-like name that is not a
+    # name's own index (the 3-vs-8 digits' "8" is category 1) as an index, so such names go by index.
+    position = names if all(name == str(i) for i, name in enumerate(names)) else list(range(n_classes))
     annotations = [
         {
             "xref": "x",
             "yref": "y",
-            "x": names[p],
-            "y": names[t],
+            "x": position[p],
+            "y": position[t],
             "text": str(int(matrix[t, p])),
             "showarrow": False,
             # Light cells get dark text, dark cells white; zeros quieter.

@@ -246,6 +246,14 @@ def _digits_version(state: PlaygroundState, key: str, trainer: Trainer) -> str:
     return f"{key}:{state.run_id}:{id(trainer.points)}:{state.replay_epoch}:{moment}"
 
 
+# What the labels of an image dataset stand for, where they are not the digits themselves.
+DIGIT_CLASS_NAMES = {"digits_3v8": ["3", "8"]}  # y = 1 for an 8
+
+
+def digit_class_names(trainer: Trainer) -> list[str] | None:
+    return DIGIT_CLASS_NAMES.get(trainer.config.dataset)
+
+
 def digits_predictions(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
     """Predicted class of every test image, (n_test,), now or at a snapshot epoch."""
     _, network = trainer.network_at(epoch)
@@ -261,7 +269,13 @@ def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer |
     def figure():
         predicted = digits_predictions(trainer, state.replay_epoch)
         return plots.digit_gallery_figure(
-            trainer.test_points, trainer.y_test, predicted, max_images=24, columns=6, height=height or GALLERY_HEIGHT
+            trainer.test_points,
+            trainer.y_test,
+            predicted,
+            max_images=24,
+            columns=6,
+            height=height or GALLERY_HEIGHT,
+            class_names=digit_class_names(trainer),
         )
 
     return live_chart(
@@ -287,7 +301,11 @@ def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix
         def confusion():
             predicted = digits_predictions(trainer, state.replay_epoch)
             return plots.confusion_matrix_figure(
-                trainer.y_test, predicted, max(trainer.config.classes, 2), height=PANEL_HEIGHT
+                trainer.y_test,
+                predicted,
+                max(trainer.config.classes, 2),
+                class_names=digit_class_names(trainer),
+                height=PANEL_HEIGHT,
             )
 
         live_chart(

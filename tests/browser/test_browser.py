@@ -433,3 +433,113 @@ def test_lens_charts_keep_up_while_playing(page: Page):
         # About a second behind at most (5 epochs per frame, ~12 frames a second).
         assert now - shown <= 80, f"{chart} shows epoch {shown} while the run is at {now}"
     assert_clean(page)
+
+
+# ---- problems beyond binary classification --------------------------------------------------------
+DIGITS_CHARTS = ("digits", "loss", "gradients", "confusion", "first_layer")
+
+
+def open_problem(browser, app_server, query: str, charts: tuple[str, ...]) -> Page:
+    """A new page on ``/?query``, returned once every chart in ``charts`` has drawn (the default
+    page fixture waits for the boundary, which image datasets do not have)."""
+    app_server.check_alive()
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    page.goto(f"{app_server.url}/?{query}", wait_until="domcontentloaded", timeout=60_000)
+    page.wait_for_function(
+        f"() => {list(charts)}.every(name => {{"
+        ' const host = document.querySelector(`.backprop-live-plot[data-chart="${name}"]`);'
+        " return host && host.querySelector('.main-svg') && Number(host.dataset.redraws) >= 1; })",
+        timeout=60_000,
+    )
+    return page
+
+
+def play_briefly_and_pause(page: Page) -> tuple[int, int]:
+    """Play for about two seconds, then Pause; returns the epoch before and after."""
+    before = epoch(page)
+    play(page)
+    page.wait_for_timeout(2000)
+    wait_epoch(page, f"e > {before}")
+    pause(page)
+    page.wait_for_timeout(500)
+    return before, epoch(page)
+
+
+def chart_drawn_epoch(page: Page, name: str) -> int | None:
+    value = page.evaluate(f"() => document.querySelector('.backprop-live-plot[data-chart=\"{name}\"]')?.dataset.epoch")
+    return None if value is None else int(value)
+
+
+def test_digits_play_and_pause_shows_gallery_confusion_and_weights(browser, app_server):
+    page = open_problem(browser, app_server, "dataset=digits&hidden_layers=32&batch_size=32", DIGITS_CHARTS)
+    try:
+        expect(page.locator('.backprop-live-plot[data-chart="boundary"]')).to_have_count(0)  # no plane for images
+        before, after = play_briefly_and_pause(page)
+        assert after > before, (before, after)
+        # Every chart is present and, once paused, shows the paused epoch (the digits views included).
+        for name in DIGITS_CHARTS:
+            host = page.locator(f'.backprop-live-plot[data-chart="{name}"]')
+            expect(host).to_have_count(1)
+            expect(host.locator(".main-svg").first).to_be_visible()
+        page.wait_for_function(
+            f"() => {list(DIGITS_CHARTS)}.every(name => Number(document.querySelector("
+            f'`.backprop-live-plot[data-chart="${{name}}"]`).dataset.epoch) === {after})',
+            timeout=TIMEOUT,
+        )
+        figures = page.evaluate("""() => Object.fromEntries(['digits', 'confusion', 'first_layer'].map(name => {
+            const host = document.querySelector(`.backprop-live-plot[data-chart="${name}"]`);
+            return [name, {title: host.layout.title.text, annotations: (host.layout.annotations || []).length,
+                           z: host.data[0].z.length}];
+        }))""")
+        assert figures["digits"]["annotations"] == 24 and "predicted vs true" in figures["digits"]["title"]
+        assert figures["confusion"]["z"] == 10 and "accuracy" in figures["confusion"]["title"]
+        assert figures["first_layer"]["annotations"] == 16 and "hidden units" in figures["first_layer"]["title"]
+        for title in ("Test digits: the network's answers", "Confusion matrix (test set)", "First-layer weights"):
+            expect(page.locator(".backprop-chart-title", has_text=title)).to_be_visible()
+        # The status line names the problem's metrics, and the loss axis its loss.
+        expect(page.locator('[data-metric="Test accuracy"] .bp-metric-value')).to_contain_text("%")
+        loss_title = page.evaluate(
+            "() => document.querySelector('.backprop-live-plot[data-chart=\"loss\"]').layout.yaxis.title.text"
+        )
+        assert loss_title == "cross-entropy loss"
+        assert_clean(page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "hover_says"),
+    [("dataset=spiral&n_classes=4", "predicted: class"), ("dataset=bumps&hidden_layers=8,8", "predicted y=")],
+    ids=["multiclass", "regression"],
+)
+def test_multiclass_and_regression_play_and_pause_draw_the_plane(browser, app_server, query, hover_says):
+    page = open_problem(browser, app_server, query, CORE_CHARTS)
+    try:
+        image_before = page.evaluate(
+            "() => document.querySelector('.backprop-live-plot[data-chart=\"boundary\"] .imagelayer image')"
+            "?.getAttribute('href')"
+        )
+        assert image_before and image_before.startswith("data:image/"), (image_before or "")[:40]
+        before, after = play_briefly_and_pause(page)
+        assert after > before, (before, after)
+        wait_charts_at(page, after)
+        host = page.locator('.backprop-live-plot[data-chart="boundary"]')
+        image_after = host.evaluate("h => h.querySelector('.imagelayer image')?.getAttribute('href')")
+        assert image_after and image_after.startswith("data:image/") and image_after != image_before
+        # Hovering the plane away from the points shows the prediction there (not a point's label).
+        page.evaluate("() => document.activeElement?.blur()")
+        host.scroll_into_view_if_needed()
+        box = host.locator(".nsewdrag").first.bounding_box()
+        texts = []
+        for fx, fy in ((0.5, 0.5), (0.97, 0.03), (0.03, 0.97), (0.5, 0.97)):
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            page.wait_for_timeout(400)
+            texts.append(host.evaluate("h => h.querySelector('.hoverlayer')?.textContent || ''"))
+            if hover_says in texts[-1]:
+                break
+        assert any(hover_says in text for text in texts), texts
+        assert_clean(page)
+    finally:
+        page.close()
