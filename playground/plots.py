@@ -286,38 +286,9 @@ def boundary_figure(
             "hoverinfo": "skip",
         },
     ]
-    train_marker = {"size": 8, "line": {"color": "white", "width": 1}}
-    test_marker = {"size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}}
-    data += _point_traces("train", train_points, train_labels, train_marker, visible=True)
-    data += _point_traces("test", test_points, test_labels, test_marker, visible=bool(show_test))
-    layout = _base_layout("x₁", "x₂", height, hoverdistance=POINT_HOVER_DISTANCE)
-    # No grid lines: they would sit on top of the probability image.
-    layout["xaxis"].update({"range": [-DOMAIN, DOMAIN], "constrain": "domain", "showgrid": False})
-    layout["yaxis"].update({"range": [-DOMAIN, DOMAIN], "scaleanchor": "x", "constrain": "domain", "showgrid": False})
-    layout["margin"] = {"l": 60, "r": 10, "t": 10, "b": 95}
-    layout["legend"] = {
-        "orientation": "h",
-        "y": -0.17,
-        "yanchor": "top",
-        "x": 0.5,
-        "xanchor": "center",
-        "font": {"size": 13},
-    }
-    half_cell = (axis[1] - axis[0]) / 2
-    extent = float(axis[-1] - axis[0] + 2 * half_cell)
-    layout["images"] = [
-        {
-            "source": "",  # painted in the browser from "image" (see probability_image)
-            "xref": "x",
-            "yref": "y",
-            "x": float(axis[0] - half_cell),
-            "y": float(axis[-1] + half_cell),
-            "sizex": extent,
-            "sizey": extent,
-            "sizing": "stretch",
-            "layer": "below",
-        }
-    ]
+    data += _point_traces("train", train_points, train_labels, _TRAIN_MARKER, visible=True)
+    data += _point_traces("test", test_points, test_labels, _TEST_MARKER, visible=bool(show_test))
+    layout = _square_layout(axis, height)  # no grid lines: they would sit on top of the probability image
     return {"data": data, "layout": layout, "image": {**boundary_image(axis, probabilities), "colours": colour_table()}}
 
 
