@@ -497,9 +497,10 @@ def _engine_speed(args: argparse.Namespace) -> None:
         "mini-batch configuration (full batch:"
     )
     print("         judged against the floor instead: with one batch per epoch NumPy float64 has no 5x edge).")
-    print("ours: playground Trainer.train, per-epoch history and gradient-flow recording on, as the app runs it")
-    print(f"      (after every epoch a forward/backward pass on the record sample, the first {RECORD_POINTS} training")
-    print(f"      points, and a forward pass on {RECORD_POINTS} test points). A full-batch epoch is not shuffled.")
+    print("ours: playground Trainer.train, history and gradient-flow recording on, as the app runs it: a row")
+    print("      every record_every-th epoch (chosen so a record costs about 5 % of training) and at the end of")
+    print(f"      every train() call; a row is a forward/backward pass on the first {RECORD_POINTS} training points")
+    print(f"      and a forward pass on {RECORD_POINTS} test points. A full-batch epoch is not shuffled.")
     print("floor: a minimal hand-written NumPy loop (bench_engine.NumpyFloor): per mini-batch a vectorised forward,")
     print("       backprop and SGD step into preallocated buffers, shuffled as ours; no recording. Output head:")
     print("       sigmoid + BCE, softmax + cross-entropy (one-hot targets built once) or identity + half MSE.")
