@@ -173,3 +173,14 @@ def test_paused_status_is_exact_on_the_whole_sets():
     exact = trainer.evaluate()
     assert metric(at, "Test accuracy") == f"{exact['test_accuracy']:.1%}"
     assert trainer.y_test.shape[0] > 256  # the history row is on a sample; the status is not
+
+
+def test_compare_mode_on_digits_shows_each_runs_confusion_matrix_and_weights():
+    at = start({"lesson": "digits_vanishing"})
+    assert_clean(at)
+    assert state_of(at).comparing
+    at.button(key="step_one").click().run()
+    texts = chart_texts(at)
+    for run in ("A", "B"):
+        assert f"Run {run}: confusion matrix" in texts and f"Run {run}: first-layer weights" in texts
+        assert f"Run {run}: test digits" in texts

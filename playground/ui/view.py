@@ -110,8 +110,8 @@ def boundary_title(trainer: Trainer) -> str:
 
 
 GRADIENT_CAPTION = (
-    "**Gradient magnitude per layer:** how hard each layer's weights are being pushed, ‖∂L/∂W‖ over the whole "
-    "training set, on a **log scale** (each grid line is 10× the one below). Dark lines are layers near the "
+    "**Gradient magnitude per layer:** how hard each layer's weights are being pushed, ‖∂L/∂W‖ over the "
+    "training points, on a **log scale** (each grid line is 10× the one below). Dark lines are layers near the "
     "input, light ones near the output. Input-side lines far below the others mean those layers barely learn: "
     "**vanishing gradients**. Lines shooting upwards mean **exploding gradients**."
 )
@@ -291,57 +291,65 @@ def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer |
     )
 
 
-def digits_panels(state: PlaygroundState, trainer: Trainer | None = None, suffix: str = "") -> None:
-    """Confusion matrix and first-layer weights, side by side, below the main charts (image data)."""
-    trainer = trainer or state.trainer
-    left, right = st.columns(2, gap="medium")
-    with left:
-        key = f"confusion{suffix}"
+def confusion_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
+    """The test set's confusion matrix at the shown epoch (image data)."""
 
-        def confusion():
-            predicted = digits_predictions(trainer, state.replay_epoch)
-            return plots.confusion_matrix_figure(
-                trainer.y_test,
-                predicted,
-                max(trainer.config.classes, 2),
-                class_names=digit_class_names(trainer),
-                height=PANEL_HEIGHT,
+    def figure():
+        predicted = digits_predictions(trainer, state.replay_epoch)
+        return plots.confusion_matrix_figure(
+            trainer.y_test,
+            predicted,
+            max(trainer.config.classes, 2),
+            class_names=digit_class_names(trainer),
+            height=PANEL_HEIGHT,
+        )
+
+    version = _digits_version(state, key, trainer)
+    live_chart(state, key, version, shown_epoch(state, trainer), figure, lambda sync: None, PANEL_HEIGHT, 3, **text)
+
+
+def first_layer_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
+    """The first layer's incoming weights as 8x8 images at the shown epoch (image data)."""
+    if not trainer.config.hidden_layers:
+        st.info("This network has no hidden layer: its output units read the pixels directly.")
+        return
+
+    def figure():
+        _, network = trainer.network_at(state.replay_epoch)
+        return plots.first_layer_weights_figure(network.weights[0], max_units=16, columns=4, height=PANEL_HEIGHT)
+
+    version = _digits_version(state, key, trainer)
+    live_chart(state, key, version, shown_epoch(state, trainer), figure, lambda sync: None, PANEL_HEIGHT, 3, **text)
+
+
+def digits_panels(state: PlaygroundState) -> None:
+    """Below the main charts (image data): confusion matrix and first-layer weights, side by side for one
+    run; in compare mode each for run A and run B side by side."""
+    if not state.comparing:
+        left, right = st.columns(2, gap="medium")
+        with left:
+            confusion_chart(
+                state, "confusion", state.trainer, title="Confusion matrix (test set)", caption=CONFUSION_CAPTION
             )
-
-        live_chart(
-            state,
-            key,
-            _digits_version(state, key, trainer),
-            shown_epoch(state, trainer),
-            confusion,
-            lambda sync: None,
-            PANEL_HEIGHT,
-            priority=3,
-            title="Confusion matrix (test set)",
-            caption=CONFUSION_CAPTION,
-        )
-    with right:
-        key = f"first_layer{suffix}"
-        if not trainer.config.hidden_layers:
-            st.info("This network has no hidden layer: its output units read the pixels directly.")
-            return
-
-        def weights():
-            _, network = trainer.network_at(state.replay_epoch)
-            return plots.first_layer_weights_figure(network.weights[0], max_units=16, columns=4, height=PANEL_HEIGHT)
-
-        live_chart(
-            state,
-            key,
-            _digits_version(state, key, trainer),
-            shown_epoch(state, trainer),
-            weights,
-            lambda sync: None,
-            PANEL_HEIGHT,
-            priority=3,
-            title="First-layer weights as images",
-            caption=WEIGHTS_CAPTION,
-        )
+        with right:
+            first_layer_chart(
+                state, "first_layer", state.trainer, title="First-layer weights as images", caption=WEIGHTS_CAPTION
+            )
+        return
+    for chart, title, caption in (
+        (confusion_chart, "confusion matrix (test set)", CONFUSION_CAPTION),
+        (first_layer_chart, "first-layer weights", WEIGHTS_CAPTION),
+    ):
+        columns = st.columns(2, gap="medium")
+        for column, (name, trainer) in zip(columns, state.runs):
+            with column:
+                chart(
+                    state,
+                    f"{chart.__name__}_{name}",
+                    trainer,
+                    title=f"Run {name}: {title}",
+                    caption=caption if name == "A" else None,
+                )
 
 
 def main_picture(state: PlaygroundState, key: str, trainer: Trainer, height: int, **text) -> None:
@@ -604,6 +612,8 @@ def compare_layout(state: PlaygroundState) -> None:
                 title=f"Run {name}: gradient per layer",
                 caption=GRADIENT_CAPTION if name == "A" else None,
             )
+    if state.trainer.inputs == "image":
+        digits_panels(state)
 
 
 def describe(trainer: Trainer) -> str:
