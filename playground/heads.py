@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from playground.activations import sigmoid_into
+from playground.losses import binary_cross_entropy_from_logits
 
 PROBLEMS = ("binary", "multiclass", "regression")
 
@@ -50,8 +51,8 @@ def _identity_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def _bce_loss(z: np.ndarray, T: np.ndarray) -> float:
-    """Mean of log(1 + e^z) - t z over the rows; ``logaddexp`` so that no exp overflows."""
-    return float(np.mean(np.logaddexp(0.0, z) - T * z))
+    """Mean of log(1 + e^z) - t z over the rows (z, T: (n, 1)): losses.binary_cross_entropy_from_logits."""
+    return binary_cross_entropy_from_logits(z, T)
 
 
 def _categorical_ce_loss(z: np.ndarray, T: np.ndarray) -> float:

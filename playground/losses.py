@@ -1,9 +1,8 @@
-"""Loss and regularisers: value and gradient side by side.
+"""Binary cross-entropy and the regularisers: value and gradient side by side.
 
-The network's last layer produces logits ``z`` of shape ``(n_samples,)``; the
-predicted probability is ``sigmoid(z)``. Binary cross-entropy is computed from
-the logits, never from a probability that has been rounded to 0 or 1, so it is
-finite for any finite logit.
+Binary cross-entropy (the sigmoid head's loss, see ``playground.heads``) is computed from the
+logits ``z``, never from a probability that has been rounded to 0 or 1, so it is finite for any
+finite logit. The other heads' losses live with their heads.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import numpy as np
 
 
 def binary_cross_entropy_from_logits(logits: np.ndarray, y: np.ndarray) -> float:
-    """Mean BCE of labels ``y`` in {0, 1} given logits; both shaped ``(n_samples,)``.
+    """Mean BCE of labels ``y`` in {0, 1} given logits, both of the same shape: ``(n,)`` or ``(n, 1)``.
 
     Uses log(1 + e^z) - y z, with ``logaddexp`` so that no exp overflows.
     """

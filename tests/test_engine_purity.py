@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE_MODULES = [
     "playground",
     "playground.activations",
+    "playground.heads",
     "playground.losses",
     "playground.initializers",
     "playground.datasets",
@@ -18,6 +19,9 @@ ENGINE_MODULES = [
     "playground.history",
     "playground.config",
     "playground.trainer",
+    "playground.diagnostics",
+    "playground.lessons",
+    "playground.model_io",
 ]
 FORBIDDEN = ["streamlit", "plotly"]
 
