@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from playground import plots
+from playground.history import layer_columns as history_layer_columns
 from playground.trainer import Trainer
 from playground.ui.live import live_chart
 from playground.ui.state import ChartSync, PlaygroundState
@@ -50,7 +51,8 @@ def version_of(state: PlaygroundState, trainer: Trainer, name: str) -> str:
 
 
 def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
-    return [f"{prefix}{layer}" for layer in range(1, trainer.network.n_layers + 1)]
+    """The history columns of one per-layer figure (``playground.history.LAYER_FIGURES``), layer 1 first."""
+    return history_layer_columns(prefix, trainer.network.n_layers)
 
 
 # ---- a chart over epochs ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from playground import diagnostics, plots
+from playground.history import DEAD, DELTA_MEAN_ABS, DISTANCE, EPOCH, GRAD_NORM, SATURATION, UPDATE_RATIO
 from playground.trainer import Trainer
 from playground.ui.charts import (
     history_chart,
@@ -97,7 +98,7 @@ def _row_at(state: PlaygroundState, trainer: Trainer) -> dict[str, float]:
     history = trainer.history
     if state.replay_epoch is None:
         return history.latest
-    epochs = history.column("epoch")
+    epochs = history.column(EPOCH)
     index = max(int(np.searchsorted(epochs, state.replay_epoch, side="right")) - 1, 0)
     return {name: float(history.column(name)[index]) for name in history.columns}
 
@@ -109,8 +110,8 @@ def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     upto = state.replay_epoch
     left, right = st.columns(2, gap="medium")
     for column, prefix, title in (
-        (left, "grad_norm_W", "log₁₀ ‖∂L/∂W‖"),
-        (right, "delta_mean_abs", "log₁₀ mean |δ|"),
+        (left, GRAD_NORM, "log₁₀ ‖∂L/∂W‖"),
+        (right, DELTA_MEAN_ABS, "log₁₀ mean |δ|"),
     ):
         names = layer_columns(trainer, prefix)
         key = f"heat_{prefix}_{name}"
@@ -138,9 +139,7 @@ def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
                 figure,
                 update,
                 300,
-                subtitle="Weight gradient per layer"
-                if prefix == "grad_norm_W"
-                else "Back-propagated error δ per layer",
+                subtitle="Weight gradient per layer" if prefix == GRAD_NORM else "Back-propagated error δ per layer",
             )
     st.caption(HEATMAP_CAPTION)
 
@@ -178,7 +177,7 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             state,
             f"update_ratio_{name}",
             trainer,
-            layer_columns(trainer, "update_ratio"),
+            layer_columns(trainer, UPDATE_RATIO),
             lambda epochs, c: plots.update_ratio_figure(
                 epochs,
                 np.column_stack(c),
@@ -198,10 +197,10 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
         hidden = trainer.network.n_layers - 1
         kinds = set(trainer.network.hidden_activation_names)
         if hidden and "relu" in kinds:
-            prefix, title, limit = "dead", "dead ReLU units", diagnostics.DEAD_LIMIT
+            prefix, title, limit = DEAD, "dead ReLU units", diagnostics.DEAD_LIMIT
             explanation = "Share of ReLU units that output 0 on every training point: they get no gradient, ever."
         elif hidden and kinds & {"tanh", "sigmoid"}:
-            prefix, title, limit = "saturation", "saturated outputs", diagnostics.SATURATION_LIMIT
+            prefix, title, limit = SATURATION, "saturated outputs", diagnostics.SATURATION_LIMIT
             explanation = "Share of tanh/sigmoid outputs in the flat tails, where the derivative is nearly 0."
         else:
             prefix = None
@@ -224,7 +223,7 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             state,
             f"distance_{name}",
             trainer,
-            layer_columns(trainer, "distance"),
+            layer_columns(trainer, DISTANCE),
             lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), 260, "‖W − W₀‖ / ‖W₀‖ (log)"),
             lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
             260,

@@ -18,7 +18,7 @@ import streamlit as st
 from playground import plots
 from playground.activations import ACTIVATIONS
 from playground.heads import predicted_classes
-from playground.history import METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
+from playground.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
 from playground.initializers import INITIALIZERS
 from playground.optimizers import OPTIMIZERS
 from playground.trainer import RECORD_POINTS, Trainer
@@ -386,7 +386,7 @@ def gradient_chart(
         state,
         key,
         trainer,
-        layer_columns(trainer, "grad_norm_W"),
+        layer_columns(trainer, GRAD_NORM),
         lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), height),
         lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
         height,
