@@ -84,7 +84,7 @@ def make_data(config: TrainingConfig) -> tuple[np.ndarray, np.ndarray, np.ndarra
     class indices 0..K-1 or real targets, float64, shape (n,)), whatever the dataset.
     """
     trainer = Trainer(config)
-    if trainer.config.dataset != config.dataset:  # sanitize() replaces an unknown dataset: say so, do not bench it
+    if trainer.config.dataset != config.dataset:  # a renamed or missing dataset: say so, do not bench it
         raise ValueError(f"the playground has no dataset {config.dataset!r} (got {trainer.config.dataset!r})")
     return trainer.X_train, trainer.y_train, trainer.X_test, trainer.y_test
 

@@ -12,10 +12,22 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from playground.activations import ACTIVATIONS
-from playground.datasets import DATASETS, FEATURES, MAX_CLASSES, MAX_NOISE, MAX_POINTS, MIN_CLASSES, MIN_POINTS
+from playground.datasets import (
+    DATASETS,
+    DEFAULT_FEATURES,
+    FEATURES,
+    MAX_CLASSES,
+    MAX_NOISE,
+    MAX_POINTS,
+    MIN_CLASSES,
+    MIN_POINTS,
+)
 from playground.heads import HEAD_FOR_PROBLEM
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
@@ -29,7 +41,11 @@ MAX_REGULARIZATION_RATE = 10.0
 MIN_SIGMA, MAX_SIGMA = 1e-3, 10.0
 MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION = 0.1, 0.9
 MAX_SEED = 2**31 - 1
-DEFAULT_FEATURES = ("x1", "x2")
+
+
+def next_seed(seed: int) -> int:
+    """The seed after ``seed`` (New data, New weights), wrapping around to 0 after MAX_SEED."""
+    return (seed + 1) % (MAX_SEED + 1)
 
 
 @dataclass(frozen=True)
@@ -105,11 +121,20 @@ class TrainingConfig:
         for name in ("features", "hidden_layers", "activations"):
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
-        if self.activations is None:
+        if self.activations is None and isinstance(self.hidden_layers, tuple):
             object.__setattr__(self, "activations", ("tanh",) * len(self.hidden_layers))
         problems = config_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
+        # Whole numbers given as floats (10.0) or NumPy scalars are stored as plain int and float.
+        for name, bound in FIELDS.items():
+            value = getattr(self, name)
+            if bound.kind == "int":
+                object.__setattr__(self, name, int(value))
+            elif bound.kind == "float":
+                object.__setattr__(self, name, float(value))
+            elif bound.kind == "layers":
+                object.__setattr__(self, name, tuple(int(width) for width in value))
 
     # ---- what the settings imply -------------------------------------------------------------
     @property
@@ -128,7 +153,7 @@ class TrainingConfig:
 
     @property
     def n_inputs(self) -> int:
-        return 64 if DATASETS[self.dataset].inputs == "image" else len(self.features)
+        return DATASETS[self.dataset].n_inputs or len(self.features)
 
     @property
     def n_outputs(self) -> int:
@@ -139,16 +164,22 @@ class TrainingConfig:
         return [self.n_inputs, *self.hidden_layers, self.n_outputs]
 
     @property
+    def n_examples(self) -> int:
+        """Examples in the dataset: ``n_points``, or the image set's fixed size."""
+        return DATASETS[self.dataset].examples(self.n_points)
+
+    @property
     def n_train(self) -> int:
-        n_train = int(round(self.train_fraction * self.n_points))
-        return min(max(n_train, 1), self.n_points - 1)
+        n_train = int(round(self.train_fraction * self.n_examples))
+        return min(max(n_train, 1), self.n_examples - 1)
 
     def with_activation_for_all(self, activation: str) -> "TrainingConfig":
         return replace(self, activations=(activation,) * len(self.hidden_layers))
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A real number (Python or NumPy), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _field_problem(name: str, value, config_values: dict) -> str | None:
@@ -182,7 +213,8 @@ def _field_problem(name: str, value, config_values: dict) -> str | None:
     unknown = [v for v in value if v not in bound.choices]
     if unknown:
         return f"{name}: unknown activation {unknown[0]!r}; each must be one of {list(bound.choices)}"
-    layers = len(config_values.get("hidden_layers") or ())
+    hidden = config_values.get("hidden_layers")
+    layers = len(hidden) if isinstance(hidden, tuple) else len(value)  # a bad hidden_layers is reported itself
     if len(value) != layers:
         return f"{name} needs one name per hidden layer: {layers} hidden layers, {len(value)} activations"
     return None
@@ -221,6 +253,8 @@ def _clamped(name: str, value, values: dict, default):
     if bound.kind == "names":
         return tuple(dict.fromkeys(v for v in items if v in bound.choices)) or default
     if bound.kind == "layers":
+        if not isinstance(value, (tuple, list)):
+            return default
         return tuple(int(round(_clamp(v, bound.low, bound.high, bound.low))) for v in items[: bound.max_length])
     layers = len(values["hidden_layers"])
     names = tuple(v if v in bound.choices else "tanh" for v in items)[:layers]
@@ -235,7 +269,8 @@ def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
     defaults = TrainingConfig()
     merged = {name: values.get(name, getattr(defaults, name)) for name in FIELDS}
     if merged["activations"] is None:
-        merged["activations"] = ("tanh",) * len(merged["hidden_layers"] or ())
+        hidden = merged["hidden_layers"]
+        merged["activations"] = ("tanh",) * (len(hidden) if isinstance(hidden, (tuple, list)) else 0)
     clean, messages = {}, []
     for name in FIELDS:  # hidden_layers before activations: the table's order
         value = merged[name]
@@ -250,11 +285,6 @@ def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
             messages.append(f"{name}={value!r} is not allowed ({FIELDS[name].describe()}); it was set to {fixed!r}.")
         clean[name] = fixed
     return TrainingConfig(**clean), messages
-
-
-def sanitize(config: TrainingConfig) -> TrainingConfig:
-    """A config is valid by construction; kept for callers that took a possibly invalid one."""
-    return config
 
 
 # Fields that, when changed, need new data / a new network; the rest apply to a running trainer.

@@ -29,6 +29,7 @@ MIN_POINTS, MAX_POINTS = 50, 2000
 MAX_NOISE = 0.5
 
 MIN_CLASSES, MAX_CLASSES = 2, 5  # for the datasets with a class-count setting
+IMAGE_SIDE = 8  # the digits are 8 x 8 pixel images, stored row by row
 DIGITS_FILE = Path(__file__).resolve().parent / "data" / "digits.csv.gz"
 
 Generator = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
@@ -140,9 +141,10 @@ def _digits_table() -> tuple[np.ndarray, np.ndarray]:
     """The shipped digits file: images (1797, 64) with intensities 0-16, labels (1797,). Read once."""
     with gzip.open(DIGITS_FILE, "rt") as handle:
         table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
-    if table.shape != (1797, 65):
-        raise ValueError(f"{DIGITS_FILE.name} should hold 1797 rows of 64 pixels and a label, got {table.shape}")
-    images, labels = table[:, :64] / 16.0, table[:, 64]
+    pixels = IMAGE_SIDE * IMAGE_SIDE
+    if table.shape != (1797, pixels + 1):
+        raise ValueError(f"{DIGITS_FILE.name} should hold 1797 rows of {pixels} pixels and a label, got {table.shape}")
+    images, labels = table[:, :pixels] / 16.0, table[:, pixels]
     images.flags.writeable = labels.flags.writeable = False
     return images, labels
 
@@ -193,6 +195,16 @@ class Dataset:
     problem: str
     n_classes: int | None = 2
     inputs: str = "points"
+    size: int | None = None  # a fixed number of examples (the image sets); None: the n_points setting
+
+    @property
+    def n_inputs(self) -> int | None:
+        """Inputs per example for image sets (64 pixels); None for points (the chosen features decide)."""
+        return IMAGE_SIDE * IMAGE_SIDE if self.inputs == "image" else None
+
+    def examples(self, n_points: int) -> int:
+        """How many examples the dataset has with the ``n_points`` setting."""
+        return n_points if self.size is None else self.size
 
     def classes(self, n_classes: int) -> int:
         """The number of classes with the ``n_classes`` setting (0 for regression)."""
@@ -214,10 +226,9 @@ DATASETS: dict[str, Dataset] = {
     "blobs": Dataset("blobs", "Blobs (2-5 classes)", blobs, "multiclass", None),
     "plane": Dataset("plane", "Plane (regression)", plane, "regression", 0),
     "bumps": Dataset("bumps", "Six bumps (regression)", bumps, "regression", 0),
-    "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image"),
-    "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image"),
+    "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image", 1797),
+    "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image", 357),
 }
-DIGIT_SIDE = 8  # digits images are 8 x 8 pixels, rows first
 
 
 def make_dataset(

@@ -24,7 +24,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from playground.history import DEAD, GRAD_NORM, SATURATION, TRAIN_LOSS, UPDATE_RATIO, layer_column
+from playground.history import DEAD, GRAD_NORM, SATURATION, TRAIN_LOSS, UPDATE_RATIO, layer_column, metric_column
 from playground.network import Network
 
 # ---- thresholds ------------------------------------------------------------------------------
@@ -51,9 +51,11 @@ EXPLODING_GRADIENT_RATIO = 1e3  # the mirror image: the lower layers take 1000x 
 UPDATE_RATIO_HEALTHY = 1e-3
 UPDATE_RATIO_LOW = 1e-5
 UPDATE_RATIO_HIGH = 1e-1
-# Below this training loss (mean BCE; ln 2 = 0.693 is chance) small steps are expected: the net
-# has nearly fitted the training set, so a tiny update ratio is convergence, not a problem.
+# Below this training loss (cross-entropy; ln 2 = 0.693 is chance for two classes, ln K for K) small
+# steps are expected: the net has nearly fitted the training set, so a tiny update ratio is
+# convergence, not a problem. Regression's loss has the target's units, so there R^2 decides.
 CONVERGED_LOSS = 0.05
+CONVERGED_R2 = 0.98
 
 # Saturation share of a tanh/sigmoid layer: (sample, unit) values with |a| > 0.97 (sigmoid: a < 0.03
 # or a > 0.97), as the trainer measures it. There f'(z) is at most 0.06 (tanh: 1 - 0.97^2) or 0.03
@@ -173,7 +175,7 @@ def gradient_check(
 
     X: (n_samples, n_inputs), y: (n_samples,). The check uses ``n_points`` training points drawn
     without replacement by ``rng`` (default: a fixed seed, so the check is repeatable) and the same
-    loss the trainer minimises (mean BCE over those points plus the regulariser's penalty).
+    loss the trainer minimises (the head's mean loss over those points plus the regulariser's penalty).
     Each checked parameter theta_i gets the numeric derivative (L(theta_i + h) - L(theta_i - h)) / 2h.
 
     The relative error of a layer is taken on the layer's whole vector (its W_l and b_l entries
@@ -399,7 +401,7 @@ def layer_health(
       vanishing   |grad W_l| / |grad W_L| < VANISHING_GRADIENT_RATIO (1e-3)
       too fast    update/weight ratio > UPDATE_RATIO_HIGH (1e-1)
       too slow    update/weight ratio < UPDATE_RATIO_LOW (1e-5), unless the training loss is
-                  already below CONVERGED_LOSS; skipped at epoch 0 (no step taken yet)
+                  already below CONVERGED_LOSS (regression: R^2 above CONVERGED_R2); skipped at epoch 0
       healthy     none of the above
     Returns one row per layer: layer, kind ('hidden'/'output'), activation, verdict, reason (the
     deciding finding, e.g. "update/weight ratio 3.0e-06 < 1e-05: learning too slowly"), findings
@@ -418,6 +420,14 @@ def layer_health(
     loss = _value(row, TRAIN_LOSS)
     epoch = _value(row, "epoch")
     loss_diverged = TRAIN_LOSS in row and not math.isfinite(loss)
+    # Converged: small steps are expected (cross-entropy near 0; regression: R^2 near 1).
+    r2 = _value(row, metric_column("train", "r2"))
+    if metric_column("train", "r2") in row:
+        converged = math.isfinite(r2) and r2 > CONVERGED_R2
+        converged_text = f"the training R² {r2:.3f} > {CONVERGED_R2}"
+    else:
+        converged = math.isfinite(loss) and loss < CONVERGED_LOSS
+        converged_text = f"the training loss {loss:.3f} < {CONVERGED_LOSS}"
     rows = []
     for layer in range(1, L + 1):
         kind = "output" if layer == L else "hidden"
@@ -453,7 +463,7 @@ def layer_health(
                 findings["too fast"] = (
                     f"update/weight ratio {_sci(update)} > {UPDATE_RATIO_HIGH:.0e}: learning too fast"
                 )
-            elif update < UPDATE_RATIO_LOW and not (math.isfinite(loss) and loss < CONVERGED_LOSS):
+            elif update < UPDATE_RATIO_LOW and not converged:
                 findings["too slow"] = (
                     f"update/weight ratio {_sci(update)} < {UPDATE_RATIO_LOW:.0e}: learning too slowly"
                 )
@@ -468,8 +478,7 @@ def layer_health(
             if stepped and math.isfinite(update):
                 if update < UPDATE_RATIO_LOW:  # only reached when the loss is already low
                     parts.append(
-                        f"update/weight ratio {_sci(update)} < {UPDATE_RATIO_LOW:.0e}, expected with "
-                        f"the training loss {loss:.3f} < {CONVERGED_LOSS}"
+                        f"update/weight ratio {_sci(update)} < {UPDATE_RATIO_LOW:.0e}, expected with {converged_text}"
                     )
                 else:
                     parts.append(

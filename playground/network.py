@@ -48,9 +48,6 @@ def layer_views(vector: np.ndarray, layer_sizes: list[int]) -> tuple[list[np.nda
     return weights, biases
 
 
-_views = layer_views  # the older private name, still used by a few callers
-
-
 @dataclass
 class ForwardCache:
     """What backprop needs from the forward pass.

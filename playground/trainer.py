@@ -19,19 +19,22 @@ How often: the last epoch of every ``train(n)`` call is always recorded (so a St
 every frame of the live view end on a current row), and in between every ``record_every``-th
 epoch. ``record_every`` is 1 unless a record would cost more than ``RECORD_SHARE`` of an epoch;
 it is worked out from the network's and the data's sizes (``record_interval``), never from a
-clock, so the same config and the same calls give the same history. Divergence is checked after
-every epoch all the same (a non-finite parameter ends training and is recorded at once).
+clock, so the same config and the same calls give the same history. Divergence is watched after
+every epoch all the same (``_may_have_diverged``: non-finite parameters or last-batch logits make
+the epoch record at once, and the record decides), so it is reported at most one epoch later than
+with a row every epoch.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from playground.config import DATA_FIELDS, MAX_SEED, NETWORK_FIELDS, TrainingConfig
+from playground.config import DATA_FIELDS, NETWORK_FIELDS, TrainingConfig, next_seed
 from playground.datasets import DATASETS, make_dataset, make_features, train_test_split
 from playground.history import (
     DEFAULT_MAX_ROWS,
@@ -152,8 +155,6 @@ class Trainer:
             [[s, s + i * o] for s, i, o in zip(self._starts, c.layer_sizes, c.layer_sizes[1:])]
         )
         self._squares = np.empty((4, network.theta.size))
-        initial_sq = np.add.reduceat(self.initial_theta * self.initial_theta, self._weight_starts)[::2]
-        self._initial_norms = np.sqrt(initial_sq).tolist()
         self._theta_before = np.empty_like(network.theta)
         self.reset()
 
@@ -164,6 +165,8 @@ class Trainer:
     def reset(self) -> None:
         """Back to epoch 0 with the same initial weights, optimiser state and batch order."""
         self.network.theta[...] = self.initial_theta
+        initial_squares = np.add.reduceat(self.initial_theta * self.initial_theta, self._weight_starts)[::2]
+        self._initial_norms = np.sqrt(initial_squares).tolist()  # for the distance travelled
         self.optimizer = make_optimizer(self.config.optimizer, self.config.learning_rate, self.network.theta.size)
         self.shuffle_rng = np.random.default_rng([self.config.weight_seed, 2])
         self.epoch = 0
@@ -174,9 +177,16 @@ class Trainer:
         self._last_update = np.zeros_like(self.network.theta)
         self._record()
 
+    def start_from(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Make ``weights`` (as ``get_weights`` gives them) the run's initial weights and restart at epoch 0:
+        Reset then returns to them (a loaded model)."""
+        self.set_weights(weights)
+        self.initial_theta = self.network.theta.copy()
+        self.reset()
+
     def reinitialize(self, weight_seed: int | None = None) -> None:
         """Draw new initial weights (a new seed, or the next one) and restart at epoch 0."""
-        seed = (self.config.weight_seed + 1) % (MAX_SEED + 1) if weight_seed is None else weight_seed
+        seed = next_seed(self.config.weight_seed) if weight_seed is None else weight_seed
         if self.apply_config(replace(self.config, weight_seed=seed)) == "unchanged":
             self.reset()  # the same seed again: still restart at epoch 0, as documented
 
@@ -225,6 +235,8 @@ class Trainer:
         The last epoch is always recorded in the history, and every ``record_every``-th one
         before it (see the module notes).
         """
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+            raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
         done = 0
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             while done < epochs and not self.diverged:
@@ -243,8 +255,6 @@ class Trainer:
             self._record_every = record_interval(sizes, self.y_train.shape[0], self.y_test.shape[0], batch)
             self._record_every_for = batch
         return self._record_every
-
-    step = train  # the UI's word for it
 
     def _batches(self) -> list[tuple[Pass, np.ndarray, np.ndarray]]:
         """This epoch's batches as (pass, X_batch, T_batch), views into the (shuffled) training set."""
@@ -295,11 +305,22 @@ class Trainer:
         else:
             step(theta, grad)
         self.epoch += 1
-        # A finite sum means finite parameters; an infinite or NaN one is checked exactly (it may just overflow).
-        if record or not (math.isfinite(np.add.reduce(theta)) or np.all(np.isfinite(theta))):
+        if record or self._may_have_diverged(batch_pass):
             if not record:
                 self._last_update.fill(np.nan)  # unknown: the update was not kept
-            self._record()
+            self._record()  # decides divergence on the record sample, as on every recorded epoch
+
+    def _may_have_diverged(self, last_batch: Pass) -> bool:
+        """A cheap watch between records: the parameters, or the last batch's logits, are no longer finite.
+
+        Finite logits keep every head's loss finite (short of squares overflowing, which the sum of
+        squares catches too); a finite sum means finite values, an infinite or NaN one is checked
+        exactly (it may just overflow). A hit makes the epoch record, and the record decides.
+        """
+        theta, logits = self.network.theta, last_batch.logits.reshape(-1)
+        if not (math.isfinite(np.add.reduce(theta)) or np.all(np.isfinite(theta))):
+            return True
+        return not math.isfinite(np.dot(logits, logits))
 
     # ---- recording -------------------------------------------------------------------------
     def _measure(self, sample, penalty: float) -> tuple[float, dict[str, float]]:

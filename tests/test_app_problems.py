@@ -184,3 +184,21 @@ def test_compare_mode_on_digits_shows_each_runs_confusion_matrix_and_weights():
     for run in ("A", "B"):
         assert f"Run {run}: confusion matrix" in texts and f"Run {run}: first-layer weights" in texts
         assert f"Run {run}: test digits" in texts
+
+
+def test_the_batch_slider_reaches_the_whole_digits_training_set():
+    at = start({"dataset": "digits"})
+    assert at.slider(key="w_batch").max == state_of(at).trainer.y_train.shape[0] == 898
+    at.slider(key="w_batch").set_value(898).run()
+    assert_clean(at)
+    assert state_of(at).config.batch_size == 898
+
+
+def test_a_model_file_with_whole_floats_loads_and_steps():
+    config = TrainingConfig(hidden_layers=(3,))
+    text = model_to_json(config, Trainer(config).get_weights(), 0).replace('"batch_size": 10', '"batch_size": 10.0')
+    at = start()
+    assert load_model_file(state_of(at), "edited.json", text.encode())
+    at.button(key="step_one").click().run()
+    assert_clean(at)
+    assert state_of(at).trainer.epoch == 1

@@ -389,3 +389,17 @@ def test_layer_health_names_the_output_of_each_head():
         trainer.train(2)
         health = dg.layer_health(trainer)
         assert health["activation"].iloc[-1] == output and health["kind"].iloc[-1] == "output"
+
+
+def test_regression_counts_as_converged_by_r2_not_by_the_loss():
+    row = {
+        "epoch": 100,
+        "train_loss": 0.04,
+        "grad_norm_W1": 1e-2,
+        "grad_norm_W2": 1e-2,
+        "update_ratio1": 1e-7,
+        "update_ratio2": 1e-7,
+    }
+    assert dg.layer_health(row | {"train_r2": 0.46})["verdict"].tolist() == ["too slow", "too slow"]
+    assert dg.layer_health(row | {"train_r2": 0.995})["verdict"].tolist() == ["healthy", "healthy"]
+    assert dg.layer_health(row)["verdict"].tolist() == ["healthy", "healthy"]  # cross-entropy 0.04: fitted

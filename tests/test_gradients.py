@@ -40,7 +40,7 @@ AUTOGRAD_ACTIVATIONS = {
 
 
 def _unpack(theta, layer_sizes):
-    """Same layout as network._views: per layer W (fan_in * fan_out, row-major) then b."""
+    """Same layout as network.layer_views: per layer W (fan_in * fan_out, row-major) then b."""
     layers, offset = [], 0
     for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
         W = anp.reshape(theta[offset : offset + fan_in * fan_out], (fan_in, fan_out))

@@ -9,7 +9,7 @@ import pytest
 from playground import Trainer, TrainingConfig
 from playground.config import MAX_SEED
 from playground.history import history_columns
-from playground.network import Network, Pass, _views
+from playground.network import Network, Pass, layer_views
 from playground.optimizers import SGD, Adam, Momentum
 from playground.trainer import MAX_SNAPSHOTS, RECORD_POINTS
 
@@ -536,7 +536,7 @@ def test_history_columns_per_layer(hidden, activation):
     probe = network.copy()
     deltas = probe.backward(probe.forward(trainer.X_train), trainer.y_train, keep_deltas=True)
     n_train = trainer.y_train.shape[0]
-    grad_weights, _ = _views(flat, network.layer_sizes)
+    grad_weights, _ = layer_views(flat, network.layer_sizes)
     latest = frame.iloc[-1]
     for layer in range(n_layers):
         assert latest[f"grad_norm_W{layer + 1}"] == pytest.approx(np.linalg.norm(grad_weights[layer]), rel=1e-12)
@@ -711,3 +711,82 @@ def test_every_problem_learns(config, metric, threshold):
 def test_initial_multiclass_loss_is_ln_k(config, expected):
     trainer = Trainer(config)
     assert trainer.history.latest["train_loss"] == pytest.approx(expected, rel=1e-12)
+
+
+# ---- found in review -------------------------------------------------------------------------------
+
+
+def test_whole_floats_and_numpy_numbers_are_stored_as_plain_numbers():
+    config = TrainingConfig(batch_size=10.0, n_points=np.int64(300), hidden_layers=(4.0, np.int32(2)), data_seed=1.0)
+    assert (config.batch_size, config.n_points, config.hidden_layers, config.data_seed) == (10, 300, (4, 2), 1)
+    assert all(type(v) is int for v in (config.batch_size, config.n_points, config.data_seed, *config.hidden_layers))
+    assert type(TrainingConfig(learning_rate=np.float32(0.5)).learning_rate) is float
+    assert Trainer(config).train(2) == 2
+
+
+@pytest.mark.parametrize("hidden", [5, None, "8,8"])
+def test_hidden_layers_that_are_not_a_tuple_raise_a_value_error(hidden):
+    with pytest.raises(ValueError, match="hidden_layers"):
+        TrainingConfig(hidden_layers=hidden)
+
+
+@pytest.mark.parametrize("epochs", [2.5, -1, "3", True])
+def test_train_takes_a_whole_number_of_epochs(epochs):
+    with pytest.raises(ValueError, match="epochs"):
+        Trainer(SMALL).train(epochs)
+
+
+@pytest.mark.parametrize("dataset, n_train", [("digits", 898), ("digits_3v8", 178)])
+def test_image_sets_know_their_training_size(dataset, n_train):
+    config = TrainingConfig(dataset=dataset)
+    assert config.n_train == Trainer(config).y_train.shape[0] == n_train
+
+
+def test_a_loaded_start_measures_distance_from_the_loaded_weights():
+    source = Trainer(TrainingConfig(dataset="xor", hidden_layers=(8,)))
+    source.train(50)
+    loaded = Trainer(source.config, record_every=1)
+    loaded.start_from(source.get_weights())
+    start = [W.copy() for W, _ in loaded.get_weights()]
+    loaded.train(5)
+    now = [W for W, _ in loaded.get_weights()]
+    expected = np.linalg.norm(now[0] - start[0]) / np.linalg.norm(start[0])
+    assert loaded.history.latest["distance1"] == pytest.approx(expected, rel=1e-12)
+    loaded.reset()
+    np.testing.assert_array_equal(loaded.get_weights()[0][0], start[0])
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainingConfig(
+            dataset="bumps",
+            hidden_layers=(8, 8, 8),
+            activations=("linear",) * 3,
+            initializer="normal",
+            init_sigma=3.0,
+            learning_rate=10.0,
+            batch_size=2000,
+        ),
+        TrainingConfig(dataset="plane", hidden_layers=(8, 8), activations=("relu", "relu"), learning_rate=3.0),
+        TrainingConfig(
+            dataset="blobs",
+            n_classes=4,
+            hidden_layers=(8, 8),
+            activations=("linear", "linear"),
+            initializer="normal",
+            init_sigma=3.0,
+            learning_rate=10.0,
+        ),
+    ],
+    ids=["bumps-linear-full-batch", "plane-relu", "blobs-4"],
+)
+def test_divergence_is_caught_within_an_epoch_however_often_rows_are_recorded(config):
+    """Between rows the trainer watches the parameters and the last batch's logits (taken before its
+    step), so it may see a blow-up one epoch after a row would have: never more."""
+    every_epoch, default = Trainer(config, record_every=1), Trainer(config)
+    every_epoch.train(2000)
+    default.train(2000)
+    assert every_epoch.diverged and default.record_every > 1
+    assert 0 <= default.diverged_at - every_epoch.diverged_at <= 1
+    assert default.history.latest["epoch"] == default.diverged_at

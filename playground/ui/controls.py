@@ -14,7 +14,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from playground.activations import ACTIVATIONS
-from playground.config import DEFAULT_FEATURES, FIELDS
+from playground.config import DEFAULT_FEATURES, FIELDS, next_seed
 from playground.datasets import DATASETS, FEATURES
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
@@ -171,7 +171,7 @@ def data_controls(state: PlaygroundState) -> None:
         "Draw a fresh sample of points (next data seed)."
         if dataset.inputs == "points"
         else "Split the images into training and test sets afresh (next data seed).",
-        lambda: apply_change(state, data_seed=(state.config.data_seed + 1) % MAX_SEED),
+        lambda: apply_change(state, data_seed=next_seed(state.config.data_seed)),
     )
     if dataset.inputs == "image":
         return
@@ -245,7 +245,8 @@ def network_controls(state: PlaygroundState) -> None:
             "Activation (hidden layers)",
             activation_names,
             format_func=lambda name: ACTIVATIONS[name].label,
-            help="The output is always one sigmoid unit trained with binary cross-entropy.",
+            help="The output layer follows the problem: one sigmoid unit (two classes), a softmax over the classes, "
+            "or one linear unit (regression).",
             **_callback(state, "w_activation_all", lambda v: {"activations": (v,) * len(state.config.hidden_layers)}),
         )
     elif depth:

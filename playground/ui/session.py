@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.config import DATA_FIELDS, MAX_SEED, TrainingConfig, clamp_values, config_values, from_query
+from playground.config import DATA_FIELDS, TrainingConfig, clamp_values, config_values, from_query, next_seed
 from playground.lessons import LESSONS
 from playground.model_io import ModelFileError, model_from_json
 from playground.trainer import Trainer
@@ -92,7 +92,7 @@ def set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
 
 
 def new_weights(state: PlaygroundState) -> None:
-    apply_change(state, weight_seed=(state.config.weight_seed + 1) % MAX_SEED)
+    apply_change(state, weight_seed=next_seed(state.config.weight_seed))
     state.playing = False
 
 
@@ -214,9 +214,7 @@ def load_model_file(state: PlaygroundState, name: str, data: bytes) -> bool:
     try:
         config, weights, epoch = model_from_json(data)
         trainer = Trainer(config)
-        trainer.set_weights(weights)
-        trainer.initial_theta = trainer.network.theta.copy()  # Reset returns to the loaded weights
-        trainer.reset()
+        trainer.start_from(weights)  # Reset returns to the loaded weights
     except ModelFileError as error:
         state.say("error", f"Could not load {name!r}: {error} Nothing was changed.")
         return False

@@ -83,7 +83,6 @@ LOSS_CAPTIONS = {
         "target's units."
     ),
 }
-LOSS_CAPTION = LOSS_CAPTIONS["binary"]
 SAMPLE_NOTE = (
     " The curves are measured on a fixed sample of up to {n} training and {n} test points; the "
     "numbers above are exact, on the whole sets, while paused."
@@ -164,11 +163,6 @@ def grid_outputs(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
     with np.errstate(all="ignore"):
         outputs = network.predict_outputs(trainer.features(GRID_POINTS))
     return outputs.reshape(len(GRID_AXIS), len(GRID_AXIS), -1)
-
-
-def boundary_probabilities(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
-    """P(class 1) on the display grid, (g, g) indexed [x2, x1], now or at a snapshot epoch (binary runs)."""
-    return grid_outputs(trainer, epoch)[:, :, 0]
 
 
 def regression_range(trainer: Trainer) -> tuple[float, float]:
