@@ -233,6 +233,7 @@ class Pass:
         self.activation_buffer = np.empty(n * sum(hidden_sizes))
         self.hidden = _blocks(self.activation_buffer, n, hidden_sizes)
         self.logits = np.empty((n, sizes[-1]))
+        self.logits_flat = self.logits.reshape(-1)  # a view, for whole-array checks
         self.outputs = np.empty((n, sizes[-1]))
         self.delta_buffer = np.empty(n * sum(sizes[1:]))
         self.deltas = _blocks(self.delta_buffer, n, sizes[1:])

@@ -239,9 +239,10 @@ class Trainer:
             raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
         done = 0
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
+            every = self.record_every
             while done < epochs and not self.diverged:
                 done += 1
-                self._train_one_epoch(record=done == epochs or (self.epoch + 1) % self.record_every == 0)
+                self._train_one_epoch(record=done == epochs or (self.epoch + 1) % every == 0)
         return done
 
     @property
@@ -314,13 +315,13 @@ class Trainer:
         """A cheap watch between records: the parameters, or the last batch's logits, are no longer finite.
 
         Finite logits keep every head's loss finite (short of squares overflowing, which the sum of
-        squares catches too); a finite sum means finite values, an infinite or NaN one is checked
-        exactly (it may just overflow). A hit makes the epoch record, and the record decides.
+        squares catches too). One finite sum means finite values; a non-finite one is checked exactly
+        (it may just overflow). A hit makes the epoch record, and the record decides.
         """
-        theta, logits = self.network.theta, last_batch.logits.reshape(-1)
-        if not (math.isfinite(np.add.reduce(theta)) or np.all(np.isfinite(theta))):
-            return True
-        return not math.isfinite(np.dot(logits, logits))
+        theta, logits = self.network.theta, last_batch.logits_flat
+        if math.isfinite(np.add.reduce(theta) + np.dot(logits, logits)):
+            return False
+        return not (np.all(np.isfinite(theta)) and math.isfinite(np.dot(logits, logits)))
 
     # ---- recording -------------------------------------------------------------------------
     def _measure(self, sample, penalty: float) -> tuple[float, dict[str, float]]:
