@@ -224,6 +224,19 @@ def boundary_image(axis: np.ndarray, probabilities: np.ndarray) -> dict:
     }
 
 
+def _boundary_legend(name: str) -> dict:
+    """A legend entry for the boundary line, which the browser strokes onto the image (no trace of its own)."""
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [None],
+        "y": [None],
+        "line": {"color": "#1F2933", "width": 3},
+        "name": name,
+        "hoverinfo": "skip",
+    }
+
+
 def _point_traces(kind: str, points: np.ndarray, labels: np.ndarray, marker: dict, visible: bool) -> list[dict]:
     """One marker trace per class: points (n, 2), labels (n,); ``kind`` is 'train' or 'test'."""
     traces = []
@@ -275,16 +288,7 @@ def boundary_figure(
             "name": "prediction",
             "showlegend": False,
         },
-        {
-            # Legend entry for the boundary line, which is drawn as a layout shape.
-            "type": "scatter",
-            "mode": "lines",
-            "x": [None],
-            "y": [None],
-            "line": {"color": "#1F2933", "width": 3},
-            "name": "boundary (P = 0.5)",
-            "hoverinfo": "skip",
-        },
+        _boundary_legend("boundary (P = 0.5)"),
     ]
     data += _point_traces("train", train_points, train_labels, _TRAIN_MARKER, visible=True)
     data += _point_traces("test", test_points, test_labels, _TEST_MARKER, visible=bool(show_test))
@@ -527,15 +531,7 @@ def multiclass_boundary_figure(
             "name": "prediction",
             "showlegend": False,
         },
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": [None],
-            "y": [None],
-            "line": {"color": "#1F2933", "width": 3},
-            "name": "boundary (most likely class changes)",
-            "hoverinfo": "skip",
-        },
+        _boundary_legend("boundary (most likely class changes)"),
     ]
     train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
     for label in range(n_classes):
