@@ -1,9 +1,22 @@
-"""Backprop Playground: `streamlit run app.py` (or `make run`)."""
+"""Backprop Playground: `streamlit run app.py` (or `make run`).
+
+Streamlit finds ``app`` below and serves this same file as the page script, with one more route: the
+live stream's websocket (playground/ui/stream.py). Imported by the server, this file builds the app;
+run as the page script (a script run has a context), it draws the page.
+"""
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-st.set_page_config(page_title="Backprop Playground", page_icon="🧠", layout="wide", initial_sidebar_state="expanded")
+if get_script_run_ctx(suppress_warning=True) is None:
+    from playground.ui.stream import routes
 
-from playground.ui import main  # noqa: E402  (set_page_config must come first)
+    app = st.App(__file__, routes=routes())
+else:
+    st.set_page_config(
+        page_title="Backprop Playground", page_icon="🧠", layout="wide", initial_sidebar_state="expanded"
+    )
 
-main()
+    from playground.ui import main
+
+    main()

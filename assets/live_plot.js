@@ -5,7 +5,7 @@
 // rerun. The chart's <div> and Plotly's state live on the host element, so nothing
 // is rebuilt per frame. A payload carries some of:
 //   {base: {data, layout, stride}}   the whole figure (first draw, new shape, full app run): Plotly.react
-//   {image: {target, b64, rows, cols, hover_trace, hover_offset, hover_scale}}  one byte per pixel,
+//   {image: {target, b64, rows, cols, filled_cols, hover_trace, hover_offset, hover_scale}}  one byte per pixel,
 //                                    painted through the figure's colour table into a layout image and
 //                                    swapped into the SVG (the decision boundary, the lens heatmaps); the
 //                                    boundary's hover values are read from the same bytes (only when
@@ -15,10 +15,17 @@
 //   {ranges: {"xaxis.range": [..]}}  the stepped axis ranges the history chart should have
 //   {relayout: {...}}, {restyle: {update, traces}}  other layout or trace edits (the heatmaps)
 //   {frame_text: {title, subtitle, caption}}  the heading, a line and the caption around the chart
+//   {kind: "html", html}             an HTML block instead of a chart (the status numbers, lens readouts)
 // `seq` orders payloads and drops repeats; `version` names the figure the updates
 // apply to. When an update does not follow what this chart holds (a whole figure
 // was missed, or rows older than the overlap window), the chart asks Python for
 // the whole figure again.
+//
+// While playing, payloads come on the live stream instead (see connectStream and
+// playground/ui/stream.py): a websocket of this session's, whose frames carry one
+// payload per element, by name. The page draws them on animation frames and
+// acknowledges each frame once every element has drawn it; the server never has
+// more than two frames unacknowledged, so a slow browser slows the frames down.
 
 const PLOTLY_URL = "/app/static/plotly.min.js";
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
@@ -61,7 +68,10 @@ function requestFullFigure(host, setTriggerValue, reason, keepDrawing = false) {
     () => {
       if (!chart.awaitingBase || !host.isConnected) return;
       host.__lastRequest = Date.now();
-      (host.__setTriggerValue || setTriggerValue)("need_full", reason + ":" + host.__lastRequest);
+      // While playing on the stream, ask there: a Streamlit trigger would rerun the script.
+      if (!askOnStream({ type: "need_full", name: host.dataset.chart })) {
+        (host.__setTriggerValue || setTriggerValue)("need_full", reason + ":" + host.__lastRequest);
+      }
       host.__requestTimer = setTimeout(
         () => chart.awaitingBase && requestFullFigure(host, setTriggerValue, "retry", keepDrawing),
         REQUEST_RETRY_MS,
@@ -225,12 +235,13 @@ function paintImage(host, image) {
   canvas.height = image.rows;
   const context = canvas.getContext("2d");
   const pixels = context.createImageData(image.cols, image.rows);
+  const filled = image.filled_cols ?? image.cols; // later columns: epochs not trained yet (transparent)
   for (let i = 0; i < bytes.length; i++) {
     const colour = colours[bytes.charCodeAt(i)];
     pixels.data[4 * i] = colour[0];
     pixels.data[4 * i + 1] = colour[1];
     pixels.data[4 * i + 2] = colour[2];
-    pixels.data[4 * i + 3] = 255;
+    pixels.data[4 * i + 3] = i % image.cols < filled ? 255 : 0;
   }
   context.putImageData(pixels, 0, 0);
   if (!image.line) return canvas.toDataURL();
@@ -298,13 +309,22 @@ function refreshHover(host, image) {
     const row = z[r];
     if (!row || row.length !== image.cols) return;
     const offset = (image.rows - 1 - r) * image.cols; // image rows run top-down, the heatmap's bottom-up
-    for (let c = 0; c < image.cols; c++) row[c] = low + (span * bytes.charCodeAt(offset + c)) / 255;
+    const filled = image.filled_cols ?? image.cols;
+    for (let c = 0; c < image.cols; c++) row[c] = c < filled ? low + (span * bytes.charCodeAt(offset + c)) / 255 : null;
   }
 }
 
 async function applyPayload(Plotly, host, payload, setTriggerValue) {
   const chart = host.__chart;
   const started = performance.now();
+  if (payload.kind === "html") {
+    // Our own markup, escaped by Python (view.status_html, lens readouts).
+    if (chart.html !== payload.html) host.innerHTML = chart.html = payload.html;
+    chart.seq = payload.seq;
+    chart.redraws += 1;
+    host.dataset.redraws = String(chart.redraws);
+    return;
+  }
   if (payload.base) {
     // The last epoch each trace holds: updates overlap, and only later points are appended.
     chart.lastX = payload.base.data.map((trace) => lastNumber(trace.x));
@@ -427,7 +447,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
 function mergePayloads(payloads) {
   let merged = null;
   for (const payload of payloads) {
-    if (!merged || payload.base || payload.version !== merged.version) {
+    if (!merged || payload.base || payload.kind === "html" || payload.version !== merged.version) {
       merged = JSON.parse(JSON.stringify(payload));
       continue;
     }
@@ -463,6 +483,19 @@ function yieldToBrowser() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+// Draws start on an animation frame: at most one paint per chart per display frame. A hidden tab
+// gets no animation frames; the timeout keeps it drawing (slowly), so its stream does not stall.
+const HIDDEN_TAB_FRAME_MS = 250;
+function nextAnimationFrame() {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, HIDDEN_TAB_FRAME_MS);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 async function drawPending(Plotly, host) {
   const batch = host.__pending.splice(0, host.__pending.length);
   // Drop repeats of payloads already applied (Streamlit may call us again with the same data).
@@ -481,7 +514,7 @@ async function runScheduler() {
   try {
     const Plotly = await loadPlotly();
     while (scheduler.waiting.size) {
-      await yieldToBrowser();
+      await nextAnimationFrame();
       const sliceStart = performance.now();
       // Ageing: every 200 ms of waiting is worth one priority level, so no chart starves.
       const urgency = (host) => host.__priority - (sliceStart - host.__waitingSince) / 200;
@@ -501,7 +534,7 @@ async function runScheduler() {
         drawing += performance.now() - started;
         if (host.__pending.length) {
           host.__waitingSince = performance.now();
-          scheduler.waiting.add(host);
+          scheduler.waiting.add(host); // drawn again on the next animation frame, not this one
         }
         await yieldToBrowser();
       }
@@ -512,6 +545,129 @@ async function runScheduler() {
   } finally {
     scheduler.running = false;
   }
+  acknowledgeFrames(); // everything received has been drawn
+}
+
+// ---- the live stream -----------------------------------------------------------------------------
+// One per page (a module-level object: every component shares this module). The status element's
+// payload says where to connect, with which token, and whether the run is playing.
+const hosts = window.__backpropHosts || (window.__backpropHosts = new Map()); // element name -> host
+const hub =
+  window.__backpropStream ||
+  (window.__backpropStream = {
+    socket: null, token: null, path: null, playing: false, status: "idle",
+    received: 0, acked: 0, frames: 0, retries: 0, closes: [], lostSince: null, fellBack: false,
+  });
+const RECONNECT_MS = [100, 250, 500, 1000, 2000];
+const FALL_BACK_AFTER_MS = 1500; // playing with no stream this long: let Streamlit's rerun timer draw
+
+function markStatus(status) {
+  hub.status = status;
+  if (hub.statusHost) hub.statusHost.dataset.stream = status; // read by the browser tests
+}
+
+function trigger(value) {
+  if (hub.setTriggerValue) hub.setTriggerValue("stream_event", value + ":" + Date.now());
+}
+
+function askOnStream(message) {
+  if (!hub.playing || !hub.socket || hub.socket.readyState !== WebSocket.OPEN) return false;
+  hub.socket.send(JSON.stringify(message));
+  return true;
+}
+
+function acknowledgeFrames() {
+  if (hub.received > hub.acked && hub.socket && hub.socket.readyState === WebSocket.OPEN && !scheduler.running) {
+    hub.acked = hub.received;
+    hub.socket.send(JSON.stringify({ type: "ack", frame: hub.acked }));
+  }
+}
+
+function onStreamMessage(event) {
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch (error) {
+    return;
+  }
+  if (!message || message.type !== "frame") return;
+  hub.frames += 1;
+  hub.received = message.frame;
+  for (const [name, payload] of Object.entries(message.charts || {})) {
+    const host = hosts.get(name);
+    if (!host || !host.isConnected) continue; // an element no longer on the page
+    enqueue(host, payload);
+  }
+  if (message.rerun) trigger("rerun"); // the run stopped on the stream: Streamlit redraws the controls
+  if (scheduler.running || scheduler.waiting.size) runScheduler();
+  else acknowledgeFrames();
+}
+
+function connectStream() {
+  clearTimeout(hub.retryTimer);
+  if (hub.socket) {
+    hub.socket.onclose = null;
+    hub.socket.close();
+  }
+  const url = new URL(hub.path, window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("token", hub.token);
+  const socket = new WebSocket(url.href);
+  hub.socket = socket;
+  hub.received = hub.acked = 0; // frame numbers count per connection
+  markStatus("connecting");
+  socket.onopen = () => {
+    hub.retries = 0;
+    hub.lostSince = null;
+    markStatus("open");
+    if (hub.fellBack) {
+      hub.fellBack = false;
+      trigger("back"); // the stream takes over from the rerun timer again
+    }
+  };
+  socket.onmessage = onStreamMessage;
+  socket.onclose = (event) => {
+    if (hub.socket !== socket) return;
+    hub.socket = null;
+    hub.closes.push(event.code);
+    if (event.code === 4409) return markStatus("replaced"); // this session opened a newer stream
+    const refused = event.code === 4401 || event.code === 4410;
+    markStatus(refused ? "refused" : "reconnecting");
+    hub.lostSince = hub.lostSince || Date.now();
+    // Keep trying (the server may be restarting; a refused token may be registered by the next
+    // script run); meanwhile a playing run falls back to Streamlit's rerun timer.
+    const wait = refused ? 2000 : RECONNECT_MS[Math.min(hub.retries, RECONNECT_MS.length - 1)];
+    hub.retries += 1;
+    hub.retryTimer = setTimeout(connectStream, wait);
+    setTimeout(() => {
+      if (hub.playing && !hub.fellBack && hub.lostSince && Date.now() - hub.lostSince >= FALL_BACK_AFTER_MS) {
+        hub.fellBack = true;
+        trigger("lost");
+      }
+    }, FALL_BACK_AFTER_MS);
+  };
+}
+
+function configureStream(info, setTriggerValue, host) {
+  hub.setTriggerValue = setTriggerValue;
+  hub.statusHost = host;
+  host.dataset.stream = hub.status;
+  hub.playing = Boolean(info.playing);
+  if (!window.WebSocket) return;
+  if (hub.token !== info.token || hub.path !== info.path || (!hub.socket && !hub.retryTimer)) {
+    hub.token = info.token;
+    hub.path = info.path;
+    connectStream();
+  } else if (hub.socket && hub.socket.readyState === WebSocket.OPEN) {
+    hub.socket.send(JSON.stringify({ type: "wake" })); // a script run just changed the state
+  }
+}
+
+function enqueue(host, payload) {
+  host.__pending.push(payload);
+  host.__priority = payload.priority ?? host.__priority ?? 5;
+  if (!scheduler.waiting.has(host)) host.__waitingSince = performance.now();
+  scheduler.waiting.add(host);
 }
 
 // The chart's heading, a line under it and its caption live beside the plot in the component,
@@ -546,23 +702,25 @@ function setFrameText(parentElement, host, text) {
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data) return;
-  let host = parentElement.querySelector(":scope > .backprop-live-plot");
+  const className = data.kind === "html" ? "backprop-live-html" : "backprop-live-plot";
+  let host = parentElement.querySelector(`:scope > .${className}`);
   if (!host) {
     host = document.createElement("div");
-    host.className = "backprop-live-plot";
+    host.className = className;
     host.dataset.chart = data.name || "";
     host.__chart = { version: null, seq: null, lastEpoch: null, redraws: 0 };
     host.__pending = [];
     parentElement.appendChild(host);
   }
+  hosts.set(data.name || "", host); // where the stream's payloads for this element go
   if (data.frame_text) setFrameText(parentElement, host, data.frame_text);
-  host.style.height = (data.height || 400) + "px";
-  host.style.width = "100%";
-  host.__pending.push(data);
+  if (data.kind !== "html") {
+    host.style.height = (data.height || 400) + "px";
+    host.style.width = "100%";
+  }
   host.__received = (host.__received || 0) + 1; // payloads Streamlit handed over (read by the benchmark)
   host.__setTriggerValue = setTriggerValue;
-  host.__priority = data.priority ?? 5;
-  if (!scheduler.waiting.has(host)) host.__waitingSince = performance.now();
-  scheduler.waiting.add(host);
+  enqueue(host, data);
+  if (data.stream) configureStream(data.stream, setTriggerValue, host);
   runScheduler();
 }

@@ -912,17 +912,24 @@ HEATMAP_SCALE = [
 ]
 
 
-def layer_heatmap_grid(epochs: np.ndarray, values: np.ndarray, columns: int = MAX_HEATMAP_COLUMNS):
+def layer_heatmap_grid(
+    epochs: np.ndarray, values: np.ndarray, columns: int = MAX_HEATMAP_COLUMNS, until: float | None = None
+):
     """Resample a (k, L) history onto at most ``columns`` evenly spaced epochs; return (grid (C,), log10 (L, C)).
 
     Each column shows the latest kept row at or before its epoch, so a thinned history still
-    lines up with the epoch axis (an image has evenly spaced columns).
+    lines up with the epoch axis (an image has evenly spaced columns). With ``until`` the grid runs
+    on to that epoch (the axis's stepped end); columns after the last row are NaN (not yet trained).
     """
-    if len(epochs) > 1:
-        count = int(min(columns, epochs[-1] - epochs[0] + 1))
-        grid = np.linspace(epochs[0], epochs[-1], count)
+    end = max(float(until), float(epochs[-1])) if until is not None and len(epochs) else None
+    if len(epochs) > 1 or (end is not None and end > epochs[-1]):
+        last = float(epochs[-1])
+        end = last if end is None else end
+        count = int(min(columns, end - epochs[0] + 1))
+        grid = np.linspace(epochs[0], end, max(count, 2))
         index = np.searchsorted(epochs, grid + 1e-9, side="right") - 1
-        epochs, values = grid, values[index]
+        epochs, values = grid, np.array(values[index], dtype=float)
+        values[grid > last + 1e-9] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(epochs, dtype=float), np.log10(_positive(values)).T
 
@@ -937,24 +944,43 @@ def log_range(logs: np.ndarray, current: tuple[float, float] | None = None) -> t
     return (low - 0.5, high + 0.5) if high - low < 0.5 else (low, high)
 
 
-def layer_image(logs: np.ndarray, value_range: tuple[float, float]) -> dict:
-    """log10 values (L, C) as one byte per cell, the last layer on the top row (image order)."""
+def layer_image(logs: np.ndarray, value_range: tuple[float, float], filled_cols: int | None = None) -> dict:
+    """log10 values (L, C) as one byte per cell, the last layer on the top row (image order).
+
+    ``filled_cols``: columns after it are not trained yet and are left transparent by the browser.
+    The hover values are read back from the bytes (hover_offset + hover_scale * byte / 255).
+    """
     low, high = value_range
     scaled = np.clip((np.nan_to_num(logs, nan=low) - low) / (high - low), 0.0, 1.0)[::-1] * 255.0
-    return {
+    image = {
         "target": "images[0].source",
         "b64": base64.b64encode(np.round(scaled).astype(np.uint8).tobytes()).decode("ascii"),
         "rows": int(logs.shape[0]),
         "cols": int(logs.shape[1]),
+        "hover_trace": 0,
+        "hover_offset": float(low),
+        "hover_scale": float(high - low),
     }
+    if filled_cols is not None:
+        image["filled_cols"] = int(filled_cols)
+    return image
+
+
+def heatmap_axis_end(epochs: np.ndarray) -> float:
+    """The epoch axis's stepped end (as on the line charts): the image is placed over the whole axis, so
+    a frame only swaps its picture; the placement changes when the axis steps."""
+    return nice_ceiling(float(epochs[-1]) if len(epochs) else 0.0, 10.0)
 
 
 def _layer_image_placement(grid: np.ndarray) -> dict:
-    """Where the image sits on the epoch axis, and the axis range that shows it."""
+    """Where the image sits on the epoch axis (its cells centred on the grid), and the axis range: the same."""
     step = float(grid[1] - grid[0]) if len(grid) > 1 else 1.0
     left, right = float(grid[0]) - step / 2, float(grid[-1]) + step / 2
-    # The axis ends in steps (as on the line charts): a frame then swaps the image, not the axis.
-    return {"images[0].x": left, "images[0].sizex": right - left, "xaxis.range": [left, nice_ceiling(right, 10.0)]}
+    return {"images[0].x": left, "images[0].sizex": right - left, "xaxis.range": [left, right]}
+
+
+def _filled_columns(grid: np.ndarray, epochs: np.ndarray) -> int:
+    return int(np.searchsorted(grid, float(epochs[-1]) + 1e-9, side="right")) if len(epochs) else 0
 
 
 def _hover_heatmap(grid: np.ndarray, logs: np.ndarray, value_range: tuple[float, float]) -> dict:
@@ -967,7 +993,7 @@ def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title:
     Returns (figure, colour range). The colours are a layout image (cheap to swap every frame);
     a transparent heatmap on top carries the hover values and the colour bar.
     """
-    grid, logs = layer_heatmap_grid(epochs, values)
+    grid, logs = layer_heatmap_grid(epochs, values, until=heatmap_axis_end(epochs))
     value_range = log_range(logs)
     n_layers = logs.shape[0]
     categories = [f"W{layer}" for layer in range(1, n_layers + 1)]
@@ -1005,18 +1031,20 @@ def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title:
             "layer": "below",
         }
     ]
-    image = {**layer_image(logs, value_range), "colours": colour_table(HEATMAP_SCALE)}
+    image = {**layer_image(logs, value_range, _filled_columns(grid, epochs)), "colours": colour_table(HEATMAP_SCALE)}
     return {"data": data, "layout": layout, "image": image, "pixelated": True}, value_range
 
 
 def layer_heatmap_update(
     epochs: np.ndarray, values: np.ndarray, value_range: tuple[float, float], refresh_hover: bool = False
 ):
-    """(update, colour range): a new image and its placement; the hover grid and colour bar only when
-    ``refresh_hover`` or when the values outgrow the colour range (a restyle: costlier)."""
-    grid, logs = layer_heatmap_grid(epochs, values)
+    """(update, colour range): a new image (the browser reads the hover values from its bytes) and its
+    placement, which changes only when the epoch axis steps; the hover grid and colour bar are restyled
+    (costlier) only then, when the values outgrow the colour range, or when ``refresh_hover``."""
+    grid, logs = layer_heatmap_grid(epochs, values, until=heatmap_axis_end(epochs))
     new_range = log_range(logs, value_range)
-    update = {"image": layer_image(logs, new_range), "relayout": _layer_image_placement(grid)}
+    placement = _layer_image_placement(grid)
+    update = {"image": layer_image(logs, new_range, _filled_columns(grid, epochs)), "relayout": placement}
     if refresh_hover or new_range != tuple(value_range):
         update["restyle"] = {"update": _hover_heatmap(grid, logs, new_range), "traces": [0]}
     return update, new_range

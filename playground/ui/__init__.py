@@ -7,8 +7,9 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.ui import controls, export, guide, live, view
+from playground.ui import controls, export, guide, live, stream, view
 from playground.ui.session import get_state
 from playground.ui.state import PlaygroundState, url_query
 
@@ -63,22 +64,30 @@ def main() -> None:
         ensure_plotly_served()
         live.ensure_live_plot_served()
         state = get_state()
-        state.full_run_id += 1
-        controls.sidebar(state)
-        st.title("Backprop Playground")
-        st.markdown(
-            "Train a small neural network in your browser and watch it learn: the decision boundary, the loss, "
-            "and — what no other playground shows — how strongly the gradient reaches each layer."
-        )
-        guide.lesson_picker(state)
-        guide.lesson_panel(state)
-        controls.playback_bar(state)
-        _show_messages(state)
-        view.render_live(state)
-        export.export_panel(state)
-        _sync_url(state)
+        context = get_script_run_ctx()
+        if context is not None:
+            stream.register(state, context.session_id)
+        with state.lock:  # the live stream trains in another thread; see stream.py
+            _draw_page(state)
     except Exception as error:  # last line of defence: a message, never a traceback
         st.error(
             f"Something went wrong while drawing the playground ({type(error).__name__}: {error}). "
             "Your settings are kept; press Reset or reload the page."
         )
+
+
+def _draw_page(state: PlaygroundState) -> None:
+    state.full_run_id += 1
+    controls.sidebar(state)
+    st.title("Backprop Playground")
+    st.markdown(
+        "Train a small neural network in your browser and watch it learn: the decision boundary, the loss, "
+        "and — what no other playground shows — how strongly the gradient reaches each layer."
+    )
+    guide.lesson_picker(state)
+    guide.lesson_panel(state)
+    controls.playback_bar(state)
+    _show_messages(state)
+    view.render_live(state)
+    export.export_panel(state)
+    _sync_url(state)

@@ -13,7 +13,7 @@ import numpy as np
 from playground import plots
 from playground.history import layer_columns as history_layer_columns
 from playground.trainer import Trainer
-from playground.ui.live import live_chart
+from playground.ui.live import live_chart, streamed
 from playground.ui.state import ChartSync, PlaygroundState
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -56,6 +56,7 @@ def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
 
 
 # ---- a chart over epochs ----------------------------------------------------------------------
+@streamed
 def history_chart(
     state,
     key,

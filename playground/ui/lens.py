@@ -26,7 +26,7 @@ from playground.ui.charts import (
     superscript_powers,
     version_of,
 )
-from playground.ui.live import live_chart
+from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import PlaygroundState
 
 LENSES = ("Gradient flow", "Layer health", "Histograms", "Predict & check")
@@ -105,43 +105,59 @@ def _row_at(state: PlaygroundState, trainer: Trainer) -> dict[str, float]:
 
 # ---- Gradient flow ------------------------------------------------------------------------------
 def gradient_flow(state: PlaygroundState, name: str, trainer: Trainer) -> None:
-    row = _row_at(state, trainer)
-    st.markdown(f"**{superscript_powers(diagnostics.gradient_ratio_readout(row))}**")
-    upto = state.replay_epoch
+    gradient_readout(state, name, trainer)
     left, right = st.columns(2, gap="medium")
     for column, prefix, title in (
         (left, GRAD_NORM, "log₁₀ ‖∂L/∂W‖"),
         (right, DELTA_MEAN_ABS, "log₁₀ mean |δ|"),
     ):
-        names = layer_columns(trainer, prefix)
-        key = f"heat_{prefix}_{name}"
-
-        sync = state.chart(key)
-
-        def figure(names=names, title=title, sync=sync) -> dict:
-            epochs, columns = history_columns(trainer, names, upto=upto)
-            result, sync.memory["range"] = plots.layer_heatmap_figure(epochs, np.column_stack(columns), title, 300)
-            return result
-
-        def update(sync, names=names) -> dict:
-            epochs, columns = history_columns(trainer, names, upto=upto)
-            result, sync.memory["range"] = plots.layer_heatmap_update(
-                epochs, np.column_stack(columns), sync.memory["range"], refresh_hover=sync.seq % 10 == 0
-            )
-            return result
-
         with column:
-            live_chart(
-                state,
-                key,
-                version_of(state, trainer, key),
-                shown_epoch(state, trainer),
-                figure,
-                update,
-                300,
-                subtitle="Weight gradient per layer" if prefix == GRAD_NORM else "Back-propagated error δ per layer",
-            )
+            flow_heatmap(state, name, trainer, prefix, title)
     st.caption(HEATMAP_CAPTION)
+
+
+@streamed
+def gradient_readout(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    """'Layer 1 receives 10⁻ᵏ of the gradient of the last layer', at the shown epoch."""
+    text = superscript_powers(diagnostics.gradient_ratio_readout(_row_at(state, trainer)))
+    live_html(state, f"readout_{name}", f'<p class="bp-readout"><strong>{html.escape(text)}</strong></p>', priority=4)
+
+
+@streamed
+def flow_heatmap(state: PlaygroundState, name: str, trainer: Trainer, prefix: str, title: str) -> None:
+    """A layer x epoch heatmap of one per-layer history column (the weight gradient or δ)."""
+    upto = state.replay_epoch
+    names = layer_columns(trainer, prefix)
+    key = f"heat_{prefix}_{name}"
+    sync = state.chart(key)
+
+    def figure() -> dict:
+        epochs, columns = history_columns(trainer, names, upto=upto)
+        result, sync.memory["range"] = plots.layer_heatmap_figure(epochs, np.column_stack(columns), title, 300)
+        sync.memory["axis_end"] = plots.heatmap_axis_end(epochs)
+        return result
+
+    def update(sync) -> dict:
+        epochs, columns = history_columns(trainer, names, upto=upto)
+        # The hover grid is restyled when the epoch axis steps (its columns move); between steps the
+        # browser reads the hover values from each frame's image.
+        axis_end = plots.heatmap_axis_end(epochs)
+        result, sync.memory["range"] = plots.layer_heatmap_update(
+            epochs, np.column_stack(columns), sync.memory["range"], refresh_hover=axis_end != sync.memory["axis_end"]
+        )
+        sync.memory["axis_end"] = axis_end
+        return result
+
+    live_chart(
+        state,
+        key,
+        version_of(state, trainer, key),
+        shown_epoch(state, trainer),
+        figure,
+        update,
+        300,
+        subtitle="Weight gradient per layer" if prefix == GRAD_NORM else "Back-propagated error δ per layer",
+    )
 
 
 # ---- Layer health -------------------------------------------------------------------------------
@@ -166,10 +182,16 @@ def health_table_html(health: pd.DataFrame) -> str:
     )
 
 
-def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+@streamed
+def health_table(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    """The verdict per layer at the shown epoch."""
     row = _row_at(state, trainer)
     health = diagnostics.layer_health(row, list(trainer.network.hidden_activation_names), trainer.network.head.output)
-    st.markdown(health_table_html(health), unsafe_allow_html=True)
+    live_html(state, f"health_{name}", health_table_html(health), priority=4)
+
+
+def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
+    health_table(state, name, trainer)
     st.caption(HEALTH_CAPTION)
     left, right = st.columns(2, gap="medium")
     with left:
@@ -238,58 +260,66 @@ def histograms(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     if trainer.network.n_layers < 2:
         st.info("This network has no hidden layer: there is nothing between the input and the output to look at.")
         return
+    left, right = st.columns(2, gap="medium")
+    with left:
+        histogram_chart(state, name, trainer, "activation")
+    with right:
+        histogram_chart(state, name, trainer, "delta")
+
+
+HISTOGRAM_TEXT = {  # kind -> x-axis title, subtitle, caption
+    "activation": (
+        "activation a",
+        "Activations",
+        "Activations of each hidden layer over the training points. Piles at ±1 (tanh) or 0 and 1 (sigmoid) are "
+        "saturated units; a spike at 0 for ReLU is dead or silent units.",
+    ),
+    "delta": (
+        "log₁₀ |δ| (back-propagated error)",
+        "Back-propagated errors",
+        "Size of the error δ reaching each hidden layer, per point and unit, as a power of ten. Curves sliding left "
+        "from the output side (light) to the input side (dark) are the gradient vanishing.",
+    ),
+}
+
+
+@streamed
+def histogram_chart(state: PlaygroundState, name: str, trainer: Trainer, kind: str) -> None:
+    """Histograms of every hidden layer's activations (kind "activation") or log₁₀|δ| ("delta") at the shown epoch."""
     epoch, network = trainer.network_at(state.replay_epoch)
     with np.errstate(all="ignore"):
-        activation_hists = diagnostics.activation_histograms(network, trainer.X_train, bins=40)
-        delta_hists = diagnostics.gradient_histograms(network, trainer.X_train, trainer.y_train, bins=40, scale="log10")
-    left, right = st.columns(2, gap="medium")
-    for column, hists, key, x_title, caption in (
-        (
-            left,
-            activation_hists,
-            f"hist_activation_{name}",
-            "activation a",
-            "Activations of each hidden layer over "
-            "the training points. Piles at ±1 (tanh) or 0 and 1 (sigmoid) are saturated units; a spike at 0 "
-            "for ReLU is dead or silent units.",
-        ),
-        (
-            right,
-            delta_hists,
-            f"hist_delta_{name}",
-            "log₁₀ |δ| (back-propagated error)",
-            "Size of the error δ "
-            "reaching each hidden layer, per point and unit, as a power of ten. Curves sliding left from the "
-            "output side (light) to the input side (dark) are the gradient vanishing.",
-        ),
-    ):
-        edges = f"{hists[0].edges[0]:.3g}:{hists[0].edges[-1]:.3g}"  # new axis range: redraw whole
-        version = f"{key}:{state.run_id}:{network.n_layers}:{state.replay_epoch}:{edges}"
+        if kind == "activation":
+            hists = diagnostics.activation_histograms(network, trainer.X_train, bins=40)
+        else:
+            hists = diagnostics.gradient_histograms(network, trainer.X_train, trainer.y_train, bins=40, scale="log10")
+    x_title, subtitle, caption = HISTOGRAM_TEXT[kind]
+    key = f"hist_{kind}_{name}"
+    edges = f"{hists[0].edges[0]:.3g}:{hists[0].edges[-1]:.3g}"  # new axis range: redraw whole
+    version = f"{key}:{state.run_id}:{network.n_layers}:{state.replay_epoch}:{edges}"
 
-        def update(sync, hists=hists) -> dict:
-            totals = [max(int(h.counts.sum()), 1) for h in hists]
-            return {
-                "restyle": {
-                    "update": {
-                        "x": [plots._round(h.centers, 4) for h in hists],
-                        "y": [plots._round(h.counts / t, 4) for h, t in zip(hists, totals)],
-                    },
-                    "traces": list(range(len(hists))),
-                }
+    def update(sync) -> dict:
+        totals = [max(int(h.counts.sum()), 1) for h in hists]
+        return {
+            "restyle": {
+                "update": {
+                    "x": [plots._round(h.centers, 4) for h in hists],
+                    "y": [plots._round(h.counts / t, 4) for h, t in zip(hists, totals)],
+                },
+                "traces": list(range(len(hists))),
             }
+        }
 
-        with column:
-            live_chart(
-                state,
-                key,
-                version,
-                epoch,
-                lambda hists=hists, x_title=x_title: plots.histogram_figure(hists, x_title),
-                update,
-                300,
-                subtitle="Activations" if "activation" in key else "Back-propagated errors",
-                caption=caption,
-            )
+    live_chart(
+        state,
+        key,
+        version,
+        epoch,
+        lambda: plots.histogram_figure(hists, x_title),
+        update,
+        300,
+        subtitle=subtitle,
+        caption=caption,
+    )
 
 
 # ---- Predict & check ----------------------------------------------------------------------------

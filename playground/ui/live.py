@@ -3,17 +3,25 @@
 ``st.plotly_chart`` rebuilds its element whenever the figure changes, which
 blanks frames and resets zoom while playing. Here the browser keeps the chart
 and Python sends, per frame, only what changed (see assets/live_plot.js).
+
+A payload reaches the browser one of two ways. A script run hands it to the
+component (Streamlit delivers it); while playing, the live stream (stream.py)
+replays the live view's elements outside any script run and sends their
+payloads on its own websocket. Both go through ``live_chart``/``live_html`` and
+share each chart's ``ChartSync``, so the browser sees one ordered sequence.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import html
 import os
 import re
+import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import streamlit as st
 
@@ -54,6 +62,80 @@ _live_plot_component = st.components.v2.component("backprop_live_plot", js=_STUB
 
 
 WHOLE_FIGURE_REPEATS = 3
+
+# ---- replaying the live view outside a script run (the stream) ------------------------------------
+_replay = threading.local()  # .payloads: the dict a stream frame collects into (None: a script run)
+
+
+@contextlib.contextmanager
+def collecting_payloads() -> Iterator[dict[str, dict]]:
+    """Within this block, live elements put their payloads into the dict yielded instead of sending them."""
+    previous = getattr(_replay, "payloads", None)
+    _replay.payloads = payloads = {}
+    try:
+        yield payloads
+    finally:
+        _replay.payloads = previous
+
+
+def _collector() -> dict[str, dict] | None:
+    return getattr(_replay, "payloads", None)
+
+
+def streamed(draw: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a function that draws live elements from ``(state, ...)`` and calls nothing else of Streamlit.
+
+    Called by a script run, it draws as usual and records itself, with its arguments, in
+    ``state.stream_recipes``; the stream replays the recipes after each frame's training, so every
+    live element (the lens included) is recomputed exactly as the script would. Nested calls record
+    only the outermost; replays record nothing.
+    """
+
+    @functools.wraps(draw)
+    def recorded(state, *args, **kwargs):
+        if _collector() is not None or getattr(_replay, "recording", False):
+            return draw(state, *args, **kwargs)
+        state.stream_recipes.append(functools.partial(draw, state, *args, **kwargs))
+        _replay.recording = True
+        try:
+            return draw(state, *args, **kwargs)
+        finally:
+            _replay.recording = False
+
+    return recorded
+
+
+def _deliver(state: PlaygroundState, key: str, payload: dict) -> None:
+    collector = _collector()
+    if collector is not None:
+        collector[key] = payload
+        return
+    _live_plot_component(
+        key=key,
+        data=payload,
+        on_need_full_change=functools.partial(_ask_for_full_figure, state, key),
+        on_stream_event_change=functools.partial(_stream_event, state),
+    )
+
+
+def _stream_event(state: PlaygroundState) -> None:
+    """The browser's stream asked for a rerun (the run stopped on the stream, or the stream is lost)."""
+
+
+def live_html(state: PlaygroundState, key: str, markup: str, priority: int = -1, stream: dict | None = None) -> dict:
+    """An HTML block that changes every frame (the status numbers, the lens readouts).
+
+    Drawn by the same component as the charts, so the stream can update it; an st.html element
+    would only change with a script run. ``stream`` (on the status block only) tells the browser
+    how to connect to this session's live stream.
+    """
+    sync = state.chart(key)
+    sync.seq += 1
+    payload = {"kind": "html", "html": markup, "seq": sync.seq, "name": key, "priority": priority, "version": "html"}
+    if stream is not None:
+        payload["stream"] = stream
+    _deliver(state, key, payload)
+    return payload
 
 
 def inline_markdown_html(text: str) -> str:
@@ -125,9 +207,5 @@ def live_chart(
             "priority": priority,
         }
     )
-    _live_plot_component(
-        key=key,
-        data=payload,
-        on_need_full_change=functools.partial(_ask_for_full_figure, state, key),
-    )
+    _deliver(state, key, payload)
     return payload

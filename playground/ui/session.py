@@ -7,7 +7,8 @@ pause, step, reset, lessons and compare mode, the replay epoch, and loading a sa
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Callable
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -20,6 +21,23 @@ from playground.ui.state import STATE_KEY, PlaygroundState, url_query
 
 MAX_STEP_COUNT = 1000
 SHARED_FIELDS = DATA_FIELDS | {"weight_seed"}  # compare mode: identical data and seeds
+
+
+# ---- changing the state while the stream may be training ----------------------------------------
+def transition(change: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a state change under the session's lock, and hold the stream until the script has redrawn.
+
+    Widget callbacks run before the script body (which holds the lock itself), while the live stream
+    may be training a frame of the same run in its own thread.
+    """
+
+    @functools.wraps(change)
+    def locked(state: PlaygroundState, *args, **kwargs):
+        with state.lock:
+            state.render_pending = True
+            return change(state, *args, **kwargs)
+
+    return locked
 
 
 # ---- the session's state ----------------------------------------------------------------------
@@ -47,6 +65,7 @@ def get_state() -> PlaygroundState:
 
 
 # ---- applying a change -------------------------------------------------------------------------
+@transition
 def apply_change(state: PlaygroundState, **changes: Any) -> None:
     """Apply config changes to the edited run (data and seeds to both runs); a failure keeps the old settings."""
     trainer = state.edited
@@ -84,6 +103,7 @@ def changed_config(config: TrainingConfig, changes: dict[str, Any]) -> tuple[Tra
     return new_config, said
 
 
+@transition
 def set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
     activations = state.config.activations
     fill = activations[-1] if activations else "tanh"
@@ -91,6 +111,7 @@ def set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
     apply_change(state, hidden_layers=hidden, activations=activations)
 
 
+@transition
 def new_weights(state: PlaygroundState) -> None:
     apply_change(state, weight_seed=next_seed(state.config.weight_seed))
     state.playing = False
@@ -115,6 +136,7 @@ def _early_copy_of_a_click() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
+@transition
 def set_playing(state: PlaygroundState, playing: bool) -> None:
     """Play or pause. Takes the wanted state rather than toggling, and ignores the early copy of a
     click (see ``_early_copy_of_a_click``)."""
@@ -131,6 +153,7 @@ def set_playing(state: PlaygroundState, playing: bool) -> None:
     state.last_frame_time, state.epochs_per_second = None, 0.0
 
 
+@transition
 def step(state: PlaygroundState, epochs: int) -> None:
     """Train every run that has not diverged; a diverged run stays where it stopped."""
     if _early_copy_of_a_click():
@@ -145,6 +168,7 @@ def step(state: PlaygroundState, epochs: int) -> None:
         state.playing = False
 
 
+@transition
 def reset(state: PlaygroundState) -> None:
     if _early_copy_of_a_click():
         return
@@ -154,12 +178,14 @@ def reset(state: PlaygroundState) -> None:
     state.restart_charts()
 
 
+@transition
 def set_replay_epoch(state: PlaygroundState, epoch: int) -> None:
     """Show the run as it was at ``epoch`` (from snapshots); the latest epoch or later is live again."""
     state.replay_epoch = None if epoch >= state.trainer.epoch else epoch
 
 
 # ---- lessons and compare mode ------------------------------------------------------------------
+@transition
 def start_lesson(state: PlaygroundState, key: str) -> None:
     """Load a lesson's run(s), paused at epoch 0."""
     lesson = LESSONS[key]
@@ -172,10 +198,12 @@ def start_lesson(state: PlaygroundState, key: str) -> None:
     state.restart_charts()
 
 
+@transition
 def close_lesson(state: PlaygroundState) -> None:
     state.lesson = None
 
 
+@transition
 def set_compare(state: PlaygroundState, on: bool) -> None:
     """Turn compare mode on (B starts as a copy of A) or off (keep A)."""
     if on and state.trainer_b is None:
@@ -209,6 +237,7 @@ def sync_shared_settings(state: PlaygroundState, changes: dict) -> None:
 
 
 # ---- loading a saved model ----------------------------------------------------------------------
+@transition
 def load_model_file(state: PlaygroundState, name: str, data: bytes) -> bool:
     """Replace the session's run by the model in ``data``; on any problem say why and change nothing."""
     try:

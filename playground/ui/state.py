@@ -9,23 +9,32 @@ class trains their own network. The transitions of this state that draw nothing 
 
 from __future__ import annotations
 
+import secrets
+import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 from playground.config import TrainingConfig, to_query
 from playground.trainer import Trainer
 
 STATE_KEY = "backprop_playground"
+STREAM_PATH = "/bp/stream"  # the live stream's websocket route (app.py, stream.py)
 
 # Epochs per redraw offered by the speed control; "max" fills a time budget per frame.
 SPEED_CHOICES = ("1", "2", "5", "10", "20", "50", "100", "max")
 DEFAULT_SPEED = "5"
-# While playing, the browser's timer asks for a frame every FRAME_INTERVAL_SECONDS, more often than
+# While playing, frames normally travel on the live stream (stream.py), paced by what the browser has
+# drawn. Without a stream (a proxy that drops websockets, or AppTest) the page falls back to a rerun
+# timer: the browser's timer asks for a frame every FRAME_INTERVAL_SECONDS, more often than
 # frames are made: a request is then always waiting when a frame ends, so a busy browser (whose timer
 # fires late) does not slow the frames down. The server paces them to one per FRAME_PERIOD_SECONDS.
 FRAME_INTERVAL_SECONDS = 0.05
 FRAME_PERIOD_SECONDS = 0.08  # ~12 frames per second
-MAX_TRAINING_SECONDS_PER_FRAME = 0.07  # "max" speed: most of a frame (about 11 per second), the rest for payloads
+MAX_TRAINING_SECONDS_PER_FRAME = 0.07  # "max" speed on the timer: most of a frame (about 11 per second)
+# "max" speed on the stream: frames come as fast as the browser draws them (up to one per display
+# frame), so a frame trains for a shorter slice and the browser draws about 30 of them a second.
+MAX_STREAM_TRAINING_SECONDS_PER_FRAME = 0.025
 OVERLAP_FRAMES = 10  # history charts resend the rows of the last few payloads (see ChartSync)
 
 
@@ -80,6 +89,19 @@ class PlaygroundState:
     epochs_per_second: float = 0.0  # smoothed visible training speed while playing
     last_frame_time: float | None = None
     next_frame_due: float = 0.0  # perf_counter time before which a timer-driven frame waits (pacing)
+    # ---- the live stream (stream.py) ----
+    # Unguessable: the stream's route finds this session by it, and nothing else admits a connection.
+    stream_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    stream_connection: object | None = None  # the connection serving frames now (None: the timer fallback)
+    # The live view's elements as drawn by the last script run, each a call that recomputes its payload:
+    # the stream replays them per frame (see stream.streamed). Rebuilt by every run of the live view.
+    stream_recipes: list[Callable[[], object]] = field(default_factory=list)
+    render_pending: bool = False  # a control changed the state; the stream waits for the script to redraw
+    app_rerun_due: bool = False  # the stream stopped the run (divergence): the page must redraw its controls
+    stream_frames: int = 0
+    # The script thread (reruns, callbacks) and the stream's training thread both change the trainers:
+    # each holds this lock while it does.
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @property
     def comparing(self) -> bool:

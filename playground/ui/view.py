@@ -1,9 +1,10 @@
-"""The live view: a fragment that trains a few epochs per frame and patches the charts.
+"""The live view: the status, the charts and the lens, drawn by a fragment and patched while playing.
 
-The fragment reruns on a timer only while playing (``run_every`` is passed only
-then), so Pause just stops passing it. Training lives in the trainer; this
-module decides how many epochs fit in a frame and what each chart needs. In
-compare mode every chart is drawn for run A and run B; while paused, the replay
+While playing, the live stream (stream.py) trains each frame and replays this view's live elements
+(every function marked ``@streamed``) outside any script run. Without a stream (AppTest, or a proxy
+that drops websockets) the fragment falls back to a rerun timer that trains a few epochs per run.
+Training lives in the trainer; this module decides how many epochs fit in a frame and what each
+chart needs. In compare mode every chart is drawn for run A and run B; while paused, the replay
 slider shows the run as it was at an earlier epoch (from the trainer's snapshots).
 """
 
@@ -24,11 +25,12 @@ from playground.optimizers import OPTIMIZERS
 from playground.trainer import RECORD_POINTS, Trainer
 from playground.ui import lens, session
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
-from playground.ui.live import live_chart
+from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import (
     FRAME_INTERVAL_SECONDS,
     FRAME_PERIOD_SECONDS,
     MAX_TRAINING_SECONDS_PER_FRAME,
+    STREAM_PATH,
     ChartSync,
     PlaygroundState,
 )
@@ -117,8 +119,11 @@ GRADIENT_CAPTION = (
 
 
 # ---- training per frame ---------------------------------------------------------------------
-def frame_epochs(state: PlaygroundState) -> int:
-    """Train this frame's epochs on every run still training; returns epochs per run."""
+def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> int:
+    """Train this frame's epochs on every run still training; returns epochs per run.
+
+    At "max" speed the frame trains for ``max_seconds``; otherwise ``state.speed`` epochs.
+    """
     active = [trainer for _, trainer in state.runs if not trainer.diverged]
     started = time.perf_counter()
     if not active:
@@ -134,10 +139,10 @@ def frame_epochs(state: PlaygroundState) -> int:
                 trainer.train(chunk)
             done += chunk
             elapsed = time.perf_counter() - started
-            if elapsed > MAX_TRAINING_SECONDS_PER_FRAME:
+            if elapsed > max_seconds:
                 break
             per_epoch = elapsed / done
-            chunk = max(1, int((MAX_TRAINING_SECONDS_PER_FRAME - elapsed) / per_epoch))
+            chunk = max(1, int((max_seconds - elapsed) / per_epoch))
     # Visible speed: epochs over the wall time since the previous frame (drawing included).
     now = time.perf_counter()
     if state.last_frame_time is not None and done:
@@ -171,6 +176,7 @@ def regression_range(trainer: Trainer) -> tuple[float, float]:
 
 
 # ---- the charts (history_chart: see charts.py) --------------------------------------------------------
+@streamed
 def boundary_chart(
     state: PlaygroundState,
     key: str = "boundary",
@@ -256,6 +262,7 @@ def digits_predictions(trainer: Trainer, epoch: int | None = None) -> np.ndarray
     return np.nan_to_num(predicted_classes(outputs), nan=0.0)
 
 
+@streamed
 def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer | None = None, height=None, **text):
     """A gallery of test digits with the network's answers (in place of the boundary for image data)."""
     trainer = trainer or state.trainer
@@ -285,6 +292,7 @@ def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer |
     )
 
 
+@streamed
 def confusion_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
     """The test set's confusion matrix at the shown epoch (image data)."""
 
@@ -307,7 +315,11 @@ def first_layer_chart(state: PlaygroundState, key: str, trainer: Trainer, **text
     if not trainer.config.hidden_layers:
         st.info("This network has no hidden layer: its output units read the pixels directly.")
         return
+    first_layer_weights(state, key, trainer, **text)
 
+
+@streamed
+def first_layer_weights(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
     def figure():
         _, network = trainer.network_at(state.replay_epoch)
         return plots.first_layer_weights_figure(network.weights[0], max_units=16, columns=4, height=PANEL_HEIGHT)
@@ -354,6 +366,7 @@ def main_picture(state: PlaygroundState, key: str, trainer: Trainer, height: int
         boundary_chart(state, f"boundary{key}", trainer, height=height, **text)
 
 
+@streamed
 def loss_chart(
     state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300, **frame_text
 ):
@@ -372,6 +385,7 @@ def loss_chart(
     )
 
 
+@streamed
 def gradient_chart(
     state: PlaygroundState, key: str = "gradients", trainer: Trainer | None = None, height: int = 330, **frame_text
 ):
@@ -390,6 +404,7 @@ def gradient_chart(
     )
 
 
+@streamed
 def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height: int = 320, **frame_text):
     """Both runs' loss curves overlaid; the runs advance together (a diverged one stops)."""
     upto = state.replay_epoch
@@ -525,7 +540,8 @@ def live_view() -> None:
     """
     state = session.get_state()
     try:
-        _live_frame(state)
+        with state.lock:  # a fragment-only run does not pass through main()'s lock
+            _live_frame(state)
     except Exception as error:
         state.playing = False
         st.error(
@@ -534,13 +550,28 @@ def live_view() -> None:
         )
 
 
+def stream_info(state: PlaygroundState) -> dict:
+    """What the page's stream needs: where to connect, this session's token, whether to expect frames."""
+    return {"path": STREAM_PATH, "token": state.stream_token, "playing": state.playing}
+
+
+@streamed
+def status_block(state: PlaygroundState) -> None:
+    """The numbers above the charts; it also carries the stream's connection details to the browser."""
+    live_html(state, "status", status_html(state), stream=stream_info(state))
+
+
 def _live_frame(state: PlaygroundState) -> None:
-    """Train (if playing), then update the numbers and the charts."""
-    if state.timer_running and not state.playing:
-        # Paused by a click handled in a timer-driven run of this fragment: only a full run stops the
-        # timer and relabels the button, so ask for one now rather than waiting for the next click.
+    """Train (if playing on the timer), then draw the numbers and the charts, recording them for the stream."""
+    stale_timer = state.timer_running and (not state.playing or state.stream_connection is not None)
+    if stale_timer or state.app_rerun_due:
+        # Paused by a click handled in a timer-driven run of this fragment, a stream that took over from
+        # the timer, or a run stopped on the stream (a divergence): only a full run stops the timer,
+        # relabels the button and shows the message.
+        state.app_rerun_due = False
         st.rerun(scope="app")
-    if state.playing:
+    state.stream_recipes = []
+    if state.playing and state.stream_connection is None:
         pace_frame(state)
         diverged_before = sum(trainer.diverged for _, trainer in state.runs)
         frame_epochs(state)
@@ -548,7 +579,7 @@ def _live_frame(state: PlaygroundState) -> None:
         if diverged_now > diverged_before:
             state.playing = diverged_now < len(state.runs)  # keep training the run that still can
             st.rerun(scope="app")  # show the divergence message (outside the fragment)
-    st.html(status_html(state))
+    status_block(state)
     # One slot, always present, for the replay slider (shown while paused): the charts below keep
     # their place in the page, so pressing Play does not remount them.
     with st.container():
@@ -559,6 +590,7 @@ def _live_frame(state: PlaygroundState) -> None:
     else:
         single_layout(state)
     lens.panel(state)
+    state.render_pending = False  # the stream may replay what was just drawn
 
 
 def single_layout(state: PlaygroundState) -> None:
@@ -627,6 +659,6 @@ def describe(trainer: Trainer) -> str:
 
 
 def render_live(state: PlaygroundState) -> None:
-    """Run the live view as a fragment, on a timer only while playing."""
-    state.timer_running = state.playing
-    st.fragment(live_view, run_every=FRAME_INTERVAL_SECONDS if state.playing else None)()
+    """Run the live view as a fragment; on a rerun timer only while playing without a stream."""
+    state.timer_running = state.playing and state.stream_connection is None
+    st.fragment(live_view, run_every=FRAME_INTERVAL_SECONDS if state.timer_running else None)()

@@ -1,0 +1,267 @@
+"""The live stream: while playing, frames travel on their own websocket, outside Streamlit's rerun loop.
+
+One script run per frame was the ceiling of the old live view: React re-rendered the page and the
+server ran the whole live view per frame per student. Now ``app.py`` serves the page with one more
+route, ``STREAM_PATH``; the page's status element (live_plot.js) connects to it with its session's
+token, and while that session plays, the server trains a frame off the event loop, replays the live
+view's elements (``live.streamed``) to collect their payloads, and sends them. Streamlit reruns only
+when a control changes.
+
+- **Backpressure:** at most ``MAX_FRAMES_IN_FLIGHT`` frames are unacknowledged; the browser acknowledges
+  a frame once every chart has drawn it. A slow browser slows the frames, not the controls.
+- **Tied to its session:** the token (``PlaygroundState.stream_token``, 256 random bits) is checked on
+  connect, and so is the page's origin; a stream whose Streamlit session has ended closes.
+- **Per-user state stays in st.session_state:** the registry here maps a token to a *weak* reference
+  to the session's state and its session id, nothing more; it never keeps a state alive.
+
+Close codes: 4401 (unknown token, or another site's page), 4409 (replaced by a newer connection of the
+same session), 4410 (the session has ended).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from playground.ui import live, view
+from playground.ui.state import MAX_STREAM_TRAINING_SECONDS_PER_FRAME, STREAM_PATH, PlaygroundState
+
+MAX_FRAMES_IN_FLIGHT = 2  # one being drawn, one on its way: never a queue
+IDLE_CHECK_SECONDS = 0.25  # while paused: how often the stream checks its session is still there
+PLAYING_CHECK_SECONDS = 0.02  # while playing and held back: how often it looks again (messages wake it at once)
+MAX_MESSAGE_BYTES = 4096  # what the browser sends (acknowledgements, requests) is tiny
+
+CLOSE_UNKNOWN = 4401
+CLOSE_REPLACED = 4409
+CLOSE_SESSION_ENDED = 4410
+
+
+# ---- which session a token belongs to ------------------------------------------------------------
+@dataclass
+class _Entry:
+    state: weakref.ref
+    session_id: str
+
+
+_registry: dict[str, _Entry] = {}
+_registry_lock = threading.Lock()
+
+
+def register(state: PlaygroundState, session_id: str) -> None:
+    """Let this session's page connect to the stream with ``state.stream_token`` (called every script run)."""
+    with _registry_lock:
+        entry = _registry.get(state.stream_token)
+        if entry is None or entry.state() is not state or entry.session_id != session_id:
+            _registry[state.stream_token] = _Entry(weakref.ref(state), session_id)
+        if len(_registry) > 1:
+            _forget_ended_sessions()
+
+
+def _forget_ended_sessions() -> None:
+    for token, entry in list(_registry.items()):
+        if entry.state() is None or not session_exists(entry.session_id):
+            del _registry[token]
+
+
+def lookup(token: str) -> tuple[PlaygroundState, str] | None:
+    """The state and session id of ``token``, or None (unknown, or its session has ended)."""
+    with _registry_lock:
+        entry = _registry.get(token) if isinstance(token, str) else None
+        state = entry.state() if entry else None
+    if state is None or not session_alive(entry.session_id):
+        return None
+    return state, entry.session_id
+
+
+def registered_tokens() -> int:
+    with _registry_lock:
+        return len(_registry)
+
+
+def session_alive(session_id: str) -> bool:
+    """Whether the Streamlit session is connected now (its browser tab is open)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+
+
+def session_exists(session_id: str) -> bool:
+    """Whether Streamlit still keeps the session (connected, or disconnected but not yet cleaned up)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return False
+    manager = getattr(Runtime.instance(), "_session_mgr", None)
+    if manager is None:  # AppTest's stand-in runtime has no session manager: keep the entry
+        return True
+    return manager.get_session_info(session_id) is not None
+
+
+# ---- one frame ------------------------------------------------------------------------------------
+class Connection:
+    """One browser's stream of one session: what has been sent and acknowledged."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.acknowledged = 0
+        self.replaced = False  # the same session connected again (a reload, a reconnect): this one ends
+
+    @property
+    def in_flight(self) -> int:
+        return self.sent - self.acknowledged
+
+
+def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None:
+    """Train one frame and collect every live element's payload; None when there is nothing to send.
+
+    Runs in a worker thread, holding the session's lock (the script thread holds it while it runs),
+    so a control's change and a frame's training never interleave.
+    """
+    with state.lock:
+        if state.stream_connection is not connection or not state.playing or state.render_pending:
+            return None
+        diverged_before = sum(trainer.diverged for _, trainer in state.runs)
+        view.frame_epochs(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME)
+        diverged_now = sum(trainer.diverged for _, trainer in state.runs)
+        if diverged_now > diverged_before:
+            state.playing = diverged_now < len(state.runs)  # keep training the run that still can
+            state.app_rerun_due = True  # the page shows the divergence message (a script run)
+        with live.collecting_payloads() as payloads:
+            for recipe in state.stream_recipes:
+                recipe()
+        state.stream_frames += 1
+        return {
+            "type": "frame",
+            "frame": connection.sent + 1,
+            "charts": payloads,
+            "rerun": state.app_rerun_due,
+        }
+
+
+def encode(message: dict) -> str:
+    """JSON for the browser; NaN and infinities (a diverging run) become null, which JSON.parse accepts."""
+    try:
+        return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(message), separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def handle_message(state: PlaygroundState, connection: Connection, text: str) -> None:
+    """Apply one message from the browser: an acknowledgement, or a chart asking for its whole figure."""
+    if len(text) > MAX_MESSAGE_BYTES:
+        return
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return
+    if not isinstance(message, dict):
+        return
+    kind = message.get("type")
+    if kind == "ack" and isinstance(message.get("frame"), int):
+        connection.acknowledged = max(connection.acknowledged, min(message["frame"], connection.sent))
+    elif kind == "need_full" and isinstance(message.get("name"), str):
+        with state.lock:
+            if message["name"] in state.charts:
+                state.charts[message["name"]].needs_full = True
+
+
+# ---- the route ------------------------------------------------------------------------------------
+def same_origin(headers) -> bool:
+    """Whether the page that opened the socket was served by this server (browsers always send Origin)."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True  # not a browser (a test client, a benchmark): the token alone admits it
+    return urlsplit(origin).netloc == headers.get("host", "")
+
+
+async def stream_endpoint(websocket) -> None:
+    """Serve one browser's stream (a Starlette websocket endpoint)."""
+    from starlette.websockets import WebSocketDisconnect
+
+    # Accept before refusing: a socket closed during the handshake reaches the page as code 1006,
+    # with no reason; after accept() it gets ours.
+    await websocket.accept()
+    found = lookup(websocket.query_params.get("token", "")) if same_origin(websocket.headers) else None
+    if found is None:
+        await websocket.close(CLOSE_UNKNOWN, "unknown stream token: reload the page")
+        return
+    state, session_id = found
+    connection = Connection()
+    with state.lock:
+        previous = state.stream_connection
+        state.stream_connection = connection
+    if isinstance(previous, Connection):
+        previous.replaced = True
+        previous_wake = getattr(previous, "wake", None)
+        if previous_wake is not None:
+            previous_wake.set()
+    connection.wake = wake = asyncio.Event()
+    closed = asyncio.Event()
+
+    async def receive() -> None:
+        try:
+            while True:
+                handle_message(state, connection, await websocket.receive_text())
+                wake.set()
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            closed.set()
+            wake.set()
+
+    receiver = asyncio.create_task(receive())
+    last_alive_check = time.monotonic()
+    try:
+        while not closed.is_set():
+            if connection.replaced:
+                await websocket.close(CLOSE_REPLACED, "this session opened a newer stream")
+                return
+            now = time.monotonic()
+            if now - last_alive_check > IDLE_CHECK_SECONDS:
+                last_alive_check = now
+                if not session_alive(session_id):
+                    await websocket.close(CLOSE_SESSION_ENDED, "this session has ended: reload the page")
+                    return
+            if state.playing and connection.in_flight < MAX_FRAMES_IN_FLIGHT:
+                frame = await asyncio.to_thread(produce_frame, state, connection)
+                if frame is not None and not closed.is_set():
+                    connection.sent += 1
+                    await websocket.send_text(encode(frame))
+                    continue
+            wake.clear()
+            try:
+                # Playing but held (a frame in flight, or a control's rerun still drawing): look again soon.
+                await asyncio.wait_for(wake.wait(), PLAYING_CHECK_SECONDS if state.playing else IDLE_CHECK_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the browser went away mid-send
+    finally:
+        receiver.cancel()
+        with state.lock:
+            if state.stream_connection is connection:
+                state.stream_connection = None
+
+
+def routes() -> list:
+    """The routes app.py adds to Streamlit's own."""
+    from starlette.routing import WebSocketRoute
+
+    return [WebSocketRoute(STREAM_PATH, stream_endpoint)]

@@ -1,0 +1,219 @@
+"""The live stream's websocket route (playground/ui/stream.py), served by Starlette's test client.
+
+A real session's state comes from an AppTest run (its script run records the live view's recipes);
+the test registers it under a made-up session id and decides, through ``session_alive``, whether that
+session is still connected. The browser tests (tests/browser) drive the same route from Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from playground.ui import live, session, stream
+from playground.ui.state import STREAM_PATH
+from tests.test_app import start, state_of
+
+SESSION_ID = "session-under-test"
+
+
+@pytest.fixture
+def alive_sessions(monkeypatch) -> set[str]:
+    """The session ids the stream believes are connected; remove one to end its session."""
+    alive = {SESSION_ID}
+    monkeypatch.setattr(stream, "session_alive", lambda session_id: session_id in alive)
+    monkeypatch.setattr(stream, "session_exists", lambda session_id: session_id in alive)
+    return alive
+
+
+@pytest.fixture
+def playing(alive_sessions):
+    """A session that pressed Play, registered with the stream (its AppTest is kept alive with it)."""
+    at = start()
+    at.button(key="play_pause").click().run()
+    state = state_of(at)
+    assert state.playing and not state.render_pending and state.stream_recipes
+    stream.register(state, SESSION_ID)
+    yield state
+    state.playing = False
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(Starlette(routes=stream.routes()))
+
+
+def connect(client: TestClient, token: str, **kwargs):
+    return client.websocket_connect(f"{STREAM_PATH}?token={token}", **kwargs)
+
+
+def close_code(websocket) -> int:
+    """Wait for the server to close the socket; the close code it gave."""
+    with pytest.raises(WebSocketDisconnect) as closed:
+        while True:
+            websocket.receive_text()
+    return closed.value.code
+
+
+def wait_until(condition, seconds: float = 3.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_playing_session_gets_frames_with_every_live_element(playing, client):
+    epoch_before = playing.edited.epoch
+    with connect(client, playing.stream_token) as websocket:
+        frame = json.loads(websocket.receive_text())
+        assert frame["type"] == "frame" and frame["frame"] == 1 and frame["rerun"] is False
+        # Every element the script drew live is in the frame, recomputed after this frame's training.
+        script_keys = _script_payload_keys(playing)
+        assert set(frame["charts"]) == script_keys
+        assert {"status", "boundary", "loss", "gradients"} <= set(frame["charts"])
+        # The first frame shows the first frame's training (a second one may be on its way already).
+        frame_epoch = epoch_before + int(playing.speed)
+        assert f'bp-metric-value">{frame_epoch}</div>' in frame["charts"]["status"]["html"]
+        assert frame["charts"]["loss"]["last_epoch"] == frame_epoch
+    assert wait_until(lambda: playing.stream_connection is None)
+
+
+def _script_payload_keys(state) -> set[str]:
+    with live.collecting_payloads() as payloads:
+        for recipe in state.stream_recipes:
+            recipe()
+    return set(payloads)
+
+
+def test_the_stream_never_runs_more_than_two_frames_ahead_of_the_browser(playing, client):
+    with connect(client, playing.stream_token) as websocket:
+        first, second = (json.loads(websocket.receive_text()) for _ in range(2))
+        assert (first["frame"], second["frame"]) == (1, 2)
+        time.sleep(0.3)  # no acknowledgement: the stream waits, and trains nothing more
+        epoch_held = playing.edited.epoch
+        assert playing.stream_frames == 2
+        time.sleep(0.2)
+        assert playing.edited.epoch == epoch_held
+        websocket.send_text(json.dumps({"type": "ack", "frame": 1}))
+        assert json.loads(websocket.receive_text())["frame"] == 3
+        assert playing.edited.epoch > epoch_held
+
+
+def test_paused_sessions_get_no_frames_and_train_nothing(playing, client):
+    with connect(client, playing.stream_token) as websocket:
+        websocket.receive_text()
+        session.set_playing(playing, False)
+        websocket.send_text(json.dumps({"type": "ack", "frame": 1}))
+        epoch_paused = playing.edited.epoch
+        time.sleep(0.4)
+        assert playing.edited.epoch == epoch_paused
+
+
+def test_a_control_holds_the_stream_until_the_script_has_redrawn(playing, client):
+    with connect(client, playing.stream_token) as websocket:
+        websocket.receive_text()
+        session.step(playing, 1)  # a control: render_pending until the next script run of the live view
+        assert playing.render_pending
+        frames = playing.stream_frames
+        websocket.send_text(json.dumps({"type": "ack", "frame": 1}))
+        time.sleep(0.3)
+        assert playing.stream_frames == frames
+        playing.render_pending = False  # what the live view's run does at its end
+        assert json.loads(websocket.receive_text())["frame"] == 2
+
+
+def test_a_wrong_token_is_refused(playing, client):
+    epoch = playing.edited.epoch
+    for token in ("", "not-a-token", playing.stream_token[:-1], playing.stream_token + "x"):
+        with connect(client, token) as websocket:
+            assert close_code(websocket) == stream.CLOSE_UNKNOWN
+    assert playing.edited.epoch == epoch and playing.stream_connection is None
+
+
+def test_a_page_from_another_site_is_refused_even_with_the_token(playing, client):
+    headers = {"origin": "http://evil.example", "host": "testserver"}
+    with connect(client, playing.stream_token, headers=headers) as websocket:
+        assert close_code(websocket) == stream.CLOSE_UNKNOWN
+    headers = {"origin": "http://testserver", "host": "testserver"}
+    with connect(client, playing.stream_token, headers=headers) as websocket:
+        assert json.loads(websocket.receive_text())["type"] == "frame"
+
+
+def test_a_stream_whose_session_has_ended_closes(playing, client, alive_sessions):
+    with connect(client, playing.stream_token) as websocket:
+        websocket.receive_text()
+        alive_sessions.clear()  # the browser tab was closed
+        assert close_code(websocket) == stream.CLOSE_SESSION_ENDED
+    with connect(client, playing.stream_token) as websocket:
+        assert close_code(websocket) == stream.CLOSE_UNKNOWN
+
+
+def test_a_newer_connection_of_the_same_session_replaces_the_old_one(playing, client):
+    with connect(client, playing.stream_token) as old:
+        old.receive_text()
+        with connect(client, playing.stream_token) as new:
+            assert close_code(old) == stream.CLOSE_REPLACED
+            assert json.loads(new.receive_text())["frame"] == 1
+
+
+def test_the_registry_forgets_ended_sessions_and_keeps_no_state_alive(alive_sessions):
+    at = start()
+    state = state_of(at)
+    stream.register(state, SESSION_ID)
+    assert stream.lookup(state.stream_token) == (state, SESSION_ID)
+    alive_sessions.clear()
+    assert stream.lookup(state.stream_token) is None
+    other = state_of(start())
+    stream.register(other, "another-session")  # registering sweeps sessions that are gone
+    assert state.stream_token not in stream._registry
+
+
+def test_encode_turns_nan_and_infinities_into_null():
+    message = {"loss": [1.0, float("nan")], "nested": {"value": float("inf")}, "fine": 2}
+    assert json.loads(stream.encode(message)) == {"loss": [1.0, None], "nested": {"value": None}, "fine": 2}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "not json",
+        "[1, 2]",
+        '"ack"',
+        '{"type": "ack", "frame": "3"}',
+        '{"type": "ack"}',
+        "{" * 5000,
+        '{"type": "need_full", "name": 5}',
+        '{"type": "need_full", "name": "no-such-chart"}',
+        '{"type": "other"}',
+    ],
+)
+def test_junk_from_the_browser_changes_nothing(playing, text):
+    connection = stream.Connection()
+    connection.sent = 2
+    before = {name: sync.needs_full for name, sync in playing.charts.items()}
+    stream.handle_message(playing, connection, text)
+    assert connection.acknowledged == 0
+    assert {name: sync.needs_full for name, sync in playing.charts.items()} == before
+
+
+def test_acknowledgements_never_count_frames_that_were_not_sent(playing):
+    connection = stream.Connection()
+    connection.sent = 2
+    stream.handle_message(playing, connection, '{"type": "ack", "frame": 99}')
+    assert connection.acknowledged == 2 and connection.in_flight == 0
+    stream.handle_message(playing, connection, '{"type": "ack", "frame": 1}')
+    assert connection.acknowledged == 2  # an old acknowledgement arriving late moves nothing back
+
+
+def test_a_chart_can_ask_for_its_whole_figure_over_the_stream(playing):
+    playing.charts["loss"].needs_full = False
+    stream.handle_message(playing, stream.Connection(), '{"type": "need_full", "name": "loss"}')
+    assert playing.charts["loss"].needs_full
