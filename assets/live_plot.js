@@ -227,6 +227,12 @@ function rangeEdits(host, ranges) {
 
 // Paint bytes (one per pixel, row 0 at the top) through a colour table into a PNG data URL.
 function paintImage(host, image) {
+  const painted = paintCanvas(host, image);
+  return painted.canvas.toDataURL(painted.type, painted.quality);
+}
+
+// The same picture on a canvas, with how to encode it: {canvas, type, quality}.
+function paintCanvas(host, image) {
   const colours = host.__colours;
   const bytes = atob(image.b64);
   host.__imageBytes = bytes;
@@ -244,7 +250,7 @@ function paintImage(host, image) {
     pixels.data[4 * i + 3] = i % image.cols < filled ? 255 : 0;
   }
   context.putImageData(pixels, 0, 0);
-  if (!image.line) return canvas.toDataURL();
+  if (!image.line) return { canvas, type: "image/png" };
   // The boundary chart: smooth the field up to `upscale` pixels, then stroke the P = 0.5 line on it.
   // No bigger than the plot area's pixels: painting and encoding scale with the area.
   const plotWidth = host._fullLayout && host._fullLayout._size ? host._fullLayout._size.w : image.upscale;
@@ -269,16 +275,17 @@ function paintImage(host, image) {
   painter.stroke();
   // JPEG, not PNG: a smooth field encodes about 7x faster and 15x smaller (so it also decodes faster),
   // and at this quality the difference is not visible.
-  return big.toDataURL("image/jpeg", 0.92);
+  return { canvas: big, type: "image/jpeg", quality: 0.92 };
 }
 
 // A new picture for a layout image, without Plotly.relayout (which recomputes every layout default,
 // several ms): set the <image> element's href and keep Plotly's copies of the source in step, so
-// that its next real redraw (a zoom, a whole figure) finds the image already current. Returns
-// false when the element cannot be found; the caller then relayouts.
-function swapImage(host, target, url) {
+// that its next real redraw (a zoom, a whole figure) finds the image already current.
+// imageParts: the drawn <image> element of layout image `target` and Plotly's two copies of its item,
+// or null (the caller then relayouts).
+function imageParts(host, target) {
   const match = /^images\[(\d+)\]\.source$/.exec(target);
-  if (!match) return false;
+  if (!match) return null;
   const index = Number(match[1]);
   const element = [...host.querySelectorAll(".imagelayer image")].find((image) => {
     const item = image.__data__; // bound by Plotly (d3): the full layout's image item
@@ -286,12 +293,32 @@ function swapImage(host, target, url) {
   });
   const userImage = host.layout.images && host.layout.images[index];
   const fullImage = host._fullLayout && host._fullLayout.images && host._fullLayout.images[index];
-  if (!element || !userImage || !fullImage) return false;
+  return element && userImage && fullImage ? { element, userImage, fullImage } : null;
+}
+
+function setImageSource({ element, userImage, fullImage }, url) {
   element.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", url);
   element._imgSrc = url; // Plotly's own "already drawn" mark
   userImage.source = url;
   fullImage.source = url;
-  return true;
+}
+
+// While playing, a new picture is encoded off the main thread (canvas.toBlob; toDataURL encodes on
+// it, 3 ms a frame for the boundary) and shown when ready; a newer picture that is ready first wins.
+// Only the newest object URL is kept: Plotly's copies point at it, for its next real redraw.
+function swapImageSoon(host, parts, painted) {
+  const ticket = (host.__imageTicket = (host.__imageTicket || 0) + 1);
+  painted.canvas.toBlob(
+    (blob) => {
+      if (!blob || ticket !== host.__imageTicket || !parts.element.isConnected) return;
+      const url = URL.createObjectURL(blob);
+      setImageSource(parts, url);
+      if (host.__objectUrl) URL.revokeObjectURL(host.__objectUrl);
+      host.__objectUrl = url;
+    },
+    painted.type,
+    painted.quality,
+  );
 }
 
 // The boundary's hover values (a transparent heatmap over the image) follow the image: P = byte/255,
@@ -380,9 +407,9 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
   }
   if (payload.image || payload.relayout) {
     const edits = Object.assign({}, payload.relayout || {});
-    let picture = null;
+    let painted = null;
     if (payload.image && host.__colours) {
-      picture = paintImage(host, payload.image);
+      painted = paintCanvas(host, payload.image);
       if (payload.image.hover_trace != null) refreshHover(host, payload.image);
     }
     for (const axis of ["xaxis", "yaxis"]) {
@@ -397,8 +424,13 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
     for (const [key, value] of Object.entries(edits)) {
       if (!key.includes("range") && nestedValue(host.layout, key) === value) delete edits[key];
     }
-    if (picture !== null && !(Object.keys(edits).length === 0 && swapImage(host, payload.image.target, picture))) {
-      edits[payload.image.target] = picture;
+    if (painted !== null) {
+      const parts = Object.keys(edits).length === 0 && imageParts(host, payload.image.target);
+      if (parts) swapImageSoon(host, parts, painted);
+      else {
+        host.__imageTicket = (host.__imageTicket || 0) + 1; // a pending swap must not undo this picture
+        edits[payload.image.target] = painted.canvas.toDataURL(painted.type, painted.quality);
+      }
     }
     if (Object.keys(edits).length) {
       host.__applying = true;
@@ -479,8 +511,19 @@ function mergePayloads(payloads) {
 const SLICE_MS = 45;
 const scheduler = window.__backpropScheduler || (window.__backpropScheduler = { waiting: new Set(), running: false });
 
+// Between two charts' draws the browser may handle a click. Not setTimeout(0): nested timeouts are
+// clamped to 4 ms from the fifth on, which with seven live elements cost about 15 ms a frame (the
+// frame rate was capped near 40 a second with the main thread 40 % idle). scheduler.yield() resumes
+// right after pending input; a message to ourselves where it is missing.
+const yieldChannel = new MessageChannel();
+const yieldWaiters = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
 function yieldToBrowser() {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  if (window.scheduler && typeof window.scheduler.yield === "function") return window.scheduler.yield();
+  return new Promise((resolve) => {
+    yieldWaiters.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
 }
 
 // Draws start on an animation frame: at most one paint per chart per display frame. A hidden tab
