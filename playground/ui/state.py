@@ -33,8 +33,9 @@ FRAME_INTERVAL_SECONDS = 0.05
 FRAME_PERIOD_SECONDS = 0.08  # ~12 frames per second
 MAX_TRAINING_SECONDS_PER_FRAME = 0.07  # "max" speed on the timer: most of a frame (about 11 per second)
 # "max" speed on the stream: frames come as fast as the browser draws them (up to one per display
-# frame), so a frame trains for a shorter slice and the browser draws about 30 of them a second.
-MAX_STREAM_TRAINING_SECONDS_PER_FRAME = 0.025
+# frame), and a frame trains while the browser draws the one before. Measured (bench_browser): 25 ms
+# gave about 33 frames a second, 16 ms about 45, 10 ms about 52 but too few epochs a second.
+MAX_STREAM_TRAINING_SECONDS_PER_FRAME = 0.016
 OVERLAP_FRAMES = 10  # history charts resend the rows of the last few payloads (see ChartSync)
 
 
