@@ -227,18 +227,24 @@ def start_server(log) -> tuple[subprocess.Popen, str]:
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    wait_until_answering(process, f"{url}/_stcore/health", "streamlit", 60)
+    return process, url
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, name: str, seconds: float) -> None:
+    """Wait until ``url`` answers 200; stop ``process`` and raise if it exits or does not answer in time."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+            raise RuntimeError(f"{name} exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
-                    return process, url
+                    return
         except OSError:
-            time.sleep(0.25)
+            time.sleep(0.1)
     stop_server(process)
-    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+    raise RuntimeError(f"{name} did not answer {url} within {seconds:g} s")
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -511,18 +517,8 @@ def start_peer_server(directory: Path) -> tuple[subprocess.Popen, str]:
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(directory)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/index.html"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"http.server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.1)
-    stop_server(process)
-    raise RuntimeError("http.server did not answer within 20 s")
+    wait_until_answering(process, url, "http.server", 20)
+    return process, url
 
 
 def measure_peer_once(browser, base: str, params: dict, seconds: float) -> dict:

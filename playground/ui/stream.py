@@ -177,9 +177,11 @@ def handle_message(state: PlaygroundState, connection: Connection, text: str) ->
     if kind == "ack" and isinstance(message.get("frame"), int):
         connection.acknowledged = max(connection.acknowledged, min(message["frame"], connection.sent))
     elif kind == "need_full" and isinstance(message.get("name"), str):
-        with state.lock:
-            if message["name"] in state.charts:
-                state.charts[message["name"]].needs_full = True
+        # No lock: this runs on the server's event loop, which must never wait for a script run; setting
+        # one flag is atomic, and the next frame (or script run) reads it under the lock.
+        sync = state.charts.get(message["name"])
+        if sync is not None:
+            sync.needs_full = True
 
 
 # ---- the route ------------------------------------------------------------------------------------
@@ -204,9 +206,10 @@ async def stream_endpoint(websocket) -> None:
         return
     state, session_id = found
     connection = Connection()
-    with state.lock:
-        previous = state.stream_connection
-        state.stream_connection = connection
+    # Only this event loop's thread sets stream_connection (script runs read it), so no lock: the event
+    # loop serves every session and must never wait for one session's script run.
+    previous = state.stream_connection
+    state.stream_connection = connection
     if isinstance(previous, Connection):
         previous.replaced = True
         previous_wake = getattr(previous, "wake", None)
@@ -255,9 +258,8 @@ async def stream_endpoint(websocket) -> None:
         pass  # the browser went away mid-send
     finally:
         receiver.cancel()
-        with state.lock:
-            if state.stream_connection is connection:
-                state.stream_connection = None
+        if state.stream_connection is connection:
+            state.stream_connection = None
 
 
 def routes() -> list:
