@@ -207,8 +207,13 @@ def _field_problem(name: str, value, config_values: dict) -> str | None:
     if bound.kind == "layers":
         if len(value) > bound.max_length:
             return f"{name} may have at most {bound.max_length} hidden layers, got {len(value)}"
-        bad = [v for v in value if not _is_number(v) or not float(v).is_integer() or not bound.low <= v <= bound.high]
-        return None if not bad else f"{name}: each width must be a whole number from 1 to {bound.high:g}, got {bad}"
+        # The range first: float() of a huge integer overflows.
+        bad = [v for v in value if not _is_number(v) or not bound.low <= v <= bound.high or not float(v).is_integer()]
+        return (
+            None
+            if not bad
+            else f"{name}: each width must be a whole number from 1 to {bound.high:g}, got {quoted(bad)}"
+        )
     # per_layer
     unknown = [v for v in value if v not in bound.choices]
     if unknown:
@@ -233,6 +238,8 @@ def config_problems(config: TrainingConfig) -> list[str]:
 def _clamp(value, low: float, high: float, default: float) -> float:
     try:
         value = float(value)
+    except OverflowError:  # an integer too large for a float: beyond either end
+        return high if value > 0 else low
     except (TypeError, ValueError):
         return default
     if math.isnan(value):
@@ -261,6 +268,15 @@ def _clamped(name: str, value, values: dict, default):
     return names + (names[-1] if names else "tanh",) * (layers - len(names))
 
 
+MAX_MESSAGE_VALUE_CHARS = 60  # how much of a refused value a message quotes back
+
+
+def quoted(value: object) -> str:
+    """``value`` as a message quotes it: its repr, cut to MAX_MESSAGE_VALUE_CHARS (a URL can hold megabytes)."""
+    shown = repr(value)
+    return shown if len(shown) <= MAX_MESSAGE_VALUE_CHARS else shown[: MAX_MESSAGE_VALUE_CHARS - 1] + "…"
+
+
 def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
     """A valid config from raw values (the URL, a file, a widget), and a message per value moved.
 
@@ -282,7 +298,9 @@ def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
         if name == "features" and DATASETS[clean["dataset"]].inputs == "image":
             fixed = DEFAULT_FEATURES
         if (fixed != value or type(fixed) is not type(value)) and name in values:
-            messages.append(f"{name}={value!r} is not allowed ({FIELDS[name].describe()}); it was set to {fixed!r}.")
+            messages.append(
+                f"{name}={quoted(value)} is not allowed ({FIELDS[name].describe()}); it was set to {quoted(fixed)}."
+            )
         clean[name] = fixed
     return TrainingConfig(**clean), messages
 
@@ -307,12 +325,23 @@ def to_query(config: TrainingConfig) -> dict[str, str]:
     return query
 
 
+# A shareable URL of every setting is under 400 characters; browsers and proxies cut URLs at a few
+# thousand. Longer is not a link this app made: refused whole, rather than parsed piece by piece.
+MAX_QUERY_CHARS = 4000
+
+
 def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[str]]:
     """Parse URL parameters into a valid config, plus a message per value that was ignored or moved.
 
     Never raises: a malformed value keeps the default and is reported.
     """
     defaults = TrainingConfig()
+    length = sum(len(str(name)) + len(str(raw)) for name, raw in query.items())
+    if length > MAX_QUERY_CHARS:
+        return defaults, [
+            f"The link's settings are {length:,} characters long, more than the {MAX_QUERY_CHARS:,} a link of this "
+            "playground can have: all ignored, and the default settings are shown."
+        ]
     values, problems = {}, []
     for name, raw in query.items():
         if name not in FIELDS or (isinstance(raw, list) and not raw):
@@ -333,7 +362,7 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
             else:
                 values[name] = text
         except (ValueError, OverflowError):
-            problems.append(f"Ignored {name}={text!r} from the URL: not a valid value.")
+            problems.append(f"Ignored {name}={quoted(text)} from the URL: not a valid value.")
     if "hidden_layers" in values and "activations" not in values:
         values["activations"] = ("tanh",) * len(values["hidden_layers"])
     clean, messages = clamp_values(values)

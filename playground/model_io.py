@@ -53,6 +53,10 @@ def model_from_json(data: bytes | str) -> tuple[TrainingConfig, list[tuple[np.nd
         document = json.loads(data)
     except json.JSONDecodeError as error:
         raise ModelFileError(f"The file is not valid JSON ({error.msg} at line {error.lineno}).") from None
+    except RecursionError:
+        raise ModelFileError("The file nests lists or objects too deeply to be a model file.") from None
+    except ValueError:  # a number of thousands of digits (Python refuses to convert it)
+        raise ModelFileError("The file holds a number too long to read: it is not a model file.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(
             "This JSON file is not a Backprop Playground model (its 'format' field is missing or different)."

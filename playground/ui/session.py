@@ -45,7 +45,9 @@ def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
     config, problems = from_query(query)
     state = PlaygroundState(trainer=Trainer(config))
     lesson = query.get("lesson")
-    lesson = lesson[-1] if isinstance(lesson, list) and lesson else lesson
+    if isinstance(lesson, list):
+        lesson = lesson[-1] if lesson else None
+    lesson = None if lesson is None else str(lesson)
     if lesson in LESSONS:
         start_lesson(state, lesson)
     elif lesson:
