@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    - create .venv, install the app's requirements, start the playground
-#   make test   - also install the test requirements and Debian's chromium (browser tests), then run every test
+#   make test   - also install the test requirements and Debian's chromium and haproxy, then run every test
 # `make bench` runs the speed and memory benchmarks (bench/README.md).
 
 PYTHON ?= python3
@@ -28,7 +28,7 @@ run: $(BIN)/.run-stamp
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(BIN)/.test-stamp
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-debian-packages.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(BIN)/.bench-stamp

@@ -838,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: install Debian's chromium (scripts/ensure-chromium.sh).", file=sys.stderr)
+        print(f"{CHROMIUM} is missing: install Debian's chromium (scripts/ensure-debian-packages.sh).", file=sys.stderr)
         return 2
     try:
         from playwright.sync_api import sync_playwright

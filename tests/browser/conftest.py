@@ -45,7 +45,7 @@ def _require_browser() -> None:
     """Skip (or, in CI, fail) when the browser or Playwright is missing."""
     problem = None
     if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (install Debian's chromium: `bash scripts/ensure-chromium.sh`)"
+        problem = f"{CHROMIUM} is missing (install Debian's chromium: `bash scripts/ensure-debian-packages.sh`)"
     else:
         try:
             import playwright.sync_api  # noqa: F401
