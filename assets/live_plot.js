@@ -648,6 +648,7 @@ function onStreamMessage(event) {
 
 function connectStream() {
   clearTimeout(hub.retryTimer);
+  hub.retryTimer = null;
   if (hub.socket) {
     hub.socket.onclose = null;
     hub.socket.close();
@@ -697,7 +698,10 @@ function configureStream(info, setTriggerValue, host) {
   host.dataset.stream = hub.status;
   hub.playing = Boolean(info.playing);
   if (!window.WebSocket) return;
-  if (hub.token !== info.token || hub.path !== info.path || (!hub.socket && !hub.retryTimer)) {
+  // Replaced: another holder of this session's token took its stream over; taking it back on every
+  // script run would make the two take turns. A new token (a new session) connects again.
+  const idle = !hub.socket && !hub.retryTimer && hub.status !== "replaced";
+  if (hub.token !== info.token || hub.path !== info.path || idle) {
     hub.token = info.token;
     hub.path = info.path;
     connectStream();

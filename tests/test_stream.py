@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from playground.ui import live, session, stream
-from playground.ui.state import STREAM_PATH
+from playground.ui.state import STATUS_PATH, STREAM_PATH
 from tests.test_app import start, state_of
 
 SESSION_ID = "session-under-test"
@@ -26,6 +26,7 @@ SESSION_ID = "session-under-test"
 def alive_sessions(monkeypatch) -> set[str]:
     """The session ids the stream believes are connected; remove one to end its session."""
     alive = {SESSION_ID}
+    monkeypatch.setattr(stream, "_registry", {})  # only this test's sessions
     monkeypatch.setattr(stream, "session_alive", lambda session_id: session_id in alive)
     monkeypatch.setattr(stream, "session_exists", lambda session_id: session_id in alive)
     return alive
@@ -217,3 +218,15 @@ def test_a_chart_can_ask_for_its_whole_figure_over_the_stream(playing):
     playing.charts["loss"].needs_full = False
     stream.handle_message(playing, stream.Connection(), '{"type": "need_full", "name": "loss"}')
     assert playing.charts["loss"].needs_full
+
+
+def test_the_status_route_counts_sessions_in_memory_connected_and_streaming(playing, client, alive_sessions):
+    def counts():
+        return client.get(STATUS_PATH).json()
+
+    assert counts() == {"sessions_in_memory": 1, "sessions_connected": 1, "sessions_streaming": 0}
+    with connect(client, playing.stream_token) as websocket:
+        websocket.receive_text()
+        assert counts()["sessions_streaming"] == 1
+    alive_sessions.clear()
+    assert wait_until(lambda: counts() == {"sessions_in_memory": 1, "sessions_connected": 0, "sessions_streaming": 0})

@@ -20,6 +20,7 @@ from playground.trainer import Trainer
 
 STATE_KEY = "backprop_playground"
 STREAM_PATH = "/bp/stream"  # the live stream's websocket route (app.py, stream.py)
+STATUS_PATH = "/bp/status"  # how many sessions the server holds (JSON numbers; stream.py)
 
 # Epochs per redraw offered by the speed control; "max" fills a time budget per frame.
 SPEED_CHOICES = ("1", "2", "5", "10", "20", "50", "100", "max")

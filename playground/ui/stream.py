@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playground.ui import live, view
-from playground.ui.state import MAX_STREAM_TRAINING_SECONDS_PER_FRAME, STREAM_PATH, PlaygroundState
+from playground.ui.state import MAX_STREAM_TRAINING_SECONDS_PER_FRAME, STATUS_PATH, STREAM_PATH, PlaygroundState
 
 MAX_FRAMES_IN_FLIGHT = 2  # one being drawn, one on its way: never a queue
 IDLE_CHECK_SECONDS = 0.25  # while paused: how often the stream checks its session is still there
@@ -83,6 +83,18 @@ def lookup(token: str) -> tuple[PlaygroundState, str] | None:
 def registered_tokens() -> int:
     with _registry_lock:
         return len(_registry)
+
+
+def session_counts() -> dict[str, int]:
+    """How many sessions this server holds: states still in memory, their browsers connected, streaming now."""
+    with _registry_lock:
+        entries = [(entry.state(), entry.session_id) for entry in _registry.values()]
+    states = [(state, session_id) for state, session_id in entries if state is not None]
+    return {
+        "sessions_in_memory": len(states),
+        "sessions_connected": sum(session_alive(session_id) for _, session_id in states),
+        "sessions_streaming": sum(state.stream_connection is not None for state, _ in states),
+    }
 
 
 def session_alive(session_id: str) -> bool:
@@ -262,8 +274,15 @@ async def stream_endpoint(websocket) -> None:
             state.stream_connection = None
 
 
+async def status_endpoint(request):
+    """GET /bp/status: the session counts (numbers only), for whoever runs the server for a class."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse(session_counts())
+
+
 def routes() -> list:
     """The routes app.py adds to Streamlit's own."""
-    from starlette.routing import WebSocketRoute
+    from starlette.routing import Route, WebSocketRoute
 
-    return [WebSocketRoute(STREAM_PATH, stream_endpoint)]
+    return [WebSocketRoute(STREAM_PATH, stream_endpoint), Route(STATUS_PATH, status_endpoint)]
