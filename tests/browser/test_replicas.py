@@ -43,17 +43,9 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not answer within {START_TIMEOUT:g} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def replicas():
-    """The proxy's URL and each replica's port, from scripts/replicas.sh on free local ports."""
-    if not HAPROXY.exists():
-        message = f"{HAPROXY} is missing (install Debian's haproxy: `bash scripts/ensure-debian-packages.sh`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+def _start_replicas(log: Path) -> tuple[subprocess.Popen, int, list[int]]:
+    """scripts/replicas.sh on free local ports, in a process group of its own: (process, proxy port, ports)."""
     proxy_port, ports = free_port(), [free_port(), free_port()]
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "replicas.log"
     with log.open("w") as output:
         process = subprocess.Popen(
             ["bash", "scripts/replicas.sh", str(proxy_port), *map(str, ports)],
@@ -63,6 +55,20 @@ def replicas():
             env={**os.environ, "PYTHON": sys.executable},
             start_new_session=True,
         )
+    return process, proxy_port, ports
+
+
+@pytest.fixture(scope="module")
+def replicas():
+    """The proxy's URL and each replica's port, from scripts/replicas.sh on free local ports."""
+    if not HAPROXY.exists():
+        message = f"{HAPROXY} is missing (install Debian's haproxy: `bash scripts/ensure-debian-packages.sh`)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "replicas.log"
+    process, proxy_port, ports = _start_replicas(log)
     try:
         for port in ports:
             _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log)
@@ -132,22 +138,15 @@ def test_two_sessions_land_on_different_replicas_and_each_keeps_working(browser,
 def test_the_replica_script_stops_everything_it_started(tmp_path):
     if not HAPROXY.exists() or shutil.which("pgrep") is None:
         pytest.skip("needs haproxy and pgrep")
-    proxy_port, ports = free_port(), [free_port(), free_port()]
     log = tmp_path / "replicas.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            ["bash", "scripts/replicas.sh", str(proxy_port), *map(str, ports)],
-            cwd=REPO_ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, proxy_port, ports = _start_replicas(log)
     _wait_healthy(f"http://127.0.0.1:{proxy_port}/_stcore/health", process, log)
     process.send_signal(signal.SIGTERM)  # what Ctrl-C or a supervisor does to the script itself
     process.wait(30)
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", f"server.port {ports[0]}|server.port {ports[1]}|haproxy.*{tmp_path.name}"],
-                          capture_output=True, text=True).stdout.split()  # fmt: skip
+    # The replicas by their ports; the proxy by its port below (another test's proxy may be running).
+    pattern = f"server.port {ports[0]} |server.port {ports[1]} "
+    left = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
     assert not left, f"processes left running: {left}"
     for port in (proxy_port, *ports):
         try:
