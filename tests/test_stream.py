@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from playground.ui import live, session, stream
 from playground.ui.state import STATUS_PATH, STREAM_PATH
-from tests.test_app import start, state_of
+from tests.test_app import DIVERGING_URL, start, state_of
 
 SESSION_ID = "session-under-test"
 
@@ -237,3 +237,20 @@ def test_the_status_route_counts_sessions_in_memory_connected_and_streaming(play
     another = state_of(start())
     assert counts()["sessions_in_memory"] >= in_memory + 1
     del another
+
+
+def test_a_run_that_diverges_on_the_stream_stops_and_asks_the_page_for_a_rerun(alive_sessions, client):
+    at = start(DIVERGING_URL)
+    state = state_of(at)
+    # Play without a script run (AppTest's run would train the first frame on the timer, and diverge there).
+    session.set_playing(state, True)
+    state.render_pending = False  # what the live view's run does at its end
+    assert state.playing and not state.edited.diverged
+    stream.register(state, SESSION_ID)
+    with connect(client, state.stream_token) as websocket:
+        frames = []
+        while not (frames and frames[-1]["rerun"]):
+            frames.append(json.loads(websocket.receive_text()))
+            websocket.send_text(json.dumps({"type": "ack", "frame": frames[-1]["frame"]}))
+            assert len(frames) < 50, "the run never diverged"
+    assert state.edited.diverged and not state.playing and state.app_rerun_due

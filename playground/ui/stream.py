@@ -146,11 +146,7 @@ def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None
     with state.lock:
         if state.stream_connection is not connection or not state.playing or state.render_pending:
             return None
-        diverged_before = sum(trainer.diverged for _, trainer in state.runs)
-        view.frame_epochs(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME)
-        diverged_now = sum(trainer.diverged for _, trainer in state.runs)
-        if diverged_now > diverged_before:
-            state.playing = diverged_now < len(state.runs)  # keep training the run that still can
+        if view.train_frame(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME):
             state.app_rerun_due = True  # the page shows the divergence message (a script run)
         with live.collecting_payloads() as payloads:
             for recipe in state.stream_recipes:

@@ -119,6 +119,20 @@ GRADIENT_CAPTION = (
 
 
 # ---- training per frame ---------------------------------------------------------------------
+def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> bool:
+    """Train one frame (``frame_epochs``); True when a run diverged in it.
+
+    Then playing goes on only for a run that still can (compare mode); the caller shows the message.
+    """
+    diverged_before = sum(trainer.diverged for _, trainer in state.runs)
+    frame_epochs(state, max_seconds)
+    diverged_now = sum(trainer.diverged for _, trainer in state.runs)
+    if diverged_now == diverged_before:
+        return False
+    state.playing = diverged_now < len(state.runs)
+    return True
+
+
 def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> int:
     """Train this frame's epochs on every run still training; returns epochs per run.
 
@@ -573,11 +587,7 @@ def _live_frame(state: PlaygroundState) -> None:
     state.stream_recipes = []
     if state.playing and state.stream_connection is None:
         pace_frame(state)
-        diverged_before = sum(trainer.diverged for _, trainer in state.runs)
-        frame_epochs(state)
-        diverged_now = sum(trainer.diverged for _, trainer in state.runs)
-        if diverged_now > diverged_before:
-            state.playing = diverged_now < len(state.runs)  # keep training the run that still can
+        if train_frame(state):
             st.rerun(scope="app")  # show the divergence message (outside the fragment)
     status_block(state)
     # One slot, always present, for the replay slider (shown while paused): the charts below keep

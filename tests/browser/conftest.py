@@ -112,25 +112,37 @@ def start_server(log_dir: Path, timeout: float = SERVER_START_TIMEOUT) -> Server
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log_path, log)
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            server.check_alive()
-            try:
-                with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return server
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer /_stcore/health in {timeout:.0f} s:\n{_tail(log_path)}")
-            time.sleep(0.25)
+        wait_until_answering(f"{server.url}/_stcore/health", timeout, process, log_path)
     except BaseException:
         server.stop()
         raise
+    return server
 
 
-def _tail(path: Path, lines: int = 30) -> str:
+def wait_until_answering(
+    url: str, timeout: float, process: subprocess.Popen | None = None, log_path: Path | None = None
+) -> None:
+    """Poll ``url`` until it answers 200. Raises RuntimeError (with the log's tail) if ``process`` exits
+    first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode}:\n{_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer in {timeout:.0f} s:\n{_tail(log_path)}")
+        time.sleep(0.1)
+
+
+def _tail(path: Path | None, lines: int = 30) -> str:
+    if path is None:
+        return "(no log)"
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:

@@ -19,7 +19,7 @@ import pytest
 if os.environ.get("CI") != "true":
     pytest.importorskip("playwright.sync_api", reason="playwright is missing: pip install -r requirements-dev.txt")
 
-from tests.browser.conftest import ARTIFACTS, REPO_ROOT, free_port, open_app  # noqa: E402
+from tests.browser.conftest import ARTIFACTS, REPO_ROOT, free_port, open_app, wait_until_answering  # noqa: E402
 from tests.browser.test_browser import epoch, pause, play, wait_epoch  # noqa: E402
 from tests.browser.test_stream_browser import counts, wait_stream  # noqa: E402
 
@@ -27,20 +27,6 @@ pytestmark = pytest.mark.browser
 
 HAPROXY = Path("/usr/sbin/haproxy")
 START_TIMEOUT = 90.0
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"scripts/replicas.sh exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {START_TIMEOUT:g} s:\n{log.read_text()[-3000:]}")
 
 
 def _start_replicas(log: Path) -> tuple[subprocess.Popen, int, list[int]]:
@@ -71,8 +57,8 @@ def replicas():
     process, proxy_port, ports = _start_replicas(log)
     try:
         for port in ports:
-            _wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log)
-        _wait_healthy(f"http://127.0.0.1:{proxy_port}/_stcore/health", process, log)
+            wait_until_answering(f"http://127.0.0.1:{port}/_stcore/health", START_TIMEOUT, process, log)
+        wait_until_answering(f"http://127.0.0.1:{proxy_port}/_stcore/health", START_TIMEOUT, process, log)
         yield f"http://127.0.0.1:{proxy_port}", dict(zip(("r1", "r2"), ports))
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -140,7 +126,7 @@ def test_the_replica_script_stops_everything_it_started(tmp_path):
         pytest.skip("needs haproxy and pgrep")
     log = tmp_path / "replicas.log"
     process, proxy_port, ports = _start_replicas(log)
-    _wait_healthy(f"http://127.0.0.1:{proxy_port}/_stcore/health", process, log)
+    wait_until_answering(f"http://127.0.0.1:{proxy_port}/_stcore/health", START_TIMEOUT, process, log)
     process.send_signal(signal.SIGTERM)  # what Ctrl-C or a supervisor does to the script itself
     process.wait(30)
     time.sleep(0.5)

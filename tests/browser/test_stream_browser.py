@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
@@ -21,7 +20,7 @@ if os.environ.get("CI") != "true":
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from tests.browser.conftest import free_port, open_app  # noqa: E402
+from tests.browser.conftest import free_port, open_app, wait_until_answering  # noqa: E402
 from tests.browser.test_browser import (  # noqa: E402
     EPOCH_FN,
     TIMEOUT,
@@ -66,18 +65,6 @@ PROBE_JS = """async ([path, token, wait]) => {
 
 def wait_stream(page: Page, state: str = "open", timeout: float = TIMEOUT) -> None:
     page.wait_for_function(f"() => ({STREAM_STATE_JS})() === {json.dumps(state)}", timeout=timeout)
-
-
-def wait_for_http(url: str, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def counts(page: Page) -> dict:
@@ -157,7 +144,7 @@ def test_another_site_cannot_read_a_run_even_with_its_token(browser, app_server,
         )
         try:
             attacker = browser.new_page()
-            wait_for_http(f"http://127.0.0.1:{port}/")
+            wait_until_answering(f"http://127.0.0.1:{port}/", 10, other_site)
             attacker.goto(f"http://127.0.0.1:{port}/")
             result = attacker.evaluate(PROBE_JS, [app_server.url + stolen["path"], stolen["token"], 3000])
             attacker.close()
