@@ -341,9 +341,29 @@ function refreshHover(host, image) {
   }
 }
 
+// The network diagram's drawer (a canvas, not Plotly), loaded with this module's version.
+let networkDiagram = null;
+function loadNetworkDiagram() {
+  networkDiagram = networkDiagram || import(new URL("network_diagram.js" + new URL(import.meta.url).search, import.meta.url).href);
+  return networkDiagram;
+}
+
 async function applyPayload(Plotly, host, payload, setTriggerValue) {
   const chart = host.__chart;
   const started = performance.now();
+  if (payload.kind === "network") {
+    // Drawn whole from every payload: nothing to patch, nothing to ask for again.
+    const { drawNetwork } = await loadNetworkDiagram();
+    if (payload.height) host.style.height = payload.height + "px";
+    drawNetwork(host, payload);
+    chart.seq = payload.seq;
+    chart.redraws += 1;
+    host.dataset.redraws = String(chart.redraws);
+    host.dataset.drawMs = (performance.now() - started).toFixed(1);
+    host.dataset.epoch = String(payload.last_epoch);
+    window.__backpropRedraws = (window.__backpropRedraws || 0) + 1;
+    return;
+  }
   if (payload.kind === "html") {
     // Our own markup, escaped by Python (view.status_html, lens readouts).
     if (chart.html !== payload.html) host.innerHTML = chart.html = payload.html;
@@ -479,8 +499,8 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
 function mergePayloads(payloads) {
   let merged = null;
   for (const payload of payloads) {
-    if (!merged || payload.base || payload.kind === "html" || payload.version !== merged.version) {
-      merged = JSON.parse(JSON.stringify(payload));
+    if (!merged || payload.base || payload.kind === "html" || payload.kind === "network" || payload.version !== merged.version) {
+      merged = payload.kind === "network" ? payload : JSON.parse(JSON.stringify(payload)); // drawn as it is
       continue;
     }
     if (payload.restyle) merged.restyle = payload.restyle;

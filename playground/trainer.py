@@ -53,6 +53,7 @@ from playground.optimizers import make_optimizer
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
 RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
+MAX_EDITED_PARAMETER = 100.0  # a weight set by hand (the diagram): larger is a typo, not an experiment
 RECORD_SHARE = 0.05  # a record may cost at most about this share of the training time
 # Rough costs on a laptop CPU, for ``record_interval``: one NumPy call's fixed overhead, one
 # multiply-add inside a matrix product, one element of an elementwise operation (fitted on this
@@ -458,6 +459,42 @@ class Trainer:
         for layer, (W, b) in enumerate(weights):
             self.network.weights[layer][...] = W
             self.network.biases[layer][...] = b
+
+    def record_update(self, update: np.ndarray) -> None:
+        """Add a history row now, after the parameters were moved by ``update`` (n_parameters,) outside
+        ``train`` (one optimiser step on one example: ``playground.walkthrough.apply_walkthrough``).
+
+        The epoch count stays (no epoch was trained): the row has the current epoch, measured at the new
+        weights, and its update ratio is that of ``update``.
+        """
+        np.copyto(self._last_update, update)
+        self._record()
+
+    def set_parameter(self, kind: str, layer: int, row: int, col: int, value: float) -> float:
+        """Set one weight (``kind`` "weight": W_layer[row, col]) or bias ("bias": b_layer[col]), 0-based
+        weight layer; training continues from it and Reset returns to the initial weights. Returns the
+        old value. Raises ValueError naming what is wrong (an index out of range, a value that is not
+        a finite number of at most MAX_EDITED_PARAMETER in size)."""
+        if kind not in ("weight", "bias"):
+            raise ValueError(f"kind must be 'weight' or 'bias', got {kind!r}")
+        n_layers = self.network.n_layers
+        if not (isinstance(layer, numbers.Integral) and 0 <= layer < n_layers):
+            raise ValueError(f"layer must be a weight layer from 0 to {n_layers - 1}, got {layer!r}")
+        W, b = self.network.weights[layer], self.network.biases[layer]
+        fan_in, fan_out = W.shape
+        if not (isinstance(col, numbers.Integral) and 0 <= col < fan_out):
+            raise ValueError(f"unit {col!r} does not exist: layer {layer + 1} has {fan_out} units")
+        if kind == "weight" and not (isinstance(row, numbers.Integral) and 0 <= row < fan_in):
+            raise ValueError(f"input {row!r} does not exist: layer {layer + 1} has {fan_in} inputs")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"a weight must be a finite number, got {value!r}")
+        if abs(value) > MAX_EDITED_PARAMETER:
+            raise ValueError(f"a weight can be set to at most ±{MAX_EDITED_PARAMETER:g}, got {value:g}")
+        if kind == "weight":
+            old, W[row, col] = float(W[row, col]), value
+        else:
+            old, b[col] = float(b[col]), value
+        return old
 
     def loss_and_gradients(
         self, points: np.ndarray, y: np.ndarray

@@ -33,7 +33,9 @@ STATIC_DIR = REPO_ROOT / "static"  # served at /app/static/ (server.enableStatic
 # Inline component code travels inside every element update: 17 KB per chart per frame for the
 # whole of live_plot.js. So the component is a stub that imports the module once from the app's
 # static route (the version in the URL changes with the file, so a browser never runs a stale copy).
-_VERSION = hashlib.sha256(LIVE_PLOT_JS.read_bytes()).hexdigest()[:12]
+# live_plot.js imports the network diagram's drawer with the same version in its URL.
+SERVED_MODULES = (LIVE_PLOT_JS, REPO_ROOT / "assets" / "network_diagram.js")
+_VERSION = hashlib.sha256(b"".join(path.read_bytes() for path in SERVED_MODULES)).hexdigest()[:12]
 _STUB_JS = f"""
 let loading = null;
 export default function (component) {{
@@ -46,15 +48,16 @@ export default function (component) {{
 
 
 def ensure_live_plot_served() -> None:
-    """Copy assets/live_plot.js to the static route (when missing or changed)."""
-    target = STATIC_DIR / "live_plot.js"
-    source = LIVE_PLOT_JS.read_bytes()
-    if not target.exists() or target.read_bytes() != source:
-        STATIC_DIR.mkdir(exist_ok=True)
-        # Written aside, then renamed: another app process may be serving the file at this moment.
-        partial = target.with_name(f".live_plot.{os.getpid()}.js")
-        partial.write_bytes(source)
-        os.replace(partial, target)
+    """Copy assets/live_plot.js and the modules it imports to the static route (when missing or changed)."""
+    for module in SERVED_MODULES:
+        target = STATIC_DIR / module.name
+        source = module.read_bytes()
+        if not target.exists() or target.read_bytes() != source:
+            STATIC_DIR.mkdir(exist_ok=True)
+            # Written aside, then renamed: another app process may be serving the file at this moment.
+            partial = target.with_name(f".{module.stem}.{os.getpid()}.js")
+            partial.write_bytes(source)
+            os.replace(partial, target)
 
 
 # A component definition, not per-user state: registering it once per process is right.
@@ -105,16 +108,30 @@ def streamed(draw: Callable[..., Any]) -> Callable[..., Any]:
     return recorded
 
 
+# What a live element's browser side can send back besides the two above: trigger name -> handler
+# ``(state, key)``, registered by the module that draws the element (the network diagram's weight
+# edits). Code, not per-user state: every session's elements share the handlers.
+ELEMENT_EVENTS: dict[str, Callable[[PlaygroundState, str], None]] = {}
+
+
+def on_element_event(name: str, handler: Callable[[PlaygroundState, str], None]) -> None:
+    """Call ``handler(state, key)`` when a live element sends the trigger ``name`` (its value: in
+    ``st.session_state[key]``)."""
+    ELEMENT_EVENTS[name] = handler
+
+
 def _deliver(state: PlaygroundState, key: str, payload: dict) -> None:
     collector = _collector()
     if collector is not None:
         collector[key] = payload
         return
+    events = {f"on_{name}_change": functools.partial(handler, state, key) for name, handler in ELEMENT_EVENTS.items()}
     _live_plot_component(
         key=key,
         data=payload,
         on_need_full_change=functools.partial(_ask_for_full_figure, state, key),
         on_stream_event_change=functools.partial(_stream_event, state),
+        **events,
     )
 
 
@@ -134,6 +151,20 @@ def live_html(state: PlaygroundState, key: str, markup: str, priority: int = -1,
     payload = {"kind": "html", "html": markup, "seq": sync.seq, "name": key, "priority": priority, "version": "html"}
     if stream is not None:
         payload["stream"] = stream
+    _deliver(state, key, payload)
+    return payload
+
+
+def live_element(
+    state: PlaygroundState, key: str, kind: str, payload: dict, last_epoch: int | None, priority: int = 5
+) -> dict:
+    """A live element the browser draws whole from every payload (``kind`` names its drawer in
+    live_plot.js, e.g. "network"): no figure/update split, so a lost payload costs nothing."""
+    sync = state.chart(key)
+    sync.seq += 1
+    sync.last_epoch = last_epoch
+    payload = {**payload, "kind": kind, "seq": sync.seq, "name": key, "priority": priority, "version": kind}
+    payload["last_epoch"] = last_epoch
     _deliver(state, key, payload)
     return payload
 

@@ -261,3 +261,41 @@ def load_model_file(state: PlaygroundState, name: str, data: bytes) -> bool:
         f"at epoch {epoch:,}. Its weights are the new starting point: Reset returns to them.",
     )
     return True
+
+
+# ---- the network diagram -----------------------------------------------------------------------
+@transition
+def set_diagram_colouring(state: PlaygroundState, colouring: str | None) -> None:
+    """Colour the diagram by "weights" or "gradients" (None, sent when the chosen one is clicked again: keep it)."""
+    if colouring in ("weights", "gradients"):
+        state.diagram_colouring = colouring
+
+
+@transition
+def edit_parameter(
+    state: PlaygroundState, run: str, kind: str, layer: int, row: int, col: int, value: float, what: str = ""
+) -> bool:
+    """Set one weight or bias of a run from the diagram; the run goes on from it (playing or not).
+    ``what`` names the parameter in the message (the diagram's unit names).
+
+    Not in a replay (the picture is of the past) and not after divergence (the weights are NaN).
+    """
+    trainer = state.trainer_b if run == "B" and state.trainer_b is not None else state.trainer
+    if state.replay_epoch is not None:
+        state.say("warning", "That is an earlier epoch (replay): move the replay slider to the right end to edit weights.")
+        return False
+    if trainer.diverged:
+        state.say("warning", "Training has diverged: press Reset before editing weights.")
+        return False
+    try:
+        old = trainer.set_parameter(kind, layer, row, col, value)
+    except ValueError as error:
+        state.say("error", f"That weight was not changed: {error}.")
+        return False
+    what = what or f"{kind} ({row + 1}, {col + 1}) of layer {layer + 1}"
+    state.say(
+        "success",
+        f"Set {what} from {old:.4g} to {value:.4g} at epoch {trainer.epoch:,}. Training continues from here; "
+        "Reset returns to the initial weights.",
+    )
+    return True

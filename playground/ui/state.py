@@ -82,6 +82,13 @@ class PlaygroundState:
     show_test: bool = True
     per_layer_activations: bool = False
     messages: list[Message] = field(default_factory=list)
+    # ---- seeing backprop (issue 9) ----
+    # What a click on the plane does: "inspect" (pick the training point the backprop walkthrough follows),
+    # or edit the data: "add0", "add1", ... (add a point of that class; regression: "add" with a value), "erase".
+    click_mode: str = "inspect"
+    walkthrough_index: int | None = None  # row of trainer.train_points the walkthrough follows (None: closed)
+    walkthrough_step: int = 0  # which of the walkthrough's steps is on screen
+    diagram_colouring: str = "weights"  # the network diagram: "weights" (w, unit outputs) or "gradients"
     # Bumped whenever the history restarts (reset, new network, new data): charts redraw whole.
     run_id: int = 0
     full_run_id: int = 0

@@ -23,7 +23,7 @@ from playground.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric
 from playground.initializers import INITIALIZERS
 from playground.optimizers import OPTIMIZERS
 from playground.trainer import RECORD_POINTS, Trainer
-from playground.ui import lens, session
+from playground.ui import diagram_view, lens, session
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import (
@@ -599,6 +599,7 @@ def _live_frame(state: PlaygroundState) -> None:
         compare_layout(state)
     else:
         single_layout(state)
+    diagram_view.diagram_section(state)
     lens.panel(state)
     state.render_pending = False  # the stream may replay what was just drawn
 

@@ -1,0 +1,539 @@
+// The network diagram: one canvas, redrawn whole from each payload (playground/ui/diagram_view.py).
+//
+// Imported by live_plot.js for payloads of kind "network"; the host element and its place in the
+// page's drawing schedule are live_plot.js's. A payload carries (arrays as base64, little-endian):
+//   sizes, shown            units per layer, and how many of them are drawn (the rest: one "+N" node)
+//   labels, titles          each drawn unit's name (x₁, h2.3, P(blue)) and each column's heading
+//   thumbs                  uint8, per drawn unit a side x side picture of its output over the input
+//                           square ((v + 1) * 127.5, v in [-1, 1]); thumb_layers says which layers have one
+//   weights, grads          float32, per weight layer (shown[l] x shown[l + 1]) row-major, concatenated
+//   biases, errors          float32, per drawn unit of layers 1..L: b, and mean |n delta| (its error signal)
+//   hidden_error            per layer, RMS error signal of the units not drawn
+//   colouring               "weights": edges by sign and |w|, units by their output; "gradients":
+//                           edges by |dL/dw| and units by |delta|, on one log colour scale
+//   walkthrough             (optional) {title, unit_values: {k: [...]}, edge_layer, edge_values (b64), highlight}
+//   editable                clicking an edge or a unit asks for a new weight or bias
+// Hovering shows a weight's value and gradient; a click on an edge (or a unit: its bias) opens an
+// input, and Enter sends {layer, row, col, value} to Python as the "edit_weight" trigger.
+
+const BLUE = [0, 114, 178]; // Okabe-Ito blue: positive weights, class 1, outputs near +1
+const VERMILLION = [213, 94, 0]; // Okabe-Ito vermillion: negative weights, class 0, outputs near -1
+const PALE = [247, 247, 247];
+// Viridis (colour-blind safe, dark = tiny, bright = large) for the gradient colouring.
+const VIRIDIS = [
+  [68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
+  [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37],
+]; // prettier-ignore
+const FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif";
+const DECADES_SHOWN = 8; // the gradient colouring spans the largest value and 8 decades below it
+
+function decode(b64, Type) {
+  if (!b64) return new Type(0);
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return Type === Uint8Array ? bytes : new Type(bytes.buffer);
+}
+
+function mix(a, b, t) {
+  return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));
+}
+
+function diverging(v) {
+  // v in [-1, 1]: vermillion - pale - blue (the decision boundary's palette)
+  return v >= 0 ? mix(PALE, BLUE, Math.min(v, 1)) : mix(PALE, VERMILLION, Math.min(-v, 1));
+}
+
+function viridis(t) {
+  const x = Math.max(0, Math.min(1, t)) * (VIRIDIS.length - 1);
+  const i = Math.min(Math.floor(x), VIRIDIS.length - 2);
+  return mix(VIRIDIS[i], VIRIDIS[i + 1], x - i);
+}
+
+const css = (rgb, alpha = 1) => `rgba(${rgb[0]},${rgb[1]},${rgb[2]},${alpha})`;
+
+function formatNumber(v) {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(2);
+  return v.toPrecision(4).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+
+// Where everything goes, from the payload and the canvas size (CSS pixels).
+function layout(payload, width, height) {
+  const columns = payload.sizes.length;
+  const rows = Math.max(...payload.shown.map((s, k) => s + (payload.aggregate[k] ? 1 : 0)));
+  const top = 44, bottom = payload.colouring === "gradients" ? 54 : 30;
+  const rowSpace = (height - top - bottom) / rows;
+  const node = Math.max(14, Math.min(40, rowSpace * 0.78, (width / columns) * 0.42));
+  const left = 12 + node / 2 + 40, right = 12 + node / 2 + 70;
+  const step = columns > 1 ? (width - left - right) / (columns - 1) : 0;
+  const units = payload.shown.map((shown, k) => {
+    const extra = payload.aggregate[k] ? 1 : 0;
+    const count = shown + extra;
+    const span = count * rowSpace;
+    const y0 = top + (height - top - bottom - span) / 2 + rowSpace / 2;
+    const x = left + k * step;
+    return Array.from({ length: count }, (_, i) => ({ x, y: y0 + i * rowSpace, aggregate: i >= shown }));
+  });
+  return { units, node, top, bottom, step, rowSpace };
+}
+
+function edgeList(payload, weights, grads, geometry) {
+  const edges = [];
+  let offset = 0;
+  for (let l = 0; l < payload.sizes.length - 1; l++) {
+    const rows = payload.edges_drawn[l] ? payload.shown[l] : 1;
+    const cols = payload.shown[l + 1];
+    if (payload.edges_drawn[l]) {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const a = geometry.units[l][i], b = geometry.units[l + 1][j];
+          edges.push({
+            layer: l, row: i, col: j, w: weights[offset + i * cols + j], g: grads[offset + i * cols + j],
+            x1: a.x + geometry.node / 2, y1: a.y, x2: b.x - geometry.node / 2, y2: b.y,
+          });
+        }
+      }
+    }
+    offset += rows * cols;
+  }
+  return edges;
+}
+
+function logRange(values) {
+  let high = -Infinity;
+  for (const v of values) if (Number.isFinite(v) && v > 0) high = Math.max(high, Math.log10(v));
+  if (!Number.isFinite(high)) return [-DECADES_SHOWN, 0];
+  high = Math.ceil(high);
+  return [high - DECADES_SHOWN, high];
+}
+
+function logPosition(v, range) {
+  if (!(v > 0)) return 0;
+  return (Math.log10(v) - range[0]) / (range[1] - range[0]);
+}
+
+function ensureCanvas(host) {
+  let view = host.__diagram;
+  if (view) return view;
+  host.innerHTML = "";
+  host.style.position = "relative";
+  const canvas = document.createElement("canvas");
+  canvas.className = "bp-diagram-canvas";
+  canvas.style.width = "100%";
+  canvas.style.height = "100%";
+  canvas.setAttribute("role", "img");
+  const tip = document.createElement("div");
+  tip.className = "bp-diagram-tip";
+  tip.style.display = "none";
+  host.append(canvas, tip);
+  view = host.__diagram = { canvas, tip, thumbCanvas: document.createElement("canvas"), hover: null, editor: null };
+  canvas.addEventListener("mousemove", (event) => onHover(host, event));
+  canvas.addEventListener("mouseleave", () => {
+    view.hover = null;
+    tip.style.display = "none";
+  });
+  canvas.addEventListener("click", (event) => onClick(host, event));
+  return view;
+}
+
+export function drawNetwork(host, payload) {
+  const view = ensureCanvas(host);
+  const { canvas } = view;
+  const width = host.clientWidth || 800;
+  const height = payload.height || host.clientHeight || 400;
+  const ratio = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+
+  const weights = decode(payload.weights, Float32Array);
+  const grads = decode(payload.grads, Float32Array);
+  const biases = decode(payload.biases, Float32Array);
+  const errors = decode(payload.errors, Float32Array);
+  const thumbs = decode(payload.thumbs, Uint8Array);
+  const geometry = layout(payload, width, height);
+  const edges = edgeList(payload, weights, grads, geometry);
+  const gradientView = payload.colouring === "gradients";
+  const walk = payload.walkthrough || null;
+  const walkEdges = walk && walk.edge_values ? decode(walk.edge_values, Float32Array) : null;
+
+  // Units of layers 1..L in the order of biases/errors.
+  const unitStart = [0];
+  for (let k = 1; k < payload.sizes.length; k++) unitStart.push(unitStart[k - 1] + (k > 1 ? payload.shown[k - 1] : 0));
+  const unitIndex = (k, i) => unitStart[k] + i;
+
+  const edgeRange = logRange(edges.map((e) => Math.abs(e.g)));
+  const unitRange = logRange(Array.from(errors).concat(payload.hidden_error.filter(Number.isFinite)));
+  view.state = { payload, geometry, edges, biases, errors, edgeRange, unitRange, unitIndex, walkEdges };
+
+  // The walkthrough's highlighted column.
+  if (walk && walk.highlight != null && geometry.units[walk.highlight]) {
+    const column = geometry.units[walk.highlight];
+    ctx.fillStyle = "rgba(230, 159, 0, 0.16)";
+    const x = column[0].x - geometry.node;
+    ctx.fillRect(x, geometry.top - 8, geometry.node * 2, height - geometry.top - geometry.bottom + 16);
+  }
+
+  // Edges: the thin ones first, so the strong ones lie on top.
+  const order = edges.map((e, i) => i);
+  const strength = (e) => (gradientView ? logPosition(Math.abs(e.g), edgeRange) : Math.abs(e.w));
+  order.sort((a, b) => strength(edges[a]) - strength(edges[b]));
+  for (const index of order) {
+    const e = edges[index];
+    let colour, lineWidth, alpha;
+    if (walkEdges && e.layer === walk.edge_layer) {
+      const v = walkEdges[e.row * payload.shown[e.layer + 1] + e.col];
+      colour = v >= 0 ? BLUE : VERMILLION;
+      lineWidth = Math.min(7, 0.8 + 2.5 * Math.sqrt(Math.abs(v) / (walk.edge_scale || 1)));
+      alpha = 0.9;
+    } else if (gradientView) {
+      const t = logPosition(Math.abs(e.g), edgeRange);
+      colour = viridis(t);
+      lineWidth = 1 + 2.5 * t;
+      alpha = 0.9;
+    } else {
+      colour = e.w >= 0 ? BLUE : VERMILLION;
+      lineWidth = Math.min(7, 0.5 + 2.2 * Math.abs(e.w));
+      alpha = walk ? 0.25 : 0.75;
+    }
+    ctx.strokeStyle = css(colour, alpha);
+    ctx.lineWidth = lineWidth;
+    ctx.beginPath();
+    ctx.moveTo(e.x1, e.y1);
+    ctx.lineTo(e.x2, e.y2);
+    ctx.stroke();
+  }
+  if (view.hover && view.hover.edge) {
+    const e = view.hover.edge;
+    ctx.strokeStyle = "rgba(17,17,17,0.9)";
+    ctx.lineWidth = 2;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    ctx.moveTo(e.x1, e.y1);
+    ctx.lineTo(e.x2, e.y2);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+
+  // Units.
+  const side = payload.thumb_side;
+  const thumbCanvas = view.thumbCanvas;
+  let thumbOffset = 0;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  for (let k = 0; k < payload.sizes.length; k++) {
+    const column = geometry.units[k];
+    const pictureSide = payload.thumb_sides[k];
+    for (let i = 0; i < column.length; i++) {
+      const unit = column[i];
+      const x = unit.x - geometry.node / 2, y = unit.y - geometry.node / 2;
+      if (unit.aggregate) {
+        const hiddenCount = payload.sizes[k] - payload.shown[k];
+        ctx.fillStyle = gradientView && k > 0 ? css(viridis(logPosition(payload.hidden_error[k], unitRange))) : "#E5E7EB";
+        ctx.fillRect(x, y, geometry.node, geometry.node);
+        ctx.strokeStyle = "#6B7280";
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x + 0.5, y + 0.5, geometry.node - 1, geometry.node - 1);
+        ctx.fillStyle = gradientView && k > 0 ? "#FFFFFF" : "#111827";
+        ctx.font = `600 ${Math.max(11, Math.min(14, geometry.node * 0.36))}px ${FONT}`;
+        ctx.fillText(`+${hiddenCount}`, unit.x, unit.y);
+        continue;
+      }
+      if (gradientView && k > 0) {
+        const v = errors[unitIndex(k, i)];
+        ctx.fillStyle = css(viridis(logPosition(v, unitRange)));
+        ctx.fillRect(x, y, geometry.node, geometry.node);
+      } else if (pictureSide) {
+        const cells = pictureSide * pictureSide;
+        thumbCanvas.width = thumbCanvas.height = pictureSide;
+        const tctx = thumbCanvas.getContext("2d");
+        const image = tctx.createImageData(pictureSide, pictureSide);
+        for (let r = 0; r < pictureSide; r++) {
+          // Thumbnails of the input square run bottom row first (x₂ up); images top row first.
+          const sourceRow = payload.thumb_flip[k] ? pictureSide - 1 - r : r;
+          for (let c = 0; c < pictureSide; c++) {
+            const v = thumbs[thumbOffset + sourceRow * pictureSide + c] / 127.5 - 1;
+            const rgb = diverging(v);
+            const p = (r * pictureSide + c) * 4;
+            image.data[p] = rgb[0];
+            image.data[p + 1] = rgb[1];
+            image.data[p + 2] = rgb[2];
+            image.data[p + 3] = 255;
+          }
+        }
+        thumbOffset += cells;
+        tctx.putImageData(image, 0, 0);
+        ctx.imageSmoothingEnabled = payload.thumb_flip[k]; // smooth fields; crisp 8 x 8 weight images
+        ctx.drawImage(thumbCanvas, x, y, geometry.node, geometry.node);
+      } else {
+        ctx.fillStyle = "#E5E7EB";
+        ctx.fillRect(x, y, geometry.node, geometry.node);
+        if (k === 0) {
+          ctx.fillStyle = "#111827";
+          ctx.font = `600 12px ${FONT}`;
+          ctx.fillText("8×8", unit.x, unit.y);
+        }
+      }
+      const hovered = view.hover && view.hover.unit && view.hover.unit.k === k && view.hover.unit.i === i;
+      ctx.strokeStyle = hovered ? "#111111" : "#4B5563";
+      ctx.lineWidth = hovered ? 2.5 : 1;
+      ctx.strokeRect(x + 0.5, y + 0.5, geometry.node - 1, geometry.node - 1);
+    }
+  }
+
+  // Labels beside the units: the walkthrough's numbers, else the unit names (when they fit).
+  const labelSize = Math.max(12, Math.min(14, geometry.rowSpace * 0.45));
+  ctx.font = `${labelSize}px ${FONT}`;
+  ctx.textBaseline = "middle";
+  for (let k = 0; k < payload.sizes.length; k++) {
+    const column = geometry.units[k];
+    const values = walk && walk.unit_values ? walk.unit_values[String(k)] : null;
+    for (let i = 0; i < payload.shown[k]; i++) {
+      const unit = column[i];
+      let text = values ? (values[i] == null ? "" : formatNumber(values[i])) : k === 0 || k === payload.sizes.length - 1 ? payload.labels[k][i] : "";
+      if (!text) continue;
+      const onLeft = k === 0;
+      ctx.textAlign = onLeft ? "right" : "left";
+      ctx.fillStyle = values ? "#7C2D12" : "#1F2933";
+      ctx.font = `${values ? "600 " : ""}${labelSize}px ${values ? "ui-monospace, Menlo, monospace" : FONT}`;
+      ctx.fillText(text, unit.x + (onLeft ? -1 : 1) * (geometry.node / 2 + 5), unit.y);
+    }
+  }
+
+  // Column headings.
+  ctx.textAlign = "center";
+  ctx.textBaseline = "alphabetic";
+  ctx.fillStyle = "#1F2933";
+  ctx.font = `600 14px ${FONT}`;
+  for (let k = 0; k < payload.sizes.length; k++) {
+    const x = geometry.units[k][0].x;
+    const [first, second] = payload.titles[k];
+    ctx.fillText(first, x, 16);
+    ctx.font = `13px ${FONT}`;
+    ctx.fillStyle = "#52606D";
+    ctx.fillText(second, x, 33);
+    ctx.font = `600 14px ${FONT}`;
+    ctx.fillStyle = "#1F2933";
+  }
+  if (gradientView) drawGradientLegend(ctx, width, height, edgeRange, unitRange);
+  else drawWeightLegend(ctx, width, height, payload.legend_note || "");
+  host.dataset.edges = String(edges.length);
+  host.dataset.colouring = payload.colouring;
+  if (view.hover) showTip(host, view.hover); // keep the tooltip's numbers current while playing
+}
+
+function drawWeightLegend(ctx, width, height, note) {
+  const y = height - 12;
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.font = `13px ${FONT}`;
+  let x = 12;
+  for (const [rgb, text] of [[BLUE, "positive weight"], [VERMILLION, "negative weight"]]) {
+    ctx.strokeStyle = css(rgb);
+    ctx.lineWidth = 3;
+    ctx.beginPath();
+    ctx.moveTo(x, y);
+    ctx.lineTo(x + 26, y);
+    ctx.stroke();
+    ctx.fillStyle = "#1F2933";
+    ctx.fillText(text, x + 32, y);
+    x += 44 + ctx.measureText(text).width;
+  }
+  ctx.fillStyle = "#52606D";
+  ctx.fillText(note, x + 8, y);
+}
+
+function drawGradientLegend(ctx, width, height, edgeRange, unitRange) {
+  const barWidth = Math.min(260, width / 4);
+  const y = height - 34;
+  ctx.textBaseline = "alphabetic";
+  ctx.font = `13px ${FONT}`;
+  const bars = [
+    [28, edgeRange, "edges: |∂L/∂w| (log scale)"],
+    [28 + barWidth + 70, unitRange, "units: mean |n·δ|, the error signal (log scale)"],
+  ];
+  for (const [x, range, title] of bars) {
+    for (let i = 0; i < barWidth; i++) {
+      ctx.fillStyle = css(viridis(i / (barWidth - 1)));
+      ctx.fillRect(x + i, y, 1, 10);
+    }
+    ctx.fillStyle = "#1F2933";
+    ctx.textAlign = "left";
+    ctx.fillText(title, x, y - 5);
+    ctx.textAlign = "center";
+    for (let d = range[0]; d <= range[1]; d += 2) {
+      const tx = x + ((d - range[0]) / (range[1] - range[0])) * (barWidth - 1);
+      ctx.fillText(powerOfTen(d), tx, y + 24);
+    }
+  }
+}
+
+const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+function powerOfTen(exponent) {
+  return exponent === 0 ? "1" : "10" + String(exponent).split("").map((c) => SUPERSCRIPT[c]).join("");
+}
+
+function distanceToSegment(px, py, e) {
+  const dx = e.x2 - e.x1, dy = e.y2 - e.y1;
+  const t = Math.max(0, Math.min(1, ((px - e.x1) * dx + (py - e.y1) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(px - (e.x1 + t * dx), py - (e.y1 + t * dy));
+}
+
+function hitTest(host, event) {
+  const view = host.__diagram;
+  if (!view || !view.state) return null;
+  const rect = view.canvas.getBoundingClientRect();
+  const px = event.clientX - rect.left, py = event.clientY - rect.top;
+  const { geometry, edges } = view.state;
+  for (let k = 0; k < geometry.units.length; k++) {
+    for (let i = 0; i < geometry.units[k].length; i++) {
+      const u = geometry.units[k][i];
+      if (Math.abs(px - u.x) <= geometry.node / 2 && Math.abs(py - u.y) <= geometry.node / 2) {
+        return { unit: { k, i, aggregate: u.aggregate }, px, py };
+      }
+    }
+  }
+  let best = null, bestDistance = 5;
+  for (const e of edges) {
+    const d = distanceToSegment(px, py, e);
+    if (d < bestDistance) {
+      best = e;
+      bestDistance = d;
+    }
+  }
+  return best ? { edge: best, px, py } : null;
+}
+
+function unitName(payload, k, i) {
+  return payload.labels[k][i];
+}
+
+function describe(host, hit) {
+  const { payload, biases, errors, unitIndex, walkEdges } = host.__diagram.state;
+  if (hit.edge) {
+    const e = hit.edge;
+    const live = host.__diagram.state.edges.find((x) => x.layer === e.layer && x.row === e.row && x.col === e.col) || e;
+    const lines = [
+      `<b>weight ${unitName(payload, e.layer, e.row)} → ${unitName(payload, e.layer + 1, e.col)}</b>`,
+      `w = ${formatNumber(live.w)}`,
+      `∂L/∂w = ${formatNumber(live.g)}`,
+    ];
+    const walk = payload.walkthrough;
+    if (walkEdges && walk && e.layer === walk.edge_layer) {
+      lines.push(`${walk.edge_label} = ${formatNumber(walkEdges[e.row * payload.shown[e.layer + 1] + e.col])}`);
+    }
+    if (payload.editable) lines.push("<i>click to set this weight</i>");
+    return lines.join("<br>");
+  }
+  const { k, i, aggregate } = hit.unit;
+  if (aggregate) {
+    const count = payload.sizes[k] - payload.shown[k];
+    const lines = [`<b>${count} more units of this layer</b>`, "not drawn: the column shows the first " + payload.shown[k]];
+    if (k > 0) lines.push(`their error signal (RMS of mean |n·δ|) = ${formatNumber(payload.hidden_error[k])}`);
+    return lines.join("<br>");
+  }
+  const lines = [`<b>${unitName(payload, k, i)}</b>`];
+  if (k > 0) {
+    lines.push(`bias b = ${formatNumber(biases[unitIndex(k, i)])}`);
+    lines.push(`error signal mean |n·δ| = ${formatNumber(errors[unitIndex(k, i)])}`);
+    if (payload.thumb_scales && payload.thumb_scales[k]) lines.push(`picture: full colour = ±${formatNumber(payload.thumb_scales[k][i])}`);
+    if (payload.editable) lines.push("<i>click to set this bias</i>");
+  }
+  const walk = payload.walkthrough;
+  if (walk && walk.unit_values && walk.unit_values[String(k)]) {
+    lines.push(`${walk.unit_label} = ${formatNumber(walk.unit_values[String(k)][i])}`);
+  }
+  return lines.join("<br>");
+}
+
+function showTip(host, hit) {
+  const view = host.__diagram;
+  view.tip.innerHTML = describe(host, hit);
+  view.tip.style.display = "block";
+  const hostWidth = host.clientWidth;
+  const left = hit.px + 14 + 240 > hostWidth ? hit.px - 254 : hit.px + 14;
+  view.tip.style.left = `${Math.max(0, left)}px`;
+  view.tip.style.top = `${Math.max(0, hit.py + 12)}px`;
+}
+
+function onHover(host, event) {
+  const view = host.__diagram;
+  const hit = hitTest(host, event);
+  const before = view.hover;
+  view.hover = hit;
+  host.style.cursor = hit && host.__diagram.state.payload.editable && !(hit.unit && (hit.unit.aggregate || hit.unit.k === 0)) ? "pointer" : "default";
+  if (!hit) {
+    view.tip.style.display = "none";
+  } else {
+    showTip(host, hit);
+  }
+  const changed = (before && before.edge) !== (hit && hit.edge) || JSON.stringify(before && before.unit) !== JSON.stringify(hit && hit.unit);
+  if (changed && view.state) drawNetwork(host, view.state.payload);
+}
+
+function onClick(host, event) {
+  const view = host.__diagram;
+  const hit = hitTest(host, event);
+  if (!hit || !view.state.payload.editable) return;
+  let target;
+  if (hit.edge) {
+    target = { kind: "weight", layer: hit.edge.layer, row: hit.edge.row, col: hit.edge.col, value: hit.edge.w };
+  } else if (hit.unit && hit.unit.k > 0 && !hit.unit.aggregate) {
+    const { biases, unitIndex } = view.state;
+    target = { kind: "bias", layer: hit.unit.k - 1, row: -1, col: hit.unit.i, value: biases[unitIndex(hit.unit.k, hit.unit.i)] };
+  } else {
+    return;
+  }
+  openEditor(host, target, hit.px, hit.py);
+}
+
+function openEditor(host, target, px, py) {
+  const view = host.__diagram;
+  if (view.editor) view.editor.remove();
+  const form = document.createElement("form");
+  form.className = "bp-diagram-editor";
+  form.style.left = `${Math.max(0, Math.min(px, host.clientWidth - 230))}px`;
+  form.style.top = `${Math.max(0, py - 18)}px`;
+  const label = document.createElement("label");
+  const { payload } = view.state;
+  const what =
+    target.kind === "weight"
+      ? `w ${unitName(payload, target.layer, target.row)} → ${unitName(payload, target.layer + 1, target.col)}`
+      : `bias of ${unitName(payload, target.layer + 1, target.col)}`;
+  label.textContent = what + " =";
+  const input = document.createElement("input");
+  input.type = "text";
+  input.inputMode = "decimal";
+  input.value = formatNumber(target.value);
+  input.setAttribute("aria-label", what);
+  const message = document.createElement("div");
+  message.className = "bp-diagram-editor-message";
+  form.append(label, input, message);
+  host.appendChild(form);
+  view.editor = form;
+  input.focus();
+  input.select();
+  const close = () => {
+    form.remove();
+    if (view.editor === form) view.editor = null;
+  };
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = Number(input.value.trim().replace(",", "."));
+    if (!input.value.trim() || !Number.isFinite(value)) {
+      message.textContent = "Type a number, e.g. 0.5 or -1.2";
+      return;
+    }
+    const send = host.__setTriggerValue;
+    if (send) send("edit_weight", JSON.stringify({ ...target, value, nonce: `${Date.now()}-${Math.random()}` }));
+    close();
+  });
+}

@@ -1,0 +1,187 @@
+"""What the network diagram shows, as plain arrays: every drawn unit's output over the input square,
+the weights between drawn units, and the gradients of both.
+
+The picture follows the TensorFlow Playground's (one column of units per layer, edges with width by
+|w| and colour by sign) and adds a second colouring: |dL/dw| per edge and the error signal |delta|
+per unit, on a log scale, so vanishing gradients show on the network itself.
+
+Wide layers do not fit a column: a layer of more than ``MAX_DRAWN_UNITS`` units shows its first
+``MAX_DRAWN_UNITS - 1`` units and one *aggregate* node standing for the rest (its count, and the
+root mean square of their error signal), so a 12 x 64 network stays readable. Edges are drawn
+between drawn units only; the layer's totals (‖W‖, ‖dL/dW‖ over every weight) travel alongside.
+
+Image inputs (the digits) have 64 pixels: the input column is one node, and each first-layer unit
+is drawn as its 64 incoming weights laid out as the 8x8 image (what that unit looks for).
+
+No UI here: the app turns a ``NetworkPicture`` into its chart payload (playground/ui/diagram_view.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from playground.network import Network
+
+MAX_DRAWN_UNITS = 16  # units drawn per column; wider layers aggregate the rest into one node
+THUMBNAIL_SIDE = 12  # each unit's output is sampled on a 12 x 12 grid over the input square
+IMAGE_SIDE = 8
+
+
+def drawn_units(width: int, max_units: int = MAX_DRAWN_UNITS) -> int:
+    """How many of a layer's ``width`` units get their own node (the rest share an aggregate node)."""
+    return width if width <= max_units else max_units - 1
+
+
+@dataclass
+class NetworkPicture:
+    """The diagram of one network at one moment.
+
+    Per unit layer k = 0 (inputs) .. L (outputs), with ``shown[k]`` = units drawn of ``sizes[k]``:
+      thumbnails[k]  (shown[k], side, side) the unit's output over the input square, scaled to [-1, 1]
+                     (or None: no picture for this layer, e.g. the pixels of an image input)
+      thumb_scale[k] (shown[k],) what 1 on that scale stands for (the unit's largest |output|, or the
+                     activation's bound)
+      unit_error[k]  (shown[k],) mean over the sample of |n delta| (the per-example error signal
+                     reaching the unit; k >= 1), NaN for the inputs
+      hidden_error[k] root mean square of that signal over the units not drawn (NaN if all are drawn)
+      biases[k]      (shown[k],) (k >= 1; empty for the inputs)
+    Per weight layer l = 0 .. L-1 (from unit layer l to l + 1):
+      weights[l], gradients[l]  (shown[l], shown[l + 1]) W and dL/dW between drawn units
+      weight_norms[l], gradient_norms[l]  ‖W_l‖ and ‖dL/dW_l‖ over every weight of the layer
+    ``edges_drawn[l]`` is False where the edges are not drawn (the 64 pixels of an image input).
+    """
+
+    sizes: list[int]
+    shown: list[int]
+    thumbnails: list[np.ndarray | None]
+    thumb_scale: list[np.ndarray]
+    unit_error: list[np.ndarray]
+    hidden_error: list[float]
+    biases: list[np.ndarray]
+    weights: list[np.ndarray]
+    gradients: list[np.ndarray]
+    weight_norms: list[float]
+    gradient_norms: list[float]
+    edges_drawn: list[bool]
+    image_inputs: bool
+
+
+def _scaled(values: np.ndarray, bound: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of ``values`` (n, units) on [-1, 1], and what 1 stands for per unit (units,).
+
+    A bounded activation keeps its own scale (tanh's ±1, so colours compare across units); an
+    unbounded one (ReLU, linear, a feature like X₁²) is scaled by each unit's largest |value|.
+    """
+    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+    if bound is not None:
+        scale = np.full(values.shape[1], bound)
+    else:
+        scale = np.abs(values).max(axis=0)
+        scale[scale == 0] = 1.0
+    return np.clip(values / scale, -1.0, 1.0), scale
+
+
+# The output range of each activation, where it has one: sigmoid's (0, 1) is drawn as 2a - 1.
+_BOUNDS = {"tanh": 1.0, "sigmoid": 1.0}
+
+
+def network_picture(
+    network: Network,
+    grid_inputs: np.ndarray | None,
+    sample_inputs: np.ndarray,
+    sample_labels: np.ndarray,
+    max_units: int = MAX_DRAWN_UNITS,
+) -> NetworkPicture:
+    """The diagram of ``network``.
+
+    grid_inputs: (THUMBNAIL_SIDE², n_inputs) the network inputs at a grid over the input square, rows
+    ordered [x2][x1] (None for image inputs: the first layer is drawn from its weights instead);
+    sample_inputs (n, n_inputs), sample_labels (n,): the training sample the gradients are measured on
+    (the gradient chart's record sample, so ‖dL/dW_l‖ here equals that chart's value at this epoch).
+    The network is not changed: its gradient buffer is a copy's.
+    """
+    network = network.copy()
+    sizes = network.layer_sizes
+    n_layers = network.n_layers
+    shown = [drawn_units(width, max_units) for width in sizes]
+    image_inputs = grid_inputs is None
+    if image_inputs:
+        shown[0] = 1  # the 8 x 8 pixels are one node
+    with np.errstate(all="ignore"):
+        cache = network.forward(sample_inputs)
+        deltas = network.backward(cache, sample_labels, keep_deltas=True)
+        grid = None if image_inputs else network.forward(grid_inputs)
+
+    thumbnails: list[np.ndarray | None] = []
+    thumb_scale: list[np.ndarray] = []
+    for k in range(n_layers + 1):
+        if image_inputs and k == 0:
+            thumbnails.append(None)
+            thumb_scale.append(np.ones(1))
+            continue
+        if image_inputs and k == 1:
+            # What each first-layer unit looks for: its incoming weights as the 8 x 8 image.
+            values, scale = _scaled(network.weights[0][:, : shown[1]], None)
+            thumbnails.append(values.T.reshape(shown[1], IMAGE_SIDE, IMAGE_SIDE))
+            thumb_scale.append(scale)
+            continue
+        if image_inputs:
+            thumbnails.append(None)
+            thumb_scale.append(np.ones(shown[k]))
+            continue
+        if k == 0:
+            layer_values, bound = grid.activations[0], None
+        elif k < n_layers:
+            layer_values = grid.activations[k]
+            bound = _BOUNDS.get(network.hidden_activation_names[k - 1])
+        else:
+            layer_values, bound = grid.outputs, (1.0 if network.head.problem != "regression" else None)
+        layer_values = layer_values[:, : shown[k]]
+        if bound is not None and (k == n_layers or network.hidden_activation_names[k - 1] == "sigmoid"):
+            layer_values = 2.0 * layer_values - 1.0  # probabilities and sigmoid outputs: 0.5 is the middle
+        values, scale = _scaled(layer_values, bound)
+        thumbnails.append(values.T.reshape(shown[k], THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        thumb_scale.append(scale)
+
+    n = sample_inputs.shape[0]
+    unit_error: list[np.ndarray] = [np.full(shown[0], np.nan)]
+    hidden_error: list[float] = [float("nan")]
+    for layer, delta in enumerate(deltas):
+        signal = np.abs(delta) * n  # the per-example error signal, as the history's mean |n delta|
+        mean_signal = signal.mean(axis=0)
+        unit_error.append(mean_signal[: shown[layer + 1]])
+        rest = mean_signal[shown[layer + 1] :]
+        hidden_error.append(float(np.sqrt(np.mean(rest * rest))) if rest.size else float("nan"))
+
+    weights, gradients, edges_drawn = [], [], []
+    for layer in range(n_layers):
+        rows, cols = shown[layer], shown[layer + 1]
+        drawn = not (image_inputs and layer == 0)
+        edges_drawn.append(drawn)
+        weights.append(network.weights[layer][:rows, :cols].copy() if drawn else np.zeros((1, cols)))
+        gradients.append(network.grad_weights[layer][:rows, :cols].copy() if drawn else np.zeros((1, cols)))
+    return NetworkPicture(
+        sizes=list(sizes),
+        shown=shown,
+        thumbnails=thumbnails,
+        thumb_scale=thumb_scale,
+        unit_error=unit_error,
+        hidden_error=hidden_error,
+        biases=[np.zeros(0)] + [b[: shown[k + 1]].copy() for k, b in enumerate(network.biases)],
+        weights=weights,
+        gradients=gradients,
+        weight_norms=[float(np.linalg.norm(W)) for W in network.weights],
+        gradient_norms=[float(np.linalg.norm(G)) for G in network.grad_weights],
+        edges_drawn=edges_drawn,
+        image_inputs=image_inputs,
+    )
+
+
+def thumbnail_grid(half_width: float, side: int = THUMBNAIL_SIDE) -> np.ndarray:
+    """Points (side², 2) of a side x side grid over the square [-half_width, half_width]², rows [x2][x1]
+    from the bottom row up (as the decision boundary's grid)."""
+    axis = np.linspace(-half_width, half_width, side)
+    x1, x2 = np.meshgrid(axis, axis)
+    return np.column_stack([x1.ravel(), x2.ravel()])

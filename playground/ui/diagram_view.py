@@ -1,0 +1,275 @@
+"""The network diagram on the page: a live element (``@streamed``) drawn on a canvas by
+assets/network_diagram.js, and the weight edits a click on it sends back.
+
+Python computes the picture (playground/diagram.py) and packs its arrays as base64 bytes: a
+12 x 64 network's frame is about 60 KB, a default one about 2 KB. The browser redraws the canvas
+whole from each payload; nothing is remounted while playing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import streamlit as st
+
+from playground import diagram
+from playground.activations import ACTIVATIONS
+from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
+from playground.trainer import RECORD_POINTS, Trainer
+from playground.ui import session
+from playground.ui.charts import shown_epoch
+from playground.ui.live import live_element, on_element_event, streamed
+from playground.ui.state import PlaygroundState
+
+THUMBNAIL_POINTS = diagram.thumbnail_grid(DOMAIN_HALF_WIDTH)
+COLOURINGS = {"weights": "Weights and outputs", "gradients": "Gradients (log scale)"}
+DIAGRAM_CAPTIONS = {
+    "weights": (
+        "**What you see:** each square is one unit (neuron), drawn as its output over the whole input square "
+        "(orange = −1, white = 0, blue = +1; hover for its scale). Lines are weights: **blue positive, "
+        "vermillion negative, thicker = larger |w|**. Hover a line for its value and gradient; click it (or a "
+        "unit, for its bias) to set it: the run continues from your weights, and Reset restores the initial ones."
+    ),
+    "gradients": (
+        "**What you see:** the same network coloured by how hard backprop pushes it, on a **log scale** (dark = "
+        "tiny, yellow = large): lines by |∂L/∂w| of each weight, units by the error signal mean |n·δ| that "
+        "reaches them. In a network whose gradients vanish, the columns near the input turn dark while those "
+        "near the output stay bright."
+    ),
+}
+LEGEND_NOTES = {
+    "points": "line width = |w| · unit pictures: the unit's output over the input square (orange −1, white 0, blue +1)",
+    "image": "line width = |w| · layer 1 pictures: each unit's 64 incoming weights as the 8×8 image",
+}
+WIDE_NOTE = (
+    " Layers wider than {n} units show their first {m}; the **+k** square stands for the rest (hover it for "
+    "their error signal), and only the drawn units' lines are drawn."
+)
+
+
+def _b64(values: np.ndarray, dtype) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
+
+
+def unit_labels(trainer: Trainer, picture: diagram.NetworkPicture) -> list[list[str]]:
+    """Each drawn unit's name, per unit layer: x₁ (features), h2.3 (hidden layer 2, unit 3), the outputs."""
+    labels = []
+    sizes = picture.sizes
+    for k, shown in enumerate(picture.shown):
+        if k == 0:
+            if picture.image_inputs:
+                labels.append([""])  # the node itself says 8×8
+            else:
+                labels.append([FEATURES[name][0] for name in trainer.config.features])
+        elif k == len(sizes) - 1:
+            problem = trainer.problem
+            if problem == "binary":
+                labels.append(["P(blue)"])
+            elif problem == "multiclass":
+                labels.append([f"P(class {i})" for i in range(shown)])
+            else:
+                labels.append(["ŷ (value)"])
+        else:
+            labels.append([f"h{k}.{i + 1}" for i in range(shown)])
+    return labels
+
+
+def column_titles(trainer: Trainer, picture: diagram.NetworkPicture) -> list[tuple[str, str]]:
+    """(heading, second line) per column: 'Layer 2', '16 tanh'."""
+    c = trainer.config
+    titles = []
+    last = len(picture.sizes) - 1
+    for k, width in enumerate(picture.sizes):
+        if k == 0:
+            titles.append(("Input", "64 pixels" if picture.image_inputs else f"{width} feature{'s' if width > 1 else ''}"))
+        elif k == last:
+            output = trainer.network.head.output
+            titles.append(("Output", f"{width} {output}"))
+        else:
+            titles.append((f"Layer {k}", f"{width} {ACTIVATIONS[c.activations[k - 1]].label}"))
+    return titles
+
+
+def diagram_height(picture: diagram.NetworkPicture) -> int:
+    """Pixels: room for the tallest column (its units and a '+k' node), the headings and the legend."""
+    rows = max(shown + (1 if size > shown else 0) for shown, size in zip(picture.shown[1:], picture.sizes[1:]))
+    rows = max(rows, picture.shown[0] + (0 if picture.image_inputs or picture.sizes[0] == picture.shown[0] else 1))
+    per_row = 46 if rows <= 6 else 36 if rows <= 10 else 30
+    return 100 + rows * per_row
+
+
+def picture_of(state: PlaygroundState, trainer: Trainer) -> diagram.NetworkPicture:
+    """The diagram of the run at the shown epoch, gradients measured on the record sample."""
+    _, network = trainer.network_at(state.replay_epoch)
+    grid = None if trainer.inputs == "image" else trainer.features(THUMBNAIL_POINTS)
+    n = min(RECORD_POINTS, trainer.y_train.shape[0])
+    return diagram.network_picture(network, grid, trainer.X_train[:n], trainer.y_train[:n])
+
+
+def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict | None = None) -> dict:
+    """The canvas's payload (see the header of assets/network_diagram.js)."""
+    picture = picture_of(state, trainer)
+    thumbs = [t for t in picture.thumbnails if t is not None]
+    thumb_bytes = (
+        np.concatenate([np.rint((t.reshape(-1) + 1.0) * 127.5) for t in thumbs]) if thumbs else np.zeros(0)
+    )
+    editable = state.replay_epoch is None and not trainer.diverged
+    payload = {
+        "colouring": state.diagram_colouring,
+        "sizes": picture.sizes,
+        "shown": picture.shown,
+        "labels": unit_labels(trainer, picture),
+        "titles": column_titles(trainer, picture),
+        "thumb_side": diagram.THUMBNAIL_SIDE,
+        "thumb_sides": [0 if t is None else int(t.shape[1]) for t in picture.thumbnails],
+        # Input-square pictures are stored bottom row first (x₂ grows upwards); weight images top row first.
+        "thumb_flip": [bool(t is not None and not (picture.image_inputs and k == 1)) for k, t in enumerate(picture.thumbnails)],
+        "thumb_scales": [np.round(s, 4).tolist() for s in picture.thumb_scale],
+        "thumbs": _b64(thumb_bytes, np.uint8),
+        "weights": _b64(np.concatenate([w.ravel() for w in picture.weights]), np.float32),
+        "grads": _b64(np.concatenate([g.ravel() for g in picture.gradients]), np.float32),
+        "biases": _b64(np.concatenate(picture.biases[1:]), np.float32),
+        "errors": _b64(np.concatenate(picture.unit_error[1:]), np.float32),
+        "hidden_error": [None if not np.isfinite(v) else round(v, 8) for v in picture.hidden_error],
+        "edges_drawn": picture.edges_drawn,
+        # A "+k" node stands for the units not drawn (not for the pixels: the image input is one node).
+        "aggregate": [size > shown and not (picture.image_inputs and k == 0) for k, (size, shown) in enumerate(zip(picture.sizes, picture.shown))],
+        "legend_note": LEGEND_NOTES["image" if picture.image_inputs else "points"],
+        "gradient_norms": [float(f"{v:.4g}") if np.isfinite(v) else None for v in picture.gradient_norms],
+        "editable": editable,
+        "height": diagram_height(picture),
+    }
+    if walkthrough is not None:
+        payload["walkthrough"] = walkthrough
+    return payload
+
+
+def walkthrough_overlay(state: PlaygroundState, trainer: Trainer) -> dict | None:
+    """The walkthrough's current step on the diagram: numbers at the units, an edge layer coloured by its values."""
+    try:
+        from playground.ui import walkthrough_panel
+    except ImportError:  # the panel is optional: without it the diagram shows no overlay
+        return None
+    step = walkthrough_panel.current_step(state)
+    if step is None or state.playing:
+        return None
+    picture_shown = [diagram.drawn_units(width) for width in trainer.network.layer_sizes]
+    if trainer.inputs == "image":
+        picture_shown[0] = 1
+    overlay: dict = {"title": step.title, "highlight": getattr(step, "highlight_layer", None)}
+    unit_values = {}
+    for k, values in (getattr(step, "unit_values", None) or {}).items():
+        values = np.asarray(values, dtype=float).ravel()
+        if trainer.inputs == "image" and k == 0:
+            continue  # 64 pixels are one node
+        unit_values[str(k)] = [float(f"{v:.4g}") if np.isfinite(v) else None for v in values[: picture_shown[k]]]
+    overlay["unit_values"] = unit_values
+    overlay["unit_label"] = getattr(step, "unit_label", "value")
+    edge = getattr(step, "edge_values", None)
+    if edge is not None:
+        layer, values = edge
+        if not (trainer.inputs == "image" and layer == 0):
+            values = np.asarray(values, dtype=float)[: picture_shown[layer], : picture_shown[layer + 1]]
+            overlay["edge_layer"] = int(layer)
+            overlay["edge_values"] = _b64(values.ravel(), np.float32)
+            overlay["edge_scale"] = float(np.max(np.abs(values))) or 1.0
+            overlay["edge_label"] = getattr(step, "edge_label", "value")
+    return overlay
+
+
+@streamed
+def network_diagram(state: PlaygroundState, key: str = "network", trainer: Trainer | None = None) -> dict:
+    """The live network diagram of one run (run A unless given)."""
+    trainer = trainer or state.trainer
+    payload = diagram_payload(state, trainer, walkthrough_overlay(state, trainer))
+    return live_element(state, key, "network", payload, shown_epoch(state, trainer), priority=4)
+
+
+def _caption(trainer: Trainer, colouring: str) -> str:
+    text = DIAGRAM_CAPTIONS[colouring]
+    if max(trainer.network.layer_sizes) > diagram.MAX_DRAWN_UNITS:
+        text += WIDE_NOTE.format(n=diagram.MAX_DRAWN_UNITS, m=diagram.MAX_DRAWN_UNITS - 1)
+    if trainer.inputs == "image":
+        text += (
+            " With digit images the 64 pixels are one input node, and each first-layer unit is drawn as its 64 "
+            "incoming weights laid out as the 8x8 image."
+        )
+    return text
+
+
+def diagram_section(state: PlaygroundState) -> None:
+    """The section: heading, the colouring switch, the diagram (one per run in compare mode), the caption."""
+    heading, switch = st.columns([3, 2], vertical_alignment="bottom")
+    heading.markdown("#### The network, live")
+    if st.session_state.get("w_diagram_colouring") != state.diagram_colouring:
+        st.session_state["w_diagram_colouring"] = state.diagram_colouring
+    switch.segmented_control(
+        "Colour the network by",
+        list(COLOURINGS),
+        format_func=COLOURINGS.get,
+        key="w_diagram_colouring",
+        on_change=lambda: session.set_diagram_colouring(state, st.session_state["w_diagram_colouring"]),
+        label_visibility="collapsed",
+    )
+    if state.comparing:
+        columns = st.columns(2, gap="medium")
+        for column, (name, trainer) in zip(columns, state.runs):
+            with column:
+                st.markdown(f"**Run {name}**")
+                network_diagram(state, f"network_{name}", trainer)
+    else:
+        network_diagram(state)
+    st.markdown(_caption(state.trainer, state.diagram_colouring))
+
+
+def edit_from_browser(state: PlaygroundState, key: str) -> None:
+    """The canvas sent a weight edit (the ``edit_weight`` trigger of element ``key``)."""
+    raw = _trigger_value(key, "edit_weight")
+    if raw is None:
+        return
+    run = key.rsplit("_", 1)[-1] if key.startswith("network_") else "A"
+    try:
+        edit = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        layer, row, col = int(edit["layer"]), int(edit["row"]), int(edit["col"])
+        value = float(edit["value"])
+        kind = str(edit.get("kind", "weight"))
+    except (ValueError, TypeError, KeyError):
+        state.say("warning", "That weight edit could not be read; nothing was changed.")
+        state.app_rerun_due = True
+        return
+    trainer = state.trainer_b if run == "B" and state.trainer_b is not None else state.trainer
+    session.edit_parameter(state, run, kind, layer, row, col, value, parameter_name(trainer, kind, layer, row, col))
+    state.app_rerun_due = True  # the trigger reruns the live fragment only; the message is drawn outside it
+
+
+def unit_name(trainer: Trainer, k: int, i: int) -> str:
+    """The diagram's name of unit i of unit layer k (0 = inputs): x₁, h2.3, the output."""
+    sizes = trainer.network.layer_sizes
+    if not (0 <= k < len(sizes) and 0 <= i < sizes[k]):
+        return f"unit {i + 1} of layer {k}"
+    if k == 0:
+        return f"pixel {i + 1}" if trainer.inputs == "image" else FEATURES[trainer.config.features[i]][0]
+    if k == len(sizes) - 1:
+        return "the output" if sizes[k] == 1 else f"output {i}"
+    return f"h{k}.{i + 1}"
+
+
+def parameter_name(trainer: Trainer, kind: str, layer: int, row: int, col: int) -> str:
+    """'the weight x₁ → h1.2' or 'the bias of h1.2' (``layer``: 0-based weight layer)."""
+    if kind == "bias":
+        return f"the bias of {unit_name(trainer, layer + 1, col)}"
+    return f"the weight {unit_name(trainer, layer, row)} → {unit_name(trainer, layer + 1, col)}"
+
+
+def _trigger_value(key: str, name: str):
+    value = st.session_state.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+on_element_event("edit_weight", edit_from_browser)
