@@ -112,9 +112,10 @@ CHARTS_DRAWN_JS = """() => ['boundary', 'loss', 'gradients'].every(name => {
 })"""
 # Every live chart on the page has drawn its first figure.
 ALL_CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('.backprop-live-plot')].every(
-    h => h.querySelector('.main-svg') && Number(h.dataset.redraws) >= 1)"""
+    h => (h.querySelector('.main-svg') || h.querySelector('canvas')) && Number(h.dataset.redraws) >= 1)"""
 LIST_CHARTS_JS = """() => [...document.querySelectorAll('.backprop-live-plot')].map(h => ({
-    name: h.dataset.chart, redraws: Number(h.dataset.redraws || 0), drawn: !!h.querySelector('.main-svg'),
+    name: h.dataset.chart, redraws: Number(h.dataset.redraws || 0),
+    drawn: !!(h.querySelector('.main-svg') || h.querySelector('canvas')),
     top: Math.round(h.getBoundingClientRect().top + window.scrollY), height: Math.round(h.offsetHeight)}))"""
 
 # Page-side helpers: read the UI, timestamp clicks, wait for a condition and timestamp it.
@@ -296,10 +297,15 @@ class CpuWindow:
 class App:
     """One page of the app and the few actions the benchmark needs."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser, url: str, diagram: bool = True):
         self.page = browser.new_page(viewport=VIEWPORT)
         self.page.goto(url + "/", wait_until="domcontentloaded", timeout=60_000)
         self.page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
+        if not diagram:  # the network diagram's own switch: the section then draws (and streams) nothing
+            self.page.get_by_role("switch", name="Show", exact=True).click(force=True)
+            self.page.wait_for_function(
+                "() => !document.querySelector('.backprop-live-plot[data-chart=\"network\"]')", timeout=WAIT_MS
+            )
         try:  # the lens heatmaps come a little later; one that never draws is reported, not fatal
             self.page.wait_for_function(ALL_CHARTS_DRAWN_JS, timeout=WAIT_MS)
         except Exception:  # noqa: BLE001
@@ -577,12 +583,12 @@ def measure_peer(browser, directory: Path, seconds: float, runs: int) -> dict | 
 
 
 # ---- ours ----------------------------------------------------------------------------------------
-def measure_ours(browser, args) -> dict:
+def measure_ours(browser, args, diagram: bool = True) -> dict:
     with tempfile.TemporaryFile("w+") as log:
         process, url = start_server(log)
         try:
             clock = CpuClock(process.pid)
-            app = App(browser, url)
+            app = App(browser, url, diagram)
             charts = app.charts
             speeds = [measure_speed(app, clock, s.strip(), args.seconds, args.warmup) for s in args.speeds.split(",")]
             paused = measure_paused(app, clock, args.seconds)
@@ -596,6 +602,7 @@ def measure_ours(browser, args) -> dict:
         finally:
             stop_server(process)
     return {
+        "diagram": diagram,
         "charts_on_page": charts,
         "speeds": speeds,
         "server_cpu_paused": paused,
@@ -667,6 +674,22 @@ def ratios(ours: dict, peer: dict | None) -> list[dict]:
             "peer_sampled_20ms": peer_sampled, "ratio_vs_sampled": ratio(ours_value, peer_sampled),
         })  # fmt: skip
     return out
+
+
+def report_diagram_cost(without: dict, with_diagram: dict) -> None:
+    """The network diagram's cost: the same measurements without it and with it, from one run."""
+    print()
+    print("The network diagram's cost (same run; first without it, then with it):")
+    print(f"{'speed':>5} | {'slowest chart redraws/s without':>31} | {'with':>6} | {'ratio':>5} | "
+          f"{'diagram redraws/s':>17} | {'metric ep/s without':>19} | {'with':>7} | {'srv CPU without':>15} | {'with':>5}")  # fmt: skip
+    for off, on in zip(without["speeds"], with_diagram["speeds"]):
+        low_off, low_on = off["min_chart_redraws_per_s"], on["min_chart_redraws_per_s"]
+        ratio = low_on / low_off if low_off and low_on is not None else None
+        print(
+            f"{on['speed']:>5} | {_fmt(low_off):>31} | {_fmt(low_on):>6} | {_fmt(ratio, 2):>5} | "
+            f"{_fmt(on['redraws_per_s_by_chart'].get('network')):>17} | {_fmt(off['metric_epochs_per_s'], 0):>19} | "
+            f"{_fmt(on['metric_epochs_per_s'], 0):>7} | {_pct(off['server_cpu']['cpu_per_second']):>15} | {_pct(on['server_cpu']['cpu_per_second']):>5}"
+        )
 
 
 def report(args, info: dict, ours: dict, peer: dict | None, compared: list[dict]) -> None:
@@ -835,6 +858,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-dir", type=Path, default=PEER_DIR, help=f"the peer's built page (default {PEER_DIR})")
     parser.add_argument("--peer-runs", type=int, default=2, help="windows per peer setup, median reported (default 2)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--diagram",
+        choices=("on", "off", "both"),
+        default="on",
+        help="the network diagram shown (default), hidden, or both in one run: the app is measured "
+        "without it first, then with it, and the redraw rates are compared",
+    )
     args = parser.parse_args(argv)
 
     if not Path(CHROMIUM).exists():
@@ -856,13 +886,16 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            ours = measure_ours(browser, args)
+            without = measure_ours(browser, args, diagram=False) if args.diagram == "both" else None
+            ours = measure_ours(browser, args, diagram=args.diagram != "off")
             peer = None if args.no_peer else measure_peer(browser, args.peer_dir, args.seconds, args.peer_runs)
         finally:
             browser.close()
     load_end = os.getloadavg()
     compared = ratios(ours, peer)
     report(args, info, ours, peer, compared)
+    if without is not None:
+        report_diagram_cost(without, ours)
     print(f"load average at start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}; "
           f"at end: {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f} (1, 5, 15 min)")  # fmt: skip
 
@@ -875,6 +908,7 @@ def main(argv: list[str] | None = None) -> int:
                     "load_start": load_start,
                     "load_end": load_end,
                     **ours,
+                    "without_diagram": without,
                     "peer": peer,
                     "ratios": compared,
                 },

@@ -200,9 +200,22 @@ def _caption(trainer: Trainer, colouring: str) -> str:
 
 
 def diagram_section(state: PlaygroundState) -> None:
-    """The section: heading, the colouring switch, the diagram (one per run in compare mode), the caption."""
-    heading, switch = st.columns([3, 2], vertical_alignment="bottom")
+    """The section: heading, the colouring switch, the diagram (one per run in compare mode), the caption.
+
+    It can be switched off (a slow laptop, or a lesson about something else): it then costs nothing per frame.
+    """
+    heading, switch, shown = st.columns([3, 2.2, 0.8], vertical_alignment="bottom")
     heading.markdown("#### The network, live")
+    if st.session_state.get("w_show_diagram") != state.show_diagram:
+        st.session_state["w_show_diagram"] = state.show_diagram
+    shown.toggle(
+        "Show",
+        key="w_show_diagram",
+        on_change=lambda: session.set_show_diagram(state, st.session_state["w_show_diagram"]),
+        help="Draw the network diagram (it redraws with every frame while playing).",
+    )
+    if not state.show_diagram:
+        return
     if st.session_state.get("w_diagram_colouring") != state.diagram_colouring:
         st.session_state["w_diagram_colouring"] = state.diagram_colouring
     switch.segmented_control(

@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.config import DATA_FIELDS, TrainingConfig, clamp_values, config_values, from_query, next_seed
+from playground.hiding import parse_hide
 from playground.lessons import LESSONS
 from playground.model_io import ModelFileError, model_from_json
 from playground.trainer import Trainer
@@ -52,6 +53,9 @@ def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
         start_lesson(state, lesson)
     elif lesson:
         state.say("warning", f"There is no lesson called {str(lesson)[:40]!r}; showing the playground instead.")
+    # The link's own hide list, even with a lesson (its link carries the lesson's): a URL round-trips.
+    state.hidden_controls, hide_problems = parse_hide(query)
+    problems = [*problems, *hide_problems]
     state.per_layer_activations = len(set(state.config.activations)) > 1
     for problem in problems:
         state.say("warning", problem)
@@ -197,12 +201,27 @@ def start_lesson(state: PlaygroundState, key: str) -> None:
     state.lesson = key
     state.playing = False
     state.per_layer_activations = len(set(lesson.config_a.activations)) > 1
+    state.hidden_controls = frozenset(lesson.hides)  # the controls beside the lesson's point
+    state.lesson_folded = False
     state.restart_charts()
 
 
 @transition
 def close_lesson(state: PlaygroundState) -> None:
+    """Back to the playground, every control shown again."""
     state.lesson = None
+    state.hidden_controls = frozenset()
+
+
+@transition
+def set_lesson_folded(state: PlaygroundState, folded: bool) -> None:
+    state.lesson_folded = bool(folded)
+
+
+@transition
+def show_all_controls(state: PlaygroundState) -> None:
+    """Draw every control again (a link or a lesson had hidden some)."""
+    state.hidden_controls = frozenset()
 
 
 @transition
@@ -272,6 +291,11 @@ def set_diagram_colouring(state: PlaygroundState, colouring: str | None) -> None
 
 
 @transition
+def set_show_diagram(state: PlaygroundState, shown: bool) -> None:
+    state.show_diagram = bool(shown)
+
+
+@transition
 def edit_parameter(
     state: PlaygroundState, run: str, kind: str, layer: int, row: int, col: int, value: float, what: str = ""
 ) -> bool:
@@ -299,3 +323,126 @@ def edit_parameter(
         "Reset returns to the initial weights.",
     )
     return True
+
+
+# ---- the backprop walkthrough (one training step on one example; drawn by walkthrough_panel.py) ------
+# It follows run A (compare mode too). Every transition clamps the row and the step; ``follow_walkthrough``
+# also runs when the panel is drawn, so a data edit that removed the point closes the walkthrough.
+def follow_walkthrough(state: PlaygroundState) -> int | None:
+    """The training row the walkthrough follows now (None: closed), after checking it still exists.
+
+    A row set by someone else (a click on the plane) is adopted; the same row holding another point
+    (the data changed) is looked up by its point, and closed with a message when it is gone.
+    """
+    from playground.walkthrough import step_count
+
+    trainer, index = state.trainer, state.walkthrough_index
+    if index is None:
+        state.walkthrough_followed = None
+        return None
+    n_train = trainer.y_train.shape[0]
+    points = trainer.train_points
+    followed = state.walkthrough_followed
+    if followed is not None and followed[0] == index:
+        if index >= n_train or tuple(points[index]) != followed[1]:
+            matches = [row for row in range(n_train) if tuple(points[row]) == followed[1]]
+            if not matches:
+                state.walkthrough_index = state.walkthrough_followed = None
+                state.walkthrough_message = (
+                    "info",
+                    "The training point the walkthrough followed is no longer in the training set (the data "
+                    "changed), so the walkthrough closed. Pick another point.",
+                )
+                return None
+            index = state.walkthrough_index = matches[0]
+    elif not (isinstance(index, int) and 0 <= index < n_train):
+        state.walkthrough_index = state.walkthrough_followed = None
+        state.walkthrough_message = (
+            "warning",
+            f"There is no training row {str(index)[:20]} (rows 0 to {n_train - 1}), so the walkthrough closed.",
+        )
+        return None
+    state.walkthrough_followed = (index, tuple(points[index]))
+    state.walkthrough_step = min(max(int(state.walkthrough_step), 0), step_count(trainer.network) - 1)
+    return index
+
+
+@transition
+def open_walkthrough(state: PlaygroundState, index: Any) -> None:
+    """Follow training row ``index`` from the first step; a row out of range moves to the nearest, with a message."""
+    n_train = state.trainer.y_train.shape[0]
+    try:
+        wanted = float(index)
+    except (TypeError, ValueError):
+        state.walkthrough_message = ("warning", f"{str(index)[:60]!r} is not a training row number.")
+        return
+    if wanted != wanted:  # NaN
+        state.walkthrough_message = ("warning", "That is not a training row number.")
+        return
+    row = int(min(max(round(wanted), 0), n_train - 1))
+    state.walkthrough_message = None
+    if row != wanted:
+        state.walkthrough_message = (
+            "warning",
+            f"There is no training row {str(index)[:20]}: the training set has rows 0 to {n_train - 1}, "
+            f"so the walkthrough shows row {row}.",
+        )
+    state.walkthrough_index, state.walkthrough_followed, state.walkthrough_step = row, None, 0
+    follow_walkthrough(state)
+
+
+@transition
+def open_random_walkthrough(state: PlaygroundState) -> None:
+    import secrets
+
+    open_walkthrough(state, secrets.randbelow(state.trainer.y_train.shape[0]))
+
+
+@transition
+def close_walkthrough(state: PlaygroundState) -> None:
+    state.walkthrough_index = state.walkthrough_followed = state.walkthrough_message = None
+    state.walkthrough_step = 0
+
+
+@transition
+def move_walkthrough(state: PlaygroundState, steps: int) -> None:
+    """Next (+1) or Back (-1), clamped to the first and last step."""
+    if follow_walkthrough(state) is not None:
+        state.walkthrough_step += int(steps)
+        follow_walkthrough(state)  # clamps the step
+
+
+@transition
+def apply_walkthrough_update(state: PlaygroundState) -> None:
+    """Make the update the walkthrough shows: one optimiser step on that one point (run A).
+
+    The weights change by exactly the shown update and the optimiser's state moves on as that step
+    moves it; the history gets a row at the same epoch (one step on one example is not an epoch).
+    """
+    from playground.walkthrough import apply_walkthrough, walkthrough
+
+    index = follow_walkthrough(state)
+    if index is None:
+        return
+    if state.playing:
+        state.walkthrough_message = ("warning", "Press Pause first: the update is applied to a paused run.")
+        return
+    trainer = state.trainer
+    try:
+        shown = walkthrough(trainer, index)
+        apply_walkthrough(trainer, shown)
+        after = walkthrough(trainer, index)
+    except ValueError as error:
+        state.walkthrough_message = ("warning", f"The update was not applied: {error}.")
+        return
+    # Charts redraw whole: the new history row has the epoch of the row before it, which an update (rows
+    # after the last epoch sent) would skip. Replay ends; gradient checks were of the old weights.
+    state.restart_charts()
+    state.walkthrough_step = 0
+    state.walkthrough_message = (
+        "success",
+        f"Applied: one {getattr(trainer.optimizer, 'label', 'optimiser')} step on training row {index} alone. "
+        f"Its loss went from {shown.total_loss:.4g} to {after.total_loss:.4g}. The epoch count stays at "
+        f"{trainer.epoch:,} (a step on one point is not an epoch); the history has a new row for it. "
+        "The walkthrough now shows the next step, from the new weights.",
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from playground.config import TrainingConfig, to_query
+from playground.hiding import HIDE_PARAMETER, hide_value, is_hidden
 from playground.trainer import Trainer
 
 STATE_KEY = "backprop_playground"
@@ -73,6 +74,9 @@ class PlaygroundState:
     trainer_b: Trainer | None = None  # run B in compare mode: same data and seeds, other settings
     editing: str = "A"  # which run the sidebar's network and training controls change
     lesson: str | None = None  # key of the guided lesson on screen
+    lesson_folded: bool = False  # the student folded the lesson's text away (the charts move up)
+    # Controls not drawn: names and group names of playground.hiding, from the link's ?hide= or a lesson's.
+    hidden_controls: frozenset[str] = frozenset()
     lens: str = "Gradient flow"  # which view of the gradient-flow panel is shown
     replay_epoch: int | None = None  # an earlier epoch shown from snapshots (None: live)
     gradient_checks: dict = field(default_factory=dict)  # run name -> (epoch, DataFrame) of the last check
@@ -88,7 +92,11 @@ class PlaygroundState:
     click_mode: str = "inspect"
     walkthrough_index: int | None = None  # row of trainer.train_points the walkthrough follows (None: closed)
     walkthrough_step: int = 0  # which of the walkthrough's steps is on screen
+    # (row, point) the walkthrough last followed: a data edit that moves or removes that point is noticed.
+    walkthrough_followed: tuple | None = None
+    walkthrough_message: tuple[str, str] | None = None  # (level, text) shown in the walkthrough panel
     diagram_colouring: str = "weights"  # the network diagram: "weights" (w, unit outputs) or "gradients"
+    show_diagram: bool = True  # the network diagram is drawn (and streamed) at all
     # Bumped whenever the history restarts (reset, new network, new data): charts redraw whole.
     run_id: int = 0
     full_run_id: int = 0
@@ -142,10 +150,16 @@ class PlaygroundState:
     def say(self, level: str, text: str) -> None:
         self.messages.append(Message(level, text))
 
+    def shows(self, control: str) -> bool:
+        """Whether the control named ``control`` (playground.hiding.CONTROLS) is drawn."""
+        return not is_hidden(self.hidden_controls, control)
+
 
 def url_query(state: PlaygroundState) -> dict[str, str]:
-    """The shareable URL's parameters: run A's settings, plus the lesson on screen."""
+    """The shareable URL's parameters: run A's settings, plus the lesson on screen and the hidden controls."""
     query = to_query(state.trainer.config)
     if state.lesson:
         query["lesson"] = state.lesson
+    if state.hidden_controls:
+        query[HIDE_PARAMETER] = hide_value(state.hidden_controls)
     return query
