@@ -325,6 +325,38 @@ function swapImageSoon(host, parts, painted) {
 // or hover_offset + hover_scale * byte/255 (a regression surface's value range), written straight
 // into Plotly's computed copy of the heatmap, so hover is current on every frame and no trace is
 // recomputed. Does nothing unless that copy has the image's shape.
+// A click on a boundary chart's plane goes to Python as the trigger "plane_click" with its data
+// coordinates (session.plane_click decides: follow, add or erase a point). Plotly's drag layer eats the
+// browser's own click and dispatches a synthetic one on the drag layer after a press without a drag
+// (it bubbles to the host), so zooming by dragging still works and is not a click. The pixel is read
+// against the axes' own offsets (the plane is square inside its plot area). The nonce makes two clicks
+// at one spot two events.
+function watchPlaneClicks(host) {
+  if (host.__watchingClicks) return;
+  host.__watchingClicks = true;
+  host.addEventListener("click", (event) => {
+    const layout = host._fullLayout;
+    const xa = layout && layout.xaxis;
+    const ya = layout && layout.yaxis;
+    if (!xa || !ya || typeof xa.p2d !== "function" || !host.__setTriggerValue) return;
+    if (event.detail > 1) return; // the second click of a double click (Plotly's "reset the zoom") adds nothing
+    if (event.target && event.target.closest && event.target.closest(".modebar, .legend")) return;
+    const rect = host.getBoundingClientRect();
+    const px = event.clientX - rect.left - xa._offset;
+    const py = event.clientY - rect.top - ya._offset;
+    if (px < 0 || py < 0 || px > xa._length || py > ya._length) return; // the margins, the colour bar
+    host.__clicks = (host.__clicks || 0) + 1;
+    const value = {
+      x1: Math.round(xa.p2d(px) * 100) / 100,
+      x2: Math.round(ya.p2d(py) * 100) / 100,
+      shift: Boolean(event.shiftKey),
+      nonce: Date.now().toString(36) + "-" + host.__clicks + "-" + Math.random().toString(36).slice(2, 8),
+    };
+    host.dataset.lastClick = JSON.stringify(value); // read by the browser tests
+    host.__setTriggerValue("plane_click", value);
+  });
+}
+
 function refreshHover(host, image) {
   const low = image.hover_offset ?? 0;
   const span = image.hover_scale ?? 1;
@@ -383,6 +415,7 @@ async function applyPayload(Plotly, host, payload, setTriggerValue) {
       layout.images[index].source = paintImage(host, image);
     }
     await Plotly.react(host, payload.base.data, payload.base.layout, PLOT_CONFIG);
+    if ((host.dataset.chart || "").startsWith("boundary")) watchPlaneClicks(host);
     // Layer x epoch heatmaps want crisp cells; the probability field wants smooth interpolation.
     host.classList.toggle("pixelated", Boolean(payload.base.pixelated));
     if (!host.__watchingZoom) {

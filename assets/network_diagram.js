@@ -11,7 +11,8 @@
 //   hidden_error            per layer, RMS error signal of the units not drawn
 //   colouring               "weights": edges by sign and |w|, units by their output; "gradients":
 //                           edges by |dL/dw| and units by |delta|, on one log colour scale
-//   walkthrough             (optional) {title, unit_values: {k: [...]}, edge_layer, edge_values (b64), highlight}
+//   walkthrough             (optional) the backprop walkthrough's step: {title, highlight (a unit layer),
+//                           unit_values: {k: [...]}, unit_label, edges: {l: {values (b64), scale}}, edge_label}
 //   editable                clicking an edge or a unit asks for a new weight or bias
 // Hovering shows a weight's value and gradient; a click on an edge (or a unit: its bias) opens an
 // input, and Enter sends {layer, row, col, value} to Python as the "edit_weight" trigger.
@@ -159,7 +160,11 @@ export function drawNetwork(host, payload) {
   const edges = edgeList(payload, weights, grads, geometry);
   const gradientView = payload.colouring === "gradients";
   const walk = payload.walkthrough || null;
-  const walkEdges = walk && walk.edge_values ? decode(walk.edge_values, Float32Array) : null;
+  // The walkthrough's numbers on edges, per weight layer: {values, scale}.
+  const walkEdges = {};
+  for (const [layer, entry] of Object.entries((walk && walk.edges) || {})) {
+    walkEdges[layer] = { values: decode(entry.values, Float32Array), scale: entry.scale || 1 };
+  }
 
   // Units of layers 1..L in the order of biases/errors.
   const unitStart = [0];
@@ -178,33 +183,46 @@ export function drawNetwork(host, payload) {
     ctx.fillRect(x, geometry.top - 8, geometry.node * 2, height - geometry.top - geometry.bottom + 16);
   }
 
-  // Edges: the thin ones first, so the strong ones lie on top.
-  const order = edges.map((e, i) => i);
-  const strength = (e) => (gradientView ? logPosition(Math.abs(e.g), edgeRange) : Math.abs(e.w));
-  order.sort((a, b) => strength(edges[a]) - strength(edges[b]));
-  for (const index of order) {
-    const e = edges[index];
-    let colour, lineWidth, alpha;
-    if (walkEdges && e.layer === walk.edge_layer) {
-      const v = walkEdges[e.row * payload.shown[e.layer + 1] + e.col];
+  // Edges, batched: one path per (colour, width) bucket, drawn weakest first so the strong lie on top.
+  // A 12 x 64 network draws 2,500 edges; one stroke each cost most of a frame.
+  const WIDTH_STEPS = 4; // line widths are rounded to a quarter pixel
+  const buckets = new Map();
+  for (const e of edges) {
+    let colour, lineWidth, alpha, rank;
+    const walked = walkEdges[String(e.layer)];
+    if (walked) {
+      const v = walked.values[e.row * payload.shown[e.layer + 1] + e.col];
       colour = v >= 0 ? BLUE : VERMILLION;
-      lineWidth = Math.min(7, 0.8 + 2.5 * Math.sqrt(Math.abs(v) / (walk.edge_scale || 1)));
+      lineWidth = Math.min(7, 0.8 + 2.5 * Math.sqrt(Math.abs(v) / walked.scale));
       alpha = 0.9;
+      rank = 100 + lineWidth;
     } else if (gradientView) {
-      const t = logPosition(Math.abs(e.g), edgeRange);
+      const t = Math.round(logPosition(Math.abs(e.g), edgeRange) * 40) / 40; // 41 colours
       colour = viridis(t);
       lineWidth = 1 + 2.5 * t;
       alpha = 0.9;
+      rank = t;
     } else {
       colour = e.w >= 0 ? BLUE : VERMILLION;
       lineWidth = Math.min(7, 0.5 + 2.2 * Math.abs(e.w));
       alpha = walk ? 0.25 : 0.75;
+      rank = lineWidth;
     }
-    ctx.strokeStyle = css(colour, alpha);
-    ctx.lineWidth = lineWidth;
+    lineWidth = Math.max(0.5, Math.round(lineWidth * WIDTH_STEPS) / WIDTH_STEPS);
+    const style = css(colour, alpha);
+    const key = style + "|" + lineWidth;
+    let bucket = buckets.get(key);
+    if (!bucket) buckets.set(key, (bucket = { style, lineWidth, rank, edges: [] }));
+    bucket.edges.push(e);
+  }
+  for (const bucket of [...buckets.values()].sort((a, b) => a.rank - b.rank)) {
+    ctx.strokeStyle = bucket.style;
+    ctx.lineWidth = bucket.lineWidth;
     ctx.beginPath();
-    ctx.moveTo(e.x1, e.y1);
-    ctx.lineTo(e.x2, e.y2);
+    for (const e of bucket.edges) {
+      ctx.moveTo(e.x1, e.y1);
+      ctx.lineTo(e.x2, e.y2);
+    }
     ctx.stroke();
   }
   if (view.hover && view.hover.edge) {
@@ -319,11 +337,23 @@ export function drawNetwork(host, payload) {
     ctx.font = `600 14px ${FONT}`;
     ctx.fillStyle = "#1F2933";
   }
-  if (gradientView) drawGradientLegend(ctx, width, height, edgeRange, unitRange);
+  if (walk) drawWalkthroughLegend(ctx, height, walk);
+  else if (gradientView) drawGradientLegend(ctx, width, height, edgeRange, unitRange);
   else drawWeightLegend(ctx, width, height, payload.legend_note || "");
   host.dataset.edges = String(edges.length);
   host.dataset.colouring = payload.colouring;
   if (view.hover) showTip(host, view.hover); // keep the tooltip's numbers current while playing
+}
+
+function drawWalkthroughLegend(ctx, height, walk) {
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  ctx.font = `600 14px ${FONT}`;
+  ctx.fillStyle = "#7C2D12";
+  const parts = [`Backprop step by step: ${walk.title}`];
+  if (walk.unit_values && Object.keys(walk.unit_values).length) parts.push(`numbers: ${walk.unit_label}`);
+  if (walk.edges && Object.keys(walk.edges).length) parts.push(`bold lines: ${walk.edge_label} (blue +, vermillion −)`);
+  ctx.fillText(parts.join(" · "), 12, height - 12);
 }
 
 function drawWeightLegend(ctx, width, height, note) {
@@ -423,8 +453,9 @@ function describe(host, hit) {
       `∂L/∂w = ${formatNumber(live.g)}`,
     ];
     const walk = payload.walkthrough;
-    if (walkEdges && walk && e.layer === walk.edge_layer) {
-      lines.push(`${walk.edge_label} = ${formatNumber(walkEdges[e.row * payload.shown[e.layer + 1] + e.col])}`);
+    const walked = walkEdges && walkEdges[String(e.layer)];
+    if (walked) {
+      lines.push(`${walk.edge_label} = ${formatNumber(walked.values[e.row * payload.shown[e.layer + 1] + e.col])}`);
     }
     if (payload.editable) lines.push("<i>click to set this weight</i>");
     return lines.join("<br>");

@@ -681,14 +681,16 @@ def report_diagram_cost(without: dict, with_diagram: dict) -> None:
     print()
     print("The network diagram's cost (same run; first without it, then with it):")
     print(f"{'speed':>5} | {'slowest chart redraws/s without':>31} | {'with':>6} | {'ratio':>5} | "
-          f"{'diagram redraws/s':>17} | {'metric ep/s without':>19} | {'with':>7} | {'srv CPU without':>15} | {'with':>5}")  # fmt: skip
+          f"{'diagram redraws/s':>17} | {'metric ep/s without':>19} | {'with':>7} | "
+          f"{'srv CPU without':>15} | {'with':>5}")  # fmt: skip
     for off, on in zip(without["speeds"], with_diagram["speeds"]):
         low_off, low_on = off["min_chart_redraws_per_s"], on["min_chart_redraws_per_s"]
         ratio = low_on / low_off if low_off and low_on is not None else None
         print(
             f"{on['speed']:>5} | {_fmt(low_off):>31} | {_fmt(low_on):>6} | {_fmt(ratio, 2):>5} | "
             f"{_fmt(on['redraws_per_s_by_chart'].get('network')):>17} | {_fmt(off['metric_epochs_per_s'], 0):>19} | "
-            f"{_fmt(on['metric_epochs_per_s'], 0):>7} | {_pct(off['server_cpu']['cpu_per_second']):>15} | {_pct(on['server_cpu']['cpu_per_second']):>5}"
+            f"{_fmt(on['metric_epochs_per_s'], 0):>7} | {_pct(off['server_cpu']['cpu_per_second']):>15} | "
+            f"{_pct(on['server_cpu']['cpu_per_second']):>5}"
         )
 
 

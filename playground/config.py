@@ -27,11 +27,13 @@ from playground.datasets import (
     MAX_POINTS,
     MIN_CLASSES,
     MIN_POINTS,
+    USER_DATASET,
 )
 from playground.heads import HEAD_FOR_PROBLEM
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
 from playground.optimizers import OPTIMIZERS
+from playground.userdata import MAX_LINK_DATA_CHARS, UserData, UserDataError, from_url_text, to_url_text
 
 # Deep enough for He et al.'s 30-layer ReLU experiment (Xavier stalls, He trains).
 MAX_HIDDEN_LAYERS = 32
@@ -52,7 +54,8 @@ def next_seed(seed: int) -> int:
 class Bound:
     """What one field allows. kind: "int", "float", "choice" (one of ``choices``), "names" (a
     non-empty tuple of distinct ``choices``), "layers" (a tuple of ints in [low, high], at most
-    ``max_length`` long) or "per_layer" (one of ``choices`` per hidden layer)."""
+    ``max_length`` long), "per_layer" (one of ``choices`` per hidden layer) or "user_data" (None or a
+    ``playground.userdata.UserData``, which checks itself)."""
 
     kind: str
     low: float = 0
@@ -67,6 +70,8 @@ class Bound:
             return f"one of {list(self.choices)}"
         if self.kind == "names":
             return f"a non-empty tuple of distinct names from {list(self.choices)}"
+        if self.kind == "user_data":
+            return f"None, or a playground.userdata.UserData with dataset={USER_DATASET!r}"
         if self.kind == "layers":
             return f"a tuple of up to {self.max_length} layer widths, each from {self.low:g} to {self.high:g}"
         return f"a tuple with one name per hidden layer, each one of {list(self.choices)}"
@@ -90,6 +95,7 @@ FIELDS: dict[str, Bound] = {
     "batch_size": Bound("int", 1, MAX_POINTS),
     "regularization": Bound("choice", choices=tuple(REGULARIZERS)),
     "regularization_rate": Bound("float", 0.0, MAX_REGULARIZATION_RATE),
+    "user_data": Bound("user_data"),
 }
 
 
@@ -115,6 +121,9 @@ class TrainingConfig:
     batch_size: int = 10  # TF Playground's default
     regularization: str = "none"
     regularization_rate: float = 0.0
+    # Your own data (dataset "custom"): the points, labels or targets and split (playground.userdata).
+    # With it, n_classes, n_points, noise, train_fraction and data_seed do not apply.
+    user_data: UserData | None = None
 
     def __post_init__(self) -> None:
         # Lists are accepted from code and stored as tuples, so configs stay hashable and comparable.
@@ -140,6 +149,8 @@ class TrainingConfig:
     @property
     def problem(self) -> str:
         """ "binary", "multiclass" or "regression", implied by the dataset (and n_classes)."""
+        if self.user_data is not None:
+            return self.user_data.problem
         return DATASETS[self.dataset].problem_for(self.n_classes)
 
     @property
@@ -149,6 +160,8 @@ class TrainingConfig:
     @property
     def classes(self) -> int:
         """How many classes the labels have (0 for regression)."""
+        if self.user_data is not None:
+            return self.user_data.classes
         return DATASETS[self.dataset].classes(self.n_classes)
 
     @property
@@ -165,11 +178,15 @@ class TrainingConfig:
 
     @property
     def n_examples(self) -> int:
-        """Examples in the dataset: ``n_points``, or the image set's fixed size."""
+        """Examples in the dataset: ``n_points``, the image set's fixed size, or the user data's points."""
+        if self.user_data is not None:
+            return len(self.user_data)
         return DATASETS[self.dataset].examples(self.n_points)
 
     @property
     def n_train(self) -> int:
+        if self.user_data is not None:
+            return self.user_data.n_train
         n_train = int(round(self.train_fraction * self.n_examples))
         return min(max(n_train, 1), self.n_examples - 1)
 
@@ -196,6 +213,8 @@ def _field_problem(name: str, value, config_values: dict) -> str | None:
         return None if bound.low <= value <= bound.high else allowed
     if bound.kind == "choice":
         return None if isinstance(value, str) and value in bound.choices else allowed
+    if bound.kind == "user_data":
+        return None if value is None or isinstance(value, UserData) else allowed
     if isinstance(value, str):
         hint = " (use a tuple, e.g. ('relu',) * n, or config.with_activation_for_all)" if name == "activations" else ""
         return f"{name} must be a tuple, not the string {value!r}{hint}"
@@ -232,6 +251,10 @@ def config_problems(config: TrainingConfig) -> list[str]:
     dataset = DATASETS.get(config.dataset)
     if dataset is not None and dataset.inputs == "image" and config.features != DEFAULT_FEATURES:
         problems.append(f"features do not apply to {config.dataset} (its inputs are the 64 pixels)")
+    if config.dataset == USER_DATASET and config.user_data is None:
+        problems.append(f"dataset={USER_DATASET!r} needs user_data (a playground.userdata.UserData: your points)")
+    if config.dataset != USER_DATASET and config.user_data is not None:
+        problems.append(f"user_data applies only to dataset={USER_DATASET!r}, got dataset={config.dataset!r}")
     return problems
 
 
@@ -256,6 +279,8 @@ def _clamped(name: str, value, values: dict, default):
         return _clamp(value, bound.low, bound.high, default)
     if bound.kind == "choice":
         return value if value in bound.choices else default
+    if bound.kind == "user_data":
+        return default
     items = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if bound.kind == "names":
         return tuple(dict.fromkeys(v for v in items if v in bound.choices)) or default
@@ -302,11 +327,19 @@ def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
                 f"{name}={quoted(value)} is not allowed ({FIELDS[name].describe()}); it was set to {quoted(fixed)}."
             )
         clean[name] = fixed
+    if clean["dataset"] == USER_DATASET and clean["user_data"] is None:
+        messages.append(
+            f"dataset={USER_DATASET} (your own points) came without its points; showing the default dataset. "
+            "A link carries only a few hundred points: load the exported model file (JSON) to get them all."
+        )
+        clean["dataset"] = defaults.dataset
+    elif clean["dataset"] != USER_DATASET:
+        clean["user_data"] = None  # your points belong to the "custom" dataset only
     return TrainingConfig(**clean), messages
 
 
 # Fields that, when changed, need new data / a new network; the rest apply to a running trainer.
-DATA_FIELDS = frozenset({"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed"})
+DATA_FIELDS = frozenset({"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed", "user_data"})
 NETWORK_FIELDS = frozenset({"features", "hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"})
 
 
@@ -316,13 +349,25 @@ def config_values(config: TrainingConfig) -> dict:
 
 
 def to_query(config: TrainingConfig) -> dict[str, str]:
-    """URL query parameters for the fields that differ from the defaults."""
+    """URL query parameters for the fields that differ from the defaults.
+
+    The user's points go in when they fit (``link_holds_user_data``); otherwise the link names the dataset
+    without them, and opening it says so.
+    """
     default = config_values(TrainingConfig())
     query = {}
     for name, value in config_values(config).items():
-        if value != default[name]:
+        if name == "user_data":
+            if value is not None and link_holds_user_data(config):
+                query[name] = to_url_text(value)
+        elif value != default[name]:
             query[name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
     return query
+
+
+def link_holds_user_data(config: TrainingConfig) -> bool:
+    """Whether the config's user data fits in a link (MAX_LINK_DATA_CHARS of the MAX_QUERY_CHARS)."""
+    return config.user_data is not None and len(to_url_text(config.user_data)) <= MAX_LINK_DATA_CHARS
 
 
 # A shareable URL of every setting is under 400 characters; browsers and proxies cut URLs at a few
@@ -348,6 +393,12 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
             continue  # other parameters (e.g. a lesson name) belong to the UI; an empty list carries no value
         text = str(raw[-1]) if isinstance(raw, list) else str(raw)
         default = getattr(defaults, name)
+        if name == "user_data":
+            try:
+                values[name] = from_url_text(text)
+            except UserDataError as error:
+                problems.append(f"Ignored user_data from the URL: {error}.")
+            continue
         try:
             if isinstance(default, tuple):
                 parts = [p.strip() for p in text.split(",") if p.strip()]

@@ -180,6 +180,16 @@ def moons(n_points: int, noise: float, rng: np.random.Generator, n_classes: int 
     return X, _labels(n_points)
 
 
+USER_DATASET = "custom"  # the user's own points (playground.userdata), held by the config's user_data
+
+
+def user_points(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
+    """The user's own data is not generated: its points come from ``TrainingConfig.user_data``."""
+    raise ValueError(
+        f"dataset {USER_DATASET!r} has no generator: its points are the config's user_data (playground.userdata)"
+    )
+
+
 @dataclass(frozen=True)
 class Dataset:
     """One dataset: its generator and what it implies.
@@ -228,6 +238,8 @@ DATASETS: dict[str, Dataset] = {
     "bumps": Dataset("bumps", "Six bumps (regression)", bumps, "regression", 0),
     "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image", 1797),
     "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image", 357),
+    # Its problem and classes are the user data's (TrainingConfig.problem and .classes ask it).
+    USER_DATASET: Dataset(USER_DATASET, "Your own data (click or upload)", user_points, "binary", 2),
 }
 
 

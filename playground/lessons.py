@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, replace
 
 from playground.config import TrainingConfig
+from playground.hiding import HIDE_PARAMETER, hide_value
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,19 @@ class Lesson:
     label_a: str = "A"  # short names for the compare mode's two panes
     label_b: str = "B"
     answer: str = ""  # for the teacher, or behind a "show answer" button
+    # Controls the lesson hides (names of playground.hiding): the ones beside its point, so a class sees
+    # only what the lesson is about. Opening the lesson hides them; closing it shows every control again.
+    hides: tuple[str, ...] = ()
 
     @property
     def compare(self) -> bool:
         return self.config_b is not None
+
+    @property
+    def link(self) -> str:
+        """The lesson's shareable query string, its hidden controls included: '?lesson=relu_he&hide=...'."""
+        hidden = hide_value(frozenset(self.hides))
+        return f"?lesson={self.key}" + (f"&{HIDE_PARAMETER}={hidden}" if hidden else "")
 
 
 # ---- the configs (shared where lessons compare with each other) ------------------------------
@@ -113,6 +123,7 @@ LN10 = math.log(10.0)  # 2.303: the cross-entropy of a network that gives each o
 LESSON_LIST: list[Lesson] = [
     Lesson(
         key="vanishing_sigmoid",
+        hides=("data", "batch_size", "regularization", "regularization_rate"),
         title="1. A deep sigmoid network barely learns",
         explanation=(
             "This network has 8 hidden layers of 16 sigmoid units, with Glorot's well-scaled initial weights. "
@@ -140,6 +151,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="relu_he",
+        hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="2. Same depth with ReLU and He initialisation: it trains",
         explanation=(
             "Same 8 layers of 16 units and the same learning rate, but ReLU units with He's initialisation, "
@@ -165,6 +177,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="linear_chain",
+        hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="3. A chain of 9 layers: x1.5 explodes, x0.5 vanishes",
         explanation=(
             "Two inputs, 9 hidden layers of 2 linear units, one output: 10 weight layers, each set to "
@@ -200,6 +213,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="glorot_vs_standard",
+        hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="4. tanh: the old initialisation vs Glorot's",
         explanation=(
             "Before 2010 a common habit was W ~ U(-1/sqrt(n), 1/sqrt(n)). Its variance is 1/(3n), so "
@@ -229,6 +243,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="dying_relu",
+        hides=("compare", "data", "initializer", "init_sigma", "batch_size", "regularization", "regularization_rate"),
         title="5. A too-high learning rate kills ReLU units",
         explanation=(
             "A ReLU unit whose input is negative on every training point outputs 0 everywhere and receives no "
@@ -257,6 +272,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="adam_hides",
+        hides=("compare", "data", "initializer", "init_sigma", "batch_size", "regularization", "regularization_rate"),
         title="6. Adam hides vanishing gradients",
         explanation=(
             "Adam divides each weight's step by the typical size of that weight's recent gradients, so a weight "
@@ -288,6 +304,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="exploding_init",
+        hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="7. Too large an initialisation explodes, and training diverges",
         explanation=(
             "With ReLU units and weights drawn from N(0, 1), each layer of 64 units multiplies the signal's "
@@ -312,6 +329,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="digits_vanishing",
+        hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="8. Vanishing gradients on handwritten digits",
         explanation=(
             "Lessons 1 and 2 again, on real data: 8x8 images of handwritten digits, 64 pixels in and 10 classes "

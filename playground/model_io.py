@@ -4,18 +4,21 @@ Format (version 1):
     {"format": "backprop-playground-model", "version": 1, "epoch": 120,
      "config": {...TrainingConfig fields...},
      "layers": [{"W": [[...], ...], "b": [...]}, ...]}   # W_l: (fan_in, fan_out), b_l: (fan_out,)
+config.user_data (your own data, dataset "custom"): null, or {"classes": K, "based_on": name,
+"points": [[x1, x2, label or target, 1 = train / 0 = test], ...]} (playground.userdata.to_json_value).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 import numpy as np
 
-from playground.config import TrainingConfig
+from playground.config import TrainingConfig, quoted
 from playground.network import parameter_count
+from playground.userdata import UserDataError, from_json_value, to_json_value
 
 FORMAT = "backprop-playground-model"
 VERSION = 1
@@ -28,11 +31,13 @@ class ModelFileError(ValueError):
 
 def model_to_json(config: TrainingConfig, weights: list[tuple[np.ndarray, np.ndarray]], epoch: int) -> str:
     """JSON text of a config and its weights [(W_l (fan_in, fan_out), b_l (fan_out,)), ...]."""
+    values = {f.name: getattr(config, f.name) for f in fields(config)}
+    values["user_data"] = None if config.user_data is None else to_json_value(config.user_data)
     document = {
         "format": FORMAT,
         "version": VERSION,
         "epoch": int(epoch),
-        "config": {name: list(value) if isinstance(value, tuple) else value for name, value in asdict(config).items()},
+        "config": {name: list(value) if isinstance(value, tuple) else value for name, value in values.items()},
         "layers": [{"W": W.tolist(), "b": b.tolist()} for W, b in weights],
     }
     return json.dumps(document)
@@ -62,7 +67,8 @@ def model_from_json(data: bytes | str) -> tuple[TrainingConfig, list[tuple[np.nd
             "This JSON file is not a Backprop Playground model (its 'format' field is missing or different)."
         )
     if document.get("version") != VERSION:
-        raise ModelFileError(f"Model file version {document.get('version')!r} is not supported (expected {VERSION}).")
+        version = quoted(document.get("version"))
+        raise ModelFileError(f"Model file version {version} is not supported (expected {VERSION}).")
     config = _config_from(document.get("config"))
     layers = document.get("layers")
     sizes = config.layer_sizes
@@ -89,6 +95,12 @@ def _config_from(raw) -> TrainingConfig:
     values = {}
     for name, value in raw.items():
         if name not in known:
+            continue
+        if name == "user_data":
+            try:
+                values[name] = None if value is None else from_json_value(value)
+            except UserDataError as error:
+                raise ModelFileError(f"The file's own data (config.user_data) cannot be used: {error}.") from None
             continue
         default = getattr(TrainingConfig(), name)
         if isinstance(default, tuple):

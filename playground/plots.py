@@ -283,7 +283,7 @@ def boundary_figure(
             "zmax": 1,
             "opacity": 0,
             "colorscale": BOUNDARY_SCALE,
-            "colorbar": {"title": {"text": "P(blue)", "side": "right"}, "thickness": 14, "len": 0.9},
+            "colorbar": _square_colorbar("P(blue)", height),
             "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>P(blue)=%{z:.2f}<extra></extra>",
             "name": "prediction",
             "showlegend": False,
@@ -455,6 +455,20 @@ def _multiclass_hover(probabilities: np.ndarray, class_names: list[str] | None) 
     return _round(np.max(p, axis=-1), 2), np.asarray([str(name) for name in names], dtype=object)[label].tolist()
 
 
+# A boundary chart lower than this (the row of three charts sized for a 1280x720 projector) has no legend:
+# below the plot it would take a third of the height, and the chart's caption says what the marks are.
+COMPACT_SQUARE_HEIGHT = 400
+COMPACT_POINT_HOVER_DISTANCE = 2
+
+
+def _square_colorbar(title: str, height: int) -> dict:
+    """The boundary chart's colour bar: its title beside it, or (a compact chart, where width is short)
+    above it, which leaves the square some 25 px more."""
+    if height < COMPACT_SQUARE_HEIGHT:
+        return {"title": {"text": title, "side": "top"}, "thickness": 12, "len": 0.85, "xpad": 6}
+    return {"title": {"text": title, "side": "right"}, "thickness": 14, "len": 0.9}
+
+
 def _square_layout(axis: np.ndarray, height: int) -> dict:
     """The boundary chart's layout (as boundary_figure): square axes in x₁, x₂, the legend below, one image."""
     layout = _base_layout("x₁", "x₂", height, hoverdistance=POINT_HOVER_DISTANCE)
@@ -469,6 +483,12 @@ def _square_layout(axis: np.ndarray, height: int) -> dict:
         "xanchor": "center",
         "font": {"size": 13},
     }
+    if height < COMPACT_SQUARE_HEIGHT:
+        layout["showlegend"] = False
+        layout["margin"] = {"l": 50, "r": 5, "t": 8, "b": 48}
+        # The points sit closer together on a smaller square: only a point under the pointer shows its
+        # own text, elsewhere the prediction.
+        layout["hoverdistance"] = COMPACT_POINT_HOVER_DISTANCE
     half_cell = (axis[1] - axis[0]) / 2
     extent = float(axis[-1] - axis[0] + 2 * half_cell)
     layout["images"] = [
@@ -690,7 +710,7 @@ def regression_surface_figure(
             "zmax": high,
             "opacity": 0,
             "colorscale": scale,
-            "colorbar": {"title": {"text": f"predicted {target_name}", "side": "right"}, "thickness": 14, "len": 0.9},
+            "colorbar": _square_colorbar(f"predicted {target_name}", height),
             "hovertemplate": f"x₁=%{{x:.2f}}<br>x₂=%{{y:.2f}}<br>predicted {target_name}=%{{z:.3g}}<extra></extra>",
             "name": "prediction",
             "showlegend": False,
@@ -864,9 +884,18 @@ def with_ranges(figure: dict, ranges: dict) -> dict:
 
 # ---- per-layer gradient magnitude -------------------------------------------------------------
 def gradient_norm_figure(
-    epochs: np.ndarray, norms: np.ndarray, height: int = 330, y_title: str = "‖∂L/∂W‖ (log scale)"
+    epochs: np.ndarray,
+    norms: np.ndarray,
+    height: int = 330,
+    y_title: str = "‖∂L/∂W‖ (log scale)",
+    legend: str = "right",
 ) -> dict:
-    """One line per weight layer of a positive quantity on a log axis; norms (k, n_layers)."""
+    """One line per weight layer of a positive quantity on a log axis; norms (k, n_layers).
+
+    ``legend``: "right", every layer named beside the plot; "ends", for a narrow chart (the projector
+    layout's row of three), only the first and the last layer, above the plot: the colours run from
+    dark to light between them.
+    """
     n_layers = norms.shape[1]
     colours, names = layer_colours(n_layers), layer_names(n_layers)
     data = [
@@ -885,6 +914,14 @@ def gradient_norm_figure(
     layout["yaxis"].update({"type": "log", "exponentformat": "power"})
     layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 12}}
     layout["margin"] = {"l": 80, "r": 10, "t": 10, "b": 55}
+    if legend == "ends":
+        for layer, trace in enumerate(data):
+            trace["showlegend"] = layer in (0, n_layers - 1)
+        data[0]["name"] = "W1 (input side)"
+        if n_layers > 1:
+            data[-1]["name"] = f"W{n_layers} (output side)"
+        layout["legend"] = {**TOP_RIGHT_LEGEND, "font": {"size": 12}, "itemwidth": 30}
+        layout["margin"] = {"l": 70, "r": 10, "t": 30, "b": 55}
     return {"data": data, "layout": layout}
 
 

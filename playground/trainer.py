@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from playground.config import DATA_FIELDS, NETWORK_FIELDS, TrainingConfig, next_seed
-from playground.datasets import DATASETS, make_dataset, make_features, train_test_split
+from playground.datasets import DATASETS, USER_DATASET, make_dataset, make_features, train_test_split
 from playground.history import (
     DEFAULT_MAX_ROWS,
     EPOCH,
@@ -50,6 +50,7 @@ from playground.history import (
 )
 from playground.network import Network, Pass, layer_views, parameter_count
 from playground.optimizers import make_optimizer
+from playground.userdata import UserData
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
 RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
@@ -121,6 +122,12 @@ class Trainer:
     # ---- building --------------------------------------------------------------------------
     def _build_data(self) -> None:
         c = self.config
+        if c.user_data is not None:  # your own data: its points, labels and split as they are
+            self.train_points, self.y_train, self.test_points, self.y_test = c.user_data.arrays()
+            self.points = np.vstack([self.train_points, self.test_points])
+            self.labels = np.concatenate([self.y_train, self.y_test])
+            self._build_features()
+            return
         rng = np.random.default_rng(c.data_seed)
         self.points, self.labels = make_dataset(c.dataset, c.n_points, c.noise, rng, c.n_classes)
         (self.train_points, self.y_train, self.test_points, self.y_test) = train_test_split(
@@ -224,6 +231,29 @@ class Trainer:
         else:
             self.optimizer.learning_rate = config.learning_rate
         return "training"
+
+    def edit_data(self, user_data: UserData) -> str:
+        """Train on ``user_data`` from now on (points added or erased, a built-in dataset made editable).
+
+        When the network's shape and head stay the same (same problem and classes), the weights, the
+        optimiser's state, the epoch, the history and the snapshots are kept: training simply goes on with
+        the new points (the next history row is measured on them). Rebuilt: the data arrays, their
+        features and targets, the batches and the record sample. Returns "edited"; with another shape
+        (e.g. regression data for a classifier) the run restarts as for any data change ("data").
+        """
+        config = replace(self.config, dataset=USER_DATASET, user_data=user_data)
+        same_shape = config.layer_sizes == self.config.layer_sizes and config.head == self.config.head
+        if not same_shape or self.inputs == "image":
+            return self.apply_config(config)
+        self.config = config
+        self._build_data()
+        network = self.network
+        self.T_train, self.T_test = network.targets(self.y_train), network.targets(self.y_test)
+        self._record_train = self._sample(self.X_train, self.T_train, self.y_train)
+        self._record_test = self._sample(self.X_test, self.T_test, self.y_test)
+        self._batches_for = None  # batch buffers follow the training set's size
+        self._record_every_for = None
+        return "edited"
 
     # ---- training --------------------------------------------------------------------------
     @property

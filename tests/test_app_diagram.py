@@ -69,3 +69,36 @@ def test_a_weight_set_on_the_diagram_is_kept_and_training_continues_from_it():
     assert state.trainer.epoch == 1 and state.trainer.network.weights[1][3, 0] != 1.5
     at.button(key="reset").click().run()
     np.testing.assert_array_equal(state.trainer.network.theta, state.trainer.initial_theta)
+
+
+def test_the_walkthrough_step_on_screen_is_drawn_on_the_diagram():
+    from playground.ui import walkthrough_panel
+
+    at = start()
+    at.button(key="walk_random").click().run()
+    assert_clean(at)
+    state = state_of(at)
+    at.button(key="walk_next").click().run()  # the forward pass through layer 1
+    step = walkthrough_panel.current_step(state)
+    overlay = diagram_payloads(at)["network"]["walkthrough"]
+    assert overlay["title"] == step.title and overlay["highlight"] == step.highlight_layer == 1
+    np.testing.assert_allclose(overlay["unit_values"]["1"], step.unit_values[1], rtol=1e-3)
+    while walkthrough_panel.current_step(state).key != "update":
+        at.button(key="walk_next").click().run()
+    step = walkthrough_panel.current_step(state)
+    overlay = diagram_payloads(at)["network"]["walkthrough"]
+    # The update step puts every layer's update on its edges.
+    assert set(overlay["edges"]) == {"0", "1", "2"}
+    shown = np.frombuffer(base64.b64decode(overlay["edges"]["1"]["values"]), dtype=np.float32)
+    np.testing.assert_allclose(shown, step.edge_values_by_layer[1].ravel(), rtol=1e-6)
+    at.button(key="walk_close").click().run()
+    assert "walkthrough" not in diagram_payloads(at)["network"]
+
+
+def test_in_compare_mode_only_run_a_shows_the_walkthrough():
+    at = start()
+    at.toggle(key="w_compare").set_value(True).run()
+    at.button(key="walk_random").click().run()
+    assert_clean(at)
+    payloads = diagram_payloads(at)
+    assert "walkthrough" in payloads["network_A"] and "walkthrough" not in payloads["network_B"]

@@ -19,7 +19,9 @@ from playground.datasets import (
 )
 
 # The 2D classification sets, with their default two classes (the checks below are for those).
-NAMES = sorted(name for name, d in DATASETS.items() if d.inputs == "points" and d.problem != "regression")
+NAMES = sorted(
+    name for name, d in DATASETS.items() if d.inputs == "points" and d.problem != "regression" and name != "custom"
+)
 
 
 def _make(name, n=200, noise=0.0, seed=0):

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground.config import FIELDS, MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, TrainingConfig, from_query
+from playground.hiding import NAMES, hide_value, parse_hide
 from playground.model_io import MAX_FILE_BYTES, ModelFileError, model_from_json, model_to_json
 from playground.trainer import Trainer
 from playground.ui.session import create_state, load_model_file
@@ -30,7 +31,7 @@ NASTY_TEXT = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.lists(st.integers(-(10**6), 10**6), max_size=40).map(lambda xs: ",".join(map(str, xs))),
 )  # fmt: skip
-QUERY_KEYS = st.one_of(st.sampled_from(sorted(FIELDS) + ["lesson", "foo", ""]), st.text(max_size=20))
+QUERY_KEYS = st.one_of(st.sampled_from(sorted(FIELDS) + ["lesson", "hide", "foo", ""]), st.text(max_size=20))
 QUERIES = st.dictionaries(QUERY_KEYS, st.one_of(NASTY_TEXT, st.lists(NASTY_TEXT, max_size=3)), max_size=12)
 
 
@@ -51,6 +52,28 @@ def test_a_session_can_always_start_from_any_url(query):
     state = create_state(query)
     assert state.trainer.epoch == 0 and math.isfinite(float(state.trainer.history.column("train_loss")[-1]))
     assert all(len(message.text) < 600 + MAX_MESSAGE_VALUE_CHARS for message in state.messages)
+
+
+# A hide list: known names, group names, unknown and nasty ones, in any case, spaced, repeated.
+HIDE_VALUES = st.one_of(
+    NASTY_TEXT,
+    st.lists(st.one_of(st.sampled_from(NAMES), st.sampled_from(NAMES).map(str.upper), NASTY_TEXT), max_size=12).map(
+        " , ".join
+    ),
+)
+
+
+@SETTINGS
+@given(st.one_of(HIDE_VALUES, st.lists(HIDE_VALUES, max_size=3)), QUERIES)
+def test_the_hide_parser_never_raises_and_hides_only_known_names(value, others):
+    query = {**others, "hide": value}
+    hidden, problems = parse_hide(query)
+    assert hidden <= set(NAMES)
+    assert len(problems) <= 1 and all(len(problem) < 400 + 3 * MAX_MESSAGE_VALUE_CHARS for problem in problems)
+    assert parse_hide({"hide": hide_value(hidden)}) == (hidden, [])  # what the app writes back parses the same
+    state = create_state(query)  # and a session starts from it, hiding exactly that, whatever else the link holds
+    assert state.hidden_controls == hidden
+    assert all(len(message.text) < 600 + 3 * MAX_MESSAGE_VALUE_CHARS for message in state.messages)
 
 
 # Settings that follow from another one (hidden layers imply one activation each).

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.ui import controls, export, guide, live, stream, view
+from playground.ui import controls, export, guide, live, stream, view, walkthrough_panel
 from playground.ui.session import get_state
 from playground.ui.state import PlaygroundState, url_query
 
@@ -79,15 +79,12 @@ def main() -> None:
 def _draw_page(state: PlaygroundState) -> None:
     state.full_run_id += 1
     controls.sidebar(state)
-    st.title("Backprop Playground")
-    st.markdown(
-        "Train a small neural network in your browser and watch it learn: the decision boundary, the loss, "
-        "and — what no other playground shows — how strongly the gradient reaches each layer."
-    )
-    guide.lesson_picker(state)
+    guide.page_header(state)  # the title, the lesson picker and one line of introduction
     guide.lesson_panel(state)
     controls.playback_bar(state)
     _show_messages(state)
     view.render_live(state)
-    export.export_panel(state)
+    walkthrough_panel.panel(state)
+    if state.shows("export"):
+        export.export_panel(state)
     _sync_url(state)

@@ -16,9 +16,11 @@ import streamlit as st
 from playground.activations import ACTIVATIONS
 from playground.config import DEFAULT_FEATURES, FIELDS, next_seed
 from playground.datasets import DATASETS, FEATURES
+from playground.hiding import GROUPS, expand
 from playground.initializers import INITIALIZERS
 from playground.losses import REGULARIZERS
 from playground.optimizers import OPTIMIZERS
+from playground.ui import own_data
 from playground.ui.session import (
     MAX_STEP_COUNT,
     apply_change,
@@ -27,6 +29,7 @@ from playground.ui.session import (
     set_compare,
     set_layers,
     set_playing,
+    show_all_controls,
     step,
 )
 from playground.ui.state import SPEED_CHOICES, PlaygroundState
@@ -85,13 +88,15 @@ def compare_controls(state: PlaygroundState) -> None:
     """Sidebar: compare mode and which run the controls edit."""
     if st.session_state.get("w_compare") != state.comparing:
         st.session_state["w_compare"] = state.comparing
-    st.toggle(
-        "Compare two runs (A vs B)",
-        key="w_compare",
-        on_change=lambda: set_compare(state, st.session_state["w_compare"]),
-        help="Train two settings side by side on identical data and seeds: sigmoid vs ReLU, Glorot vs He, SGD vs Adam…",
-    )
-    if state.comparing:
+    if state.shows("compare"):
+        st.toggle(
+            "Compare two runs (A vs B)",
+            key="w_compare",
+            on_change=lambda: set_compare(state, st.session_state["w_compare"]),
+            help="Train two settings side by side on identical data and seeds: sigmoid vs ReLU, Glorot vs He, "
+            "SGD vs Adam…",
+        )
+    if state.comparing and state.shows("edit_run"):
         if st.session_state.get("w_editing") != state.editing:
             st.session_state["w_editing"] = state.editing
         st.segmented_control(
@@ -114,16 +119,18 @@ DATASET_HELP = (
 def data_controls(state: PlaygroundState) -> None:
     c = state.config
     dataset = DATASETS[c.dataset]
-    st.header("Data (both runs)" if state.comparing else "Data")
+    if _section_shown(state, "data"):
+        st.header("Data (both runs)" if state.comparing else "Data")
     _bind("w_dataset", c.dataset)
-    st.selectbox(
-        "Dataset",
-        list(DATASETS),
-        format_func=lambda name: DATASETS[name].label,
-        help=DATASET_HELP,
-        **_callback(state, "w_dataset", lambda v: {"dataset": v}),
-    )
-    if dataset.n_classes is None:
+    if state.shows("dataset"):
+        st.selectbox(
+            "Dataset",
+            list(DATASETS),
+            format_func=lambda name: DATASETS[name].label,
+            help=DATASET_HELP,
+            **_callback(state, "w_dataset", lambda v: own_data.dataset_changes(state, v)),
+        )
+    if dataset.n_classes is None and state.shows("n_classes"):
         classes = FIELDS["n_classes"]
         _bind("w_n_classes", c.n_classes)
         st.slider(
@@ -134,68 +141,91 @@ def data_controls(state: PlaygroundState) -> None:
             help="2 classes train a sigmoid output with binary cross-entropy; more, a softmax with cross-entropy.",
             **_callback(state, "w_n_classes", lambda v: {"n_classes": int(v)}),
         )
-    if dataset.inputs == "image":
+    if dataset.inputs == "image" and state.shows("dataset"):
         st.caption(
             f"{state.trainer.points.shape[0]:,} images of 8x8 pixels (UCI handwritten digits, CC BY 4.0); "
             "the network's 64 inputs are the pixel intensities, scaled to 0-1."
         )
-    else:
+    elif dataset.inputs != "image" and c.user_data is None:  # your own points have no size or noise
         points, noise = FIELDS["n_points"], FIELDS["noise"]
         _bind("w_n_points", c.n_points)
-        st.slider(
-            "Number of points",
-            int(points.low),
-            int(points.high),
-            step=10,
-            **_callback(state, "w_n_points", lambda v: {"n_points": v}),
-        )
+        if state.shows("n_points"):
+            st.slider(
+                "Number of points",
+                int(points.low),
+                int(points.high),
+                step=10,
+                **_callback(state, "w_n_points", lambda v: {"n_points": v}),
+            )
         _bind("w_noise", int(round(c.noise * 100)))
-        st.slider(
-            "Noise (%)", 0, int(noise.high * 100), step=5, **_callback(state, "w_noise", lambda v: {"noise": v / 100})
-        )
+        if state.shows("noise"):
+            st.slider(
+                "Noise (%)",
+                0,
+                int(noise.high * 100),
+                step=5,
+                **_callback(state, "w_noise", lambda v: {"noise": v / 100}),
+            )
     fraction = FIELDS["train_fraction"]
     _bind("w_train_percent", int(round(c.train_fraction * 100)))
-    st.slider(
-        "Training data (%)",
-        int(round(fraction.low * 100)),
-        int(round(fraction.high * 100)),
-        step=5,
-        help="The rest is held out as test data: the network never trains on it.",
-        **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
-    )
-    _seed_row(
-        state,
-        "data_seed",
-        "Data seed",
-        "New data" if dataset.inputs == "points" else "New split",
-        "Draw a fresh sample of points (next data seed)."
-        if dataset.inputs == "points"
-        else "Split the images into training and test sets afresh (next data seed).",
-        lambda: apply_change(state, data_seed=next_seed(state.config.data_seed)),
-    )
+    if state.shows("train_fraction") and c.user_data is None:  # your own points keep their split
+        st.slider(
+            "Training data (%)",
+            int(round(fraction.low * 100)),
+            int(round(fraction.high * 100)),
+            step=5,
+            help="The rest is held out as test data: the network never trains on it.",
+            **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
+        )
+    if c.user_data is None:
+        _seed_row(
+            state,
+            "data_seed",
+            "Data seed",
+            "New data" if dataset.inputs == "points" else "New split",
+            "Draw a fresh sample of points (next data seed)."
+            if dataset.inputs == "points"
+            else "Split the images into training and test sets afresh (next data seed).",
+            lambda: apply_change(state, data_seed=next_seed(state.config.data_seed)),
+        )
+    if state.shows("own_data"):
+        own_data.own_data_controls(state)  # clicks on the plane, CSV upload and download (own_data.py)
     if dataset.inputs == "image":
         return
     _bind("w_show_test", state.show_test)
-    st.toggle(
-        "Show test data",
-        key="w_show_test",
-        on_change=lambda: setattr(state, "show_test", st.session_state["w_show_test"]),
-    )
+    if state.shows("show_test"):
+        st.toggle(
+            "Show test data",
+            key="w_show_test",
+            on_change=lambda: setattr(state, "show_test", st.session_state["w_show_test"]),
+        )
     _bind("w_features", list(c.features))
-    st.pills(
-        "Input features",
-        list(FEATURES),
-        selection_mode="multi",
-        format_func=lambda name: FEATURES[name][0],
-        help="What the network sees of each point. X₁, X₂ alone make the network learn every curve itself.",
-        **_callback(state, "w_features", lambda v: {"features": tuple(v) or DEFAULT_FEATURES}),
-    )
+    if state.shows("features"):
+        st.pills(
+            "Input features",
+            list(FEATURES),
+            selection_mode="multi",
+            format_func=lambda name: FEATURES[name][0],
+            help="What the network sees of each point. X₁, X₂ alone make the network learn every curve itself.",
+            **_callback(state, "w_features", lambda v: {"features": tuple(v) or DEFAULT_FEATURES}),
+        )
 
 
 def network_controls(state: PlaygroundState) -> None:
     c = state.config
-    st.header(f"Network{_run_suffix(state)}")
     depth = len(c.hidden_layers)
+    if _section_shown(state, "network"):
+        st.header(f"Network{_run_suffix(state)}")
+    if state.shows("hidden_layers"):
+        _layer_controls(state, depth)
+    if state.shows("activations"):
+        _activation_controls(state, depth)
+    _initialisation_controls(state)
+
+
+def _layer_controls(state: PlaygroundState, depth: int) -> None:
+    """The number of hidden layers (＋/－) and each layer's neurons."""
+    c = state.config
     left, middle, right = st.columns([2, 1, 1], vertical_alignment="center")
     left.markdown(f"**{depth} hidden layer{'s' if depth != 1 else ''}**")
     middle.button(
@@ -229,6 +259,10 @@ def network_controls(state: PlaygroundState) -> None:
             f"Neurons in hidden layer {index + 1}", 1, MAX_WIDTH, step=1, **_callback(state, key, neurons_changed)
         )
 
+
+def _activation_controls(state: PlaygroundState, depth: int) -> None:
+    """One activation for all hidden layers, or one per layer."""
+    c = state.config
     _bind("w_per_layer", state.per_layer_activations)
 
     def per_layer_changed() -> None:
@@ -266,17 +300,22 @@ def network_controls(state: PlaygroundState) -> None:
                 **_callback(state, key, activation_changed),
             )
 
-    st.subheader("Initialisation")
+
+def _initialisation_controls(state: PlaygroundState) -> None:
+    c = state.config
+    if any(state.shows(name) for name in ("initializer", "init_sigma", "weight_seed")):
+        st.subheader("Initialisation")
     _bind("w_initializer", c.initializer)
-    st.selectbox(
-        "Weight initialisation",
-        list(INITIALIZERS),
-        format_func=lambda name: INITIALIZERS[name].label,
-        help="Half of the vanishing-gradient story: the scale of the initial weights decides whether signals "
-        "shrink or grow from layer to layer. Biases start at zero.",
-        **_callback(state, "w_initializer", lambda v: {"initializer": v}),
-    )
-    if INITIALIZERS[c.initializer].uses_sigma:
+    if state.shows("initializer"):
+        st.selectbox(
+            "Weight initialisation",
+            list(INITIALIZERS),
+            format_func=lambda name: INITIALIZERS[name].label,
+            help="Half of the vanishing-gradient story: the scale of the initial weights decides whether signals "
+            "shrink or grow from layer to layer. Biases start at zero.",
+            **_callback(state, "w_initializer", lambda v: {"initializer": v}),
+        )
+    if INITIALIZERS[c.initializer].uses_sigma and state.shows("init_sigma"):
         _bind("w_sigma", c.init_sigma)
         st.select_slider(
             "σ (scale of the initial weights)",
@@ -295,7 +334,9 @@ def network_controls(state: PlaygroundState) -> None:
 
 
 def _seed_row(state: PlaygroundState, field: str, label: str, button: str, button_help: str, on_next) -> None:
-    """A seed box and a button that moves to the next seed, side by side."""
+    """A seed box and a button that moves to the next seed, side by side (the pair is hidden by ``field``)."""
+    if not state.shows(field):
+        return
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     key = f"w_{field}"
     _bind(key, getattr(state.config, field))
@@ -305,39 +346,46 @@ def _seed_row(state: PlaygroundState, field: str, label: str, button: str, butto
 
 def training_controls(state: PlaygroundState) -> None:
     c = state.config
-    st.header(f"Training{_run_suffix(state)}")
+    if _section_shown(state, "training"):
+        st.header(f"Training{_run_suffix(state)}")
     _bind("w_optimizer", c.optimizer)
-    st.selectbox(
-        "Optimiser",
-        list(OPTIMIZERS),
-        format_func=lambda name: OPTIMIZERS[name].label,
-        **_callback(state, "w_optimizer", lambda v: {"optimizer": v}),
-    )
+    if state.shows("optimizer"):
+        st.selectbox(
+            "Optimiser",
+            list(OPTIMIZERS),
+            format_func=lambda name: OPTIMIZERS[name].label,
+            **_callback(state, "w_optimizer", lambda v: {"optimizer": v}),
+        )
     _bind("w_learning_rate", c.learning_rate)
-    st.select_slider(
-        "Learning rate (log scale)",
-        _with_current(LEARNING_RATES, c.learning_rate),
-        format_func=_format_number,
-        help="Changing it keeps the current weights: training continues with the new rate.",
-        **_callback(state, "w_learning_rate", lambda v: {"learning_rate": float(v)}),
-    )
+    if state.shows("learning_rate"):
+        st.select_slider(
+            "Learning rate (log scale)",
+            _with_current(LEARNING_RATES, c.learning_rate),
+            format_func=_format_number,
+            help="Changing it keeps the current weights: training continues with the new rate.",
+            **_callback(state, "w_learning_rate", lambda v: {"learning_rate": float(v)}),
+        )
     n_train = c.n_train
     _bind("w_batch", min(c.batch_size, n_train))
-    st.slider(
-        "Batch size",
-        1,
-        n_train,
-        help=f"Points per weight update. {n_train} (all training points) is full-batch gradient descent.",
-        **_callback(state, "w_batch", lambda v: {"batch_size": int(v)}),
-    )
+    if state.shows("batch_size") and n_train == 1:  # your own data can have one training point: no range
+        st.caption("Batch size: 1 (the only training point).")
+    elif state.shows("batch_size"):
+        st.slider(
+            "Batch size",
+            1,
+            n_train,
+            help=f"Points per weight update. {n_train} (all training points) is full-batch gradient descent.",
+            **_callback(state, "w_batch", lambda v: {"batch_size": int(v)}),
+        )
     _bind("w_regularization", c.regularization)
-    st.selectbox(
-        "Regularisation",
-        list(REGULARIZERS),
-        format_func=lambda name: REGULARIZERS[name].label,
-        **_callback(state, "w_regularization", lambda v: {"regularization": v}),
-    )
-    if c.regularization != "none":
+    if state.shows("regularization"):
+        st.selectbox(
+            "Regularisation",
+            list(REGULARIZERS),
+            format_func=lambda name: REGULARIZERS[name].label,
+            **_callback(state, "w_regularization", lambda v: {"regularization": v}),
+        )
+    if c.regularization != "none" and state.shows("regularization_rate"):
         _bind("w_regularization_rate", c.regularization_rate)
         st.select_slider(
             "Regularisation rate",
@@ -349,44 +397,55 @@ def training_controls(state: PlaygroundState) -> None:
 
 # ---- playback (the transitions are in session.py) ------------------------------------------------
 def playback_bar(state: PlaygroundState) -> None:
-    columns = st.columns([1.2, 1, 1.3, 1, 1, 1.3], vertical_alignment="bottom")
-    columns[0].button(
-        "Pause" if state.playing else "Play",
-        on_click=set_playing,
-        args=(state, not state.playing),
-        type="primary",
-        key="play_pause",
-        width="stretch",
-        help="Train continuously; the charts update as it learns.",
-    )
-    columns[1].button("Step", on_click=step, args=(state, 1), key="step_one", width="stretch", help="Train one epoch.")
+    """Play/Pause, Step, Step ×N, Reset and the speed, in one row; each can be hidden by a link."""
+    columns = st.columns([1.2, 1, 1.3, 1, 1, 1.5], vertical_alignment="bottom")
+    if state.shows("play"):
+        columns[0].button(
+            "Pause" if state.playing else "Play",
+            on_click=set_playing,
+            args=(state, not state.playing),
+            type="primary",
+            key="play_pause",
+            width="stretch",
+            help="Train continuously; the charts update as it learns.",
+        )
+    if state.shows("step"):
+        columns[1].button(
+            "Step", on_click=step, args=(state, 1), key="step_one", width="stretch", help="Train one epoch."
+        )
     _bind("w_step_count", state.step_count)
 
     def step_count_changed() -> None:
         state.step_count = int(st.session_state["w_step_count"])
 
-    columns[2].number_input("Epochs for Step ×N", 1, MAX_STEP_COUNT, key="w_step_count", on_change=step_count_changed)
-    columns[3].button(
-        f"Step ×{state.step_count}",
-        on_click=lambda: step(state, state.step_count),
-        key="step_n",
-        width="stretch",
-    )
-    columns[4].button(
-        "Reset",
-        on_click=reset,
-        args=(state,),
-        key="reset",
-        width="stretch",
-        help="Back to epoch 0 with the same initial weights and data: the run replays exactly.",
-    )
+    if state.shows("step_n"):
+        columns[2].number_input(
+            "Epochs for Step ×N", 1, MAX_STEP_COUNT, key="w_step_count", on_change=step_count_changed
+        )
+        columns[3].button(
+            f"Step ×{state.step_count}",
+            on_click=lambda: step(state, state.step_count),
+            key="step_n",
+            width="stretch",
+        )
+    if state.shows("reset"):
+        columns[4].button(
+            "Reset",
+            on_click=reset,
+            args=(state,),
+            key="reset",
+            width="stretch",
+            help="Back to epoch 0 with the same initial weights and data: the run replays exactly.",
+        )
     # The speed is only ever set by this widget, so the widget is the source of truth: it is seeded from
     # the state once and read back on every run. (Writing the state into it on every run, as the other
     # controls do, let a run that started just before a change put the old speed back.)
+    if not state.shows("speed"):
+        return
     if st.session_state.get("w_speed") not in SPEED_CHOICES:
         st.session_state["w_speed"] = state.speed
     state.speed = columns[5].selectbox(
-        "Speed (epochs per frame)",
+        "Speed (epochs/frame)",  # one line: the bar stays one control high (a projector's first screen)
         SPEED_CHOICES,
         key="w_speed",
         on_change=lambda: setattr(state, "speed", st.session_state["w_speed"]),
@@ -395,8 +454,32 @@ def playback_bar(state: PlaygroundState) -> None:
     )
 
 
+def _section_shown(state: PlaygroundState, group: str) -> bool:
+    """A section's heading is drawn while any of its controls is (see playground.hiding.GROUPS)."""
+    return any(state.shows(name) for name in GROUPS[group])
+
+
+def hidden_controls_note(state: PlaygroundState) -> None:
+    """A discreet line at the top of the sidebar: how many controls the link hides, and a way to show them."""
+    count = len(expand(state.hidden_controls))
+    if not count:
+        return
+    text, button = st.columns([3, 1.4], vertical_alignment="center", gap="small")
+    source = "lesson" if state.lesson else "link"  # a lesson picked in the page hides its controls too
+    text.caption(f"{count} control{'s are' if count != 1 else ' is'} hidden by this {source}")
+    button.button(
+        "Show all",
+        on_click=show_all_controls,
+        args=(state,),
+        key="show_all_controls",
+        type="tertiary",
+        help="Show every control again (the lesson or link had hidden the ones beside its point).",
+    )
+
+
 def sidebar(state: PlaygroundState) -> None:
     with st.sidebar:
+        hidden_controls_note(state)
         compare_controls(state)
         data_controls(state)
         network_controls(state)

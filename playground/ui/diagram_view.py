@@ -18,7 +18,7 @@ from playground import diagram
 from playground.activations import ACTIVATIONS
 from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
 from playground.trainer import RECORD_POINTS, Trainer
-from playground.ui import session
+from playground.ui import session, walkthrough_panel
 from playground.ui.charts import shown_epoch
 from playground.ui.live import live_element, on_element_event, streamed
 from playground.ui.state import PlaygroundState
@@ -83,7 +83,9 @@ def column_titles(trainer: Trainer, picture: diagram.NetworkPicture) -> list[tup
     last = len(picture.sizes) - 1
     for k, width in enumerate(picture.sizes):
         if k == 0:
-            titles.append(("Input", "64 pixels" if picture.image_inputs else f"{width} feature{'s' if width > 1 else ''}"))
+            titles.append(
+                ("Input", "64 pixels" if picture.image_inputs else f"{width} feature{'s' if width > 1 else ''}")
+            )
         elif k == last:
             output = trainer.network.head.output
             titles.append(("Output", f"{width} {output}"))
@@ -112,9 +114,7 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
     """The canvas's payload (see the header of assets/network_diagram.js)."""
     picture = picture_of(state, trainer)
     thumbs = [t for t in picture.thumbnails if t is not None]
-    thumb_bytes = (
-        np.concatenate([np.rint((t.reshape(-1) + 1.0) * 127.5) for t in thumbs]) if thumbs else np.zeros(0)
-    )
+    thumb_bytes = np.concatenate([np.rint((t.reshape(-1) + 1.0) * 127.5) for t in thumbs]) if thumbs else np.zeros(0)
     editable = state.replay_epoch is None and not trainer.diverged
     payload = {
         "colouring": state.diagram_colouring,
@@ -125,7 +125,9 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
         "thumb_side": diagram.THUMBNAIL_SIDE,
         "thumb_sides": [0 if t is None else int(t.shape[1]) for t in picture.thumbnails],
         # Input-square pictures are stored bottom row first (x₂ grows upwards); weight images top row first.
-        "thumb_flip": [bool(t is not None and not (picture.image_inputs and k == 1)) for k, t in enumerate(picture.thumbnails)],
+        "thumb_flip": [
+            bool(t is not None and not (picture.image_inputs and k == 1)) for k, t in enumerate(picture.thumbnails)
+        ],
         "thumb_scales": [np.round(s, 4).tolist() for s in picture.thumb_scale],
         "thumbs": _b64(thumb_bytes, np.uint8),
         "weights": _b64(np.concatenate([w.ravel() for w in picture.weights]), np.float32),
@@ -135,7 +137,10 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
         "hidden_error": [None if not np.isfinite(v) else round(v, 8) for v in picture.hidden_error],
         "edges_drawn": picture.edges_drawn,
         # A "+k" node stands for the units not drawn (not for the pixels: the image input is one node).
-        "aggregate": [size > shown and not (picture.image_inputs and k == 0) for k, (size, shown) in enumerate(zip(picture.sizes, picture.shown))],
+        "aggregate": [
+            size > shown and not (picture.image_inputs and k == 0)
+            for k, (size, shown) in enumerate(zip(picture.sizes, picture.shown))
+        ],
         "legend_note": LEGEND_NOTES["image" if picture.image_inputs else "points"],
         "gradient_norms": [float(f"{v:.4g}") if np.isfinite(v) else None for v in picture.gradient_norms],
         "editable": editable,
@@ -148,34 +153,33 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
 
 def walkthrough_overlay(state: PlaygroundState, trainer: Trainer) -> dict | None:
     """The walkthrough's current step on the diagram: numbers at the units, an edge layer coloured by its values."""
-    try:
-        from playground.ui import walkthrough_panel
-    except ImportError:  # the panel is optional: without it the diagram shows no overlay
-        return None
     step = walkthrough_panel.current_step(state)
-    if step is None or state.playing:
+    if step is None or state.playing or trainer is not state.trainer:  # it follows run A only
         return None
     picture_shown = [diagram.drawn_units(width) for width in trainer.network.layer_sizes]
     if trainer.inputs == "image":
         picture_shown[0] = 1
-    overlay: dict = {"title": step.title, "highlight": getattr(step, "highlight_layer", None)}
+    overlay: dict = {"title": step.title, "highlight": step.highlight_layer}
     unit_values = {}
-    for k, values in (getattr(step, "unit_values", None) or {}).items():
+    for k, values in step.unit_values.items():
         values = np.asarray(values, dtype=float).ravel()
         if trainer.inputs == "image" and k == 0:
             continue  # 64 pixels are one node
         unit_values[str(k)] = [float(f"{v:.4g}") if np.isfinite(v) else None for v in values[: picture_shown[k]]]
     overlay["unit_values"] = unit_values
-    overlay["unit_label"] = getattr(step, "unit_label", "value")
-    edge = getattr(step, "edge_values", None)
-    if edge is not None:
-        layer, values = edge
-        if not (trainer.inputs == "image" and layer == 0):
-            values = np.asarray(values, dtype=float)[: picture_shown[layer], : picture_shown[layer + 1]]
-            overlay["edge_layer"] = int(layer)
-            overlay["edge_values"] = _b64(values.ravel(), np.float32)
-            overlay["edge_scale"] = float(np.max(np.abs(values))) or 1.0
-            overlay["edge_label"] = getattr(step, "edge_label", "value")
+    overlay["unit_label"] = step.unit_label
+    # The update step has numbers for every layer's edges; the others for one layer at most.
+    by_layer = dict(step.edge_values_by_layer)
+    if step.edge_values is not None:
+        by_layer.setdefault(step.edge_values[0], step.edge_values[1])
+    edges = {}
+    for layer, values in by_layer.items():
+        if trainer.inputs == "image" and layer == 0:
+            continue  # the pixels' edges are not drawn
+        values = np.asarray(values, dtype=float)[: picture_shown[layer], : picture_shown[layer + 1]]
+        edges[str(layer)] = {"values": _b64(values.ravel(), np.float32), "scale": float(np.max(np.abs(values))) or 1.0}
+    overlay["edges"] = edges
+    overlay["edge_label"] = step.edge_label
     return overlay
 
 

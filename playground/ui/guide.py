@@ -1,19 +1,40 @@
-"""Guided lessons: the picker and the lesson panel (loading a lesson is in session.py)."""
+"""The page header and the guided lessons: the picker and the lesson panel (loading a lesson is in session.py)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import streamlit as st
 
+from playground.hiding import expand
 from playground.lessons import LESSON_LIST, LESSONS
 from playground.ui import session
 from playground.ui.charts import superscript_powers
 from playground.ui.state import PlaygroundState
 
 NO_LESSON = "—"
+PICKER_PROMPT = "Guided lessons: see gradients vanish and explode…"  # the picker's label, shown inside it
+
+
+# One line at 1280 px: the header must leave the charts room on a projector's first screen.
+INTRO = "Watch a neural network learn: the decision boundary, the loss and the gradient that reaches each layer."
+
+
+def page_header(state: PlaygroundState) -> None:
+    """The title with the lesson picker beside it, and one line of introduction: compact, so that the
+    charts fit a 1280x720 projector's first screen."""
+    title, picker = st.columns([1, 1], vertical_alignment="center", gap="medium")
+    with title:
+        st.title("Backprop Playground")
+    if state.shows("lessons"):
+        with picker:
+            lesson_picker(state)
+    st.markdown(f'<p class="bp-intro">{INTRO}</p>', unsafe_allow_html=True)
 
 
 def lesson_picker(state: PlaygroundState) -> None:
-    """The lesson selector at the top of the main area."""
+    """The lesson selector. Its label is hidden and said by its first option (PICKER_PROMPT) instead, so the
+    header stays one control high."""
     options = [NO_LESSON, *[lesson.key for lesson in LESSON_LIST]]
     titles = {lesson.key: lesson.title for lesson in LESSON_LIST}
     if st.session_state.get("w_lesson") != (state.lesson or NO_LESSON):
@@ -29,26 +50,51 @@ def lesson_picker(state: PlaygroundState) -> None:
     st.selectbox(
         "Guided lessons: see gradients vanish and explode",
         options,
-        format_func=lambda key: "Choose a lesson…" if key == NO_LESSON else titles[key],
+        format_func=lambda key: PICKER_PROMPT if key == NO_LESSON else titles[key],
         key="w_lesson",
         on_change=chosen,
+        label_visibility="collapsed",
     )
 
 
+def lesson_url(lesson_link: str) -> str:
+    """The lesson's link as an absolute URL on this server (the page's own address, its query replaced);
+    the bare query string when the address is unknown (AppTest)."""
+    try:
+        page = st.context.url
+    except Exception:  # no browser behind this run
+        page = None
+    if not page:
+        return lesson_link
+    parts = urlsplit(page)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) + lesson_link
+
+
 def lesson_panel(state: PlaygroundState) -> None:
+    """The lesson's text in a panel the student can fold away (the charts then fit the first screen)."""
     if not state.lesson:
         return
     lesson = LESSONS[state.lesson]
-    with st.container(border=True):
-        title, close = st.columns([6, 1], vertical_alignment="center")
-        title.subheader(lesson.title)
-        close.button("Close lesson", on_click=session.close_lesson, args=(state,), key="close_lesson", width="stretch")
+    key = f"w_lesson_panel_{lesson.key}"  # one per lesson: a newly opened lesson starts unfolded
+    if st.session_state.get(key) != (not state.lesson_folded):
+        st.session_state[key] = not state.lesson_folded
+    with st.expander(
+        f"**Lesson {lesson.title}**",
+        key=key,  # open or folded as st.session_state[key] says (set above from the state)
+        on_change=lambda: session.set_lesson_folded(state, not st.session_state[key]),
+        icon=":material/school:",
+    ):
         st.markdown(superscript_powers(lesson.explanation))
         if lesson.compare:
             st.markdown(f"**Run A:** {lesson.label_a} · **Run B:** {lesson.label_b}")
         look_for = superscript_powers(lesson.what_to_look_for)
         st.markdown(f"**What to look for** (after about {lesson.epochs_suggested} epochs): {look_for}")
         st.markdown(f"**Question:** {superscript_powers(lesson.question)}")
+        url = lesson_url(lesson.link)
+        link, answer, close = st.columns([3, 1, 1], vertical_alignment="center")
+        hidden = len(expand(frozenset(lesson.hides)))
+        link.markdown(f":material/link: [Link to this lesson]({url}) (hides the {hidden} controls beside its point)")
         if lesson.answer:
-            with st.expander("Show an answer"):
+            with answer.popover("Show an answer", width="stretch"):
                 st.markdown(superscript_powers(lesson.answer))
+        close.button("Close lesson", on_click=session.close_lesson, args=(state,), key="close_lesson", width="stretch")

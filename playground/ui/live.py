@@ -219,8 +219,11 @@ def live_chart(
             "subtitle": subtitle or "",
             "caption": inline_markdown_html(caption) if caption else "",
         }
+        if sync.version != version:
+            # A new figure: updates start from it. A repeat of the same one keeps the overlap window, so
+            # an update after a whole figure the browser never got still carries the rows it missed.
+            sync.recent_epochs.clear()
         sync.version, sync.needs_full, sync.full_run_id = version, False, state.full_run_id
-        sync.recent_epochs.clear()
     else:
         payload = build_update(sync) or {}
         if "extend" in payload:

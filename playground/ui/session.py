@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
+import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -306,7 +307,9 @@ def edit_parameter(
     """
     trainer = state.trainer_b if run == "B" and state.trainer_b is not None else state.trainer
     if state.replay_epoch is not None:
-        state.say("warning", "That is an earlier epoch (replay): move the replay slider to the right end to edit weights.")
+        state.say(
+            "warning", "That is an earlier epoch (replay): move the replay slider to the right end to edit weights."
+        )
         return False
     if trainer.diverged:
         state.say("warning", "Training has diverged: press Reset before editing weights.")
@@ -446,3 +449,201 @@ def apply_walkthrough_update(state: PlaygroundState) -> None:
         f"{trainer.epoch:,} (a step on one point is not an epoch); the history has a new row for it. "
         "The walkthrough now shows the next step, from the new weights.",
     )
+
+
+# ---- your own data: clicks on the plane and CSV files (playground/userdata.py) ------------------------
+# An edit keeps the run going (weights, optimiser, epoch and history: Trainer.edit_data); the first edit of
+# a generated 2D dataset turns its current points (train and test, split kept) into your own data. In
+# compare mode both runs get the same data. Each transition asks for a full app run (a click arrives in a
+# run of the live view's fragment), so the sidebar and the messages follow.
+def _redraw_page(state: PlaygroundState) -> None:
+    """A click arrives in a run of the live view's fragment: ask for a full run, so the sidebar and the
+    messages follow (a full run draws them anyway; asking there too would redraw the page twice and drop
+    the messages the first drawing showed)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        state.app_rerun_due = True
+
+
+def click_modes(trainer: Trainer) -> list[str]:
+    """What a click on this run's plane can do: "inspect", "add0".."add{K-1}" (or "add": regression), "erase"."""
+    if trainer.inputs == "image":
+        return ["inspect"]
+    adds = ["add"] if trainer.problem == "regression" else [f"add{k}" for k in range(trainer.config.classes)]
+    return ["inspect", *adds, "erase"]
+
+
+def editable_data(trainer: Trainer):
+    """(the run's data as UserData, points moved onto the plane's edge): its user data, or its generated points."""
+    from playground.userdata import from_arrays
+
+    if trainer.config.user_data is not None:
+        return trainer.config.user_data, 0
+    return from_arrays(
+        trainer.train_points, trainer.y_train, trainer.test_points, trainer.y_test,
+        trainer.config.classes, based_on=trainer.config.dataset,
+    )  # fmt: skip
+
+
+def _edit_runs(state: PlaygroundState, data, walkthrough_row: int | None) -> None:
+    """Train every run on ``data`` from now on; the walkthrough follows training row ``walkthrough_row``."""
+    from playground.datasets import DATASETS
+
+    was_generated = state.trainer.config.user_data is None
+    outcomes = {trainer.edit_data(data) for _, trainer in state.runs}
+    if outcomes != {"edited"}:
+        state.restart_charts()
+    state.replay_epoch = None
+    _redraw_page(state)  # the sidebar (point counts, batch size) and the messages follow
+    if state.walkthrough_index is not None:
+        rows = state.trainer.train_points.shape[0]
+        if walkthrough_row is None or not 0 <= walkthrough_row < rows:
+            state.walkthrough_index = state.walkthrough_followed = None
+            state.walkthrough_message = ("info", "The point the walkthrough followed was erased: pick another one.")
+        else:
+            point = tuple(state.trainer.train_points[walkthrough_row])
+            state.walkthrough_index, state.walkthrough_followed = walkthrough_row, (walkthrough_row, point)
+    if was_generated:
+        name = DATASETS[data.based_on].label if data.based_on in DATASETS else "generated"
+        state.say(
+            "info",
+            f"The {name} points are now your own data (dataset 'Your own data'): training goes on from the "
+            "current weights. 'Back to the generated dataset' in the sidebar returns to the generated points.",
+        )
+
+
+@transition
+def set_click_mode(state: PlaygroundState, mode: str | None) -> None:
+    modes = click_modes(state.trainer)
+    state.click_mode = mode if mode in modes else "inspect"
+
+
+@transition
+def plane_click(state: PlaygroundState, x1: Any, x2: Any, shift: bool = False, nonce: str = "") -> None:
+    """A click on the plane at (x1, x2), in data coordinates: what it does depends on ``state.click_mode``
+    (shift: the other class, or for regression the opposite value). A nonce seen before is ignored."""
+    if nonce and nonce == state.plane_click_nonce:
+        return
+    state.plane_click_nonce = nonce
+    try:
+        x1, x2 = float(x1), float(x2)
+    except (TypeError, ValueError):
+        return
+    if not (abs(x1) <= 6.5 and abs(x2) <= 6.5):  # outside the plane (a click on its margin)
+        return
+    mode = state.click_mode if state.click_mode in click_modes(state.trainer) else "inspect"
+    if mode == "inspect":
+        pick_point(state, x1, x2)
+    elif mode == "erase":
+        erase_point(state, x1, x2)
+    elif mode == "add":
+        add_point(state, x1, x2, -state.click_value if shift else state.click_value)
+    else:
+        label, classes = int(mode[3:]), state.trainer.config.classes
+        add_point(state, x1, x2, ((1 - label if classes == 2 else label + 1) % classes) if shift else label)
+
+
+@transition
+def pick_point(state: PlaygroundState, x1: float, x2: float) -> None:
+    """Follow the training point nearest to (x1, x2) in the backprop walkthrough (none near: a message)."""
+    from playground.userdata import PICK_RADIUS
+
+    trainer = state.trainer
+    distances = np.hypot(trainer.train_points[:, 0] - x1, trainer.train_points[:, 1] - x2)
+    row = int(np.argmin(distances))
+    if distances[row] > PICK_RADIUS:
+        state.walkthrough_message = (
+            "info",
+            f"No training point (circle) within {PICK_RADIUS:g} of ({x1:.2f}, {x2:.2f}): click on a circle to "
+            "follow it.",
+        )
+        _redraw_page(state)
+        return
+    state.walkthrough_index, state.walkthrough_followed, state.walkthrough_step = row, None, 0
+    state.walkthrough_message = None
+    follow_walkthrough(state)
+    _redraw_page(state)
+
+
+@transition
+def add_point(state: PlaygroundState, x1: float, x2: float, value: float) -> None:
+    """Add a training point at (x1, x2) with label or target ``value``; training goes on."""
+    from playground.userdata import UserDataError
+
+    if state.trainer.inputs == "image":
+        state.say("warning", "The digit images cannot be edited by clicking; pick a 2D dataset first.")
+        return
+    data, moved = editable_data(state.trainer)
+    try:
+        edited = data.with_point(x1, x2, value)
+    except UserDataError as error:
+        state.say("warning", f"No point was added: {error}")
+        _redraw_page(state)
+        return
+    _edit_runs(state, edited, state.walkthrough_index)
+    if moved:
+        state.say("info", f"{moved} of the generated points lay outside the plane and were moved onto its edge.")
+
+
+@transition
+def erase_point(state: PlaygroundState, x1: float, x2: float) -> None:
+    """Erase the point nearest to (x1, x2) (training or, when shown, test); none near: nothing happens."""
+    from playground.userdata import PICK_RADIUS, UserDataError
+
+    if state.trainer.inputs == "image":
+        return
+    data, _ = editable_data(state.trainer)
+    index = data.nearest(x1, x2, train_only=not state.show_test)
+    if index is None:
+        state.say("info", f"No point within {PICK_RADIUS:g} of ({x1:.2f}, {x2:.2f}) to erase.")
+        _redraw_page(state)
+        return
+    try:
+        edited = data.without_point(index)
+    except UserDataError as error:
+        state.say("warning", f"Not erased: {error}")
+        _redraw_page(state)
+        return
+    erased_row, follow = data.train_row(index), state.walkthrough_index
+    if follow is not None and erased_row is not None:
+        follow = None if follow == erased_row else follow - (follow > erased_row)
+    _edit_runs(state, edited, follow)
+
+
+@transition
+def load_user_csv(state: PlaygroundState, name: str, data: bytes) -> bool:
+    """Train on the points of an uploaded CSV (from epoch 0: a new data set). A bad file: a message naming the
+    row or column, and nothing changes."""
+    from playground.userdata import UserDataError, parse_csv
+
+    config = state.trainer.config
+    try:
+        user_data = parse_csv(data, config.train_fraction, config.data_seed)
+    except UserDataError as error:
+        state.say("error", f"Could not load {str(name)[:60]!r}: {error} Your current data is unchanged.")
+        return False
+    except Exception as error:  # never a traceback, whatever the file holds
+        shown = f"{str(name)[:60]!r} ({type(error).__name__})"
+        state.say("error", f"Could not load {shown}. Your current data is unchanged.")
+        return False
+    state.playing = False
+    state.walkthrough_index = state.walkthrough_followed = None
+    apply_change(state, dataset="custom", user_data=user_data)
+    if state.trainer.config.user_data == user_data:
+        state.say("success", f"Loaded {str(name)[:60]!r}: {user_data.describe()}. The run starts again at epoch 0.")
+        return True
+    return False
+
+
+@transition
+def clear_user_data(state: PlaygroundState) -> None:
+    """Back to the generated dataset the points came from (the default one for uploaded points)."""
+    from playground.datasets import DATASETS
+
+    data = state.trainer.config.user_data
+    if data is None:
+        return
+    back = data.based_on if data.based_on in DATASETS and data.based_on != "custom" else TrainingConfig().dataset
+    state.walkthrough_index = state.walkthrough_followed = None
+    state.click_mode = "inspect"
+    apply_change(state, dataset=back, user_data=None)

@@ -90,6 +90,8 @@ class PlaygroundState:
     # What a click on the plane does: "inspect" (pick the training point the backprop walkthrough follows),
     # or edit the data: "add0", "add1", ... (add a point of that class; regression: "add" with a value), "erase".
     click_mode: str = "inspect"
+    click_value: float = 0.5  # the target of a point added by a click on a regression plane ("add")
+    plane_click_nonce: str = ""  # the last click on the plane handled (a click delivered twice counts once)
     walkthrough_index: int | None = None  # row of trainer.train_points the walkthrough follows (None: closed)
     walkthrough_step: int = 0  # which of the walkthrough's steps is on screen
     # (row, point) the walkthrough last followed: a data edit that moves or removes that point is noticed.

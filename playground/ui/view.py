@@ -23,7 +23,7 @@ from playground.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric
 from playground.initializers import INITIALIZERS
 from playground.optimizers import OPTIMIZERS
 from playground.trainer import RECORD_POINTS, Trainer
-from playground.ui import diagram_view, lens, session
+from playground.ui import diagram_view, lens, own_data, session
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import (
@@ -401,15 +401,21 @@ def loss_chart(
 
 @streamed
 def gradient_chart(
-    state: PlaygroundState, key: str = "gradients", trainer: Trainer | None = None, height: int = 330, **frame_text
+    state: PlaygroundState,
+    key: str = "gradients",
+    trainer: Trainer | None = None,
+    height: int = 330,
+    legend: str = "right",
+    **frame_text,
 ):
+    """``legend``: see plots.gradient_norm_figure ("ends" for a narrow chart)."""
     trainer = trainer or state.trainer
     return history_chart(
         state,
         key,
         trainer,
         layer_columns(trainer, GRAD_NORM),
-        lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), height),
+        lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), height, legend=legend),
         lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
         height,
         priority=2,
@@ -532,12 +538,19 @@ def replay_slider(state: PlaygroundState) -> None:
     def moved() -> None:
         session.set_replay_epoch(state, st.session_state["w_replay"])
 
-    st.select_slider(
+    # The label beside the slider, not above it: the row of charts below stays on a projector's first screen.
+    label, slider = st.columns([1.1, 5], vertical_alignment="center", gap="small")
+    label.markdown(
+        '<p class="bp-replay-label">Replay: show epoch</p>',
+        unsafe_allow_html=True,
+        help=f"Snapshots are kept at {len(epochs)} epochs (spread over the whole run). The far right is now.",
+    )
+    slider.select_slider(
         "Replay: show the run as it was at epoch",
         epochs,
         key="w_replay",
         on_change=moved,
-        help=f"Snapshots are kept at {len(epochs)} epochs (spread over the whole run). The far right is now.",
+        label_visibility="collapsed",
     )
     if state.replay_epoch is not None:
         st.info(
@@ -593,30 +606,50 @@ def _live_frame(state: PlaygroundState) -> None:
     # One slot, always present, for the replay slider (shown while paused): the charts below keep
     # their place in the page, so pressing Play does not remount them.
     with st.container():
-        if not state.playing:
+        if not state.playing and state.shows("replay"):
             replay_slider(state)
     if state.comparing:
         compare_layout(state)
     else:
         single_layout(state)
     diagram_view.diagram_section(state)
-    lens.panel(state)
+    if state.shows("lens"):
+        lens.panel(state)
     state.render_pending = False  # the stream may replay what was just drawn
 
 
+# The single run's three charts share one row of this height: with the compact header, playback bar and
+# status above them, all three fit a 1280x720 projector's first screen (tests/browser/test_projector_layout.py).
+ROW_CHART_HEIGHT = 300
+
+
 def single_layout(state: PlaygroundState) -> None:
-    left, right = st.columns([1.05, 1], gap="medium")
-    with left:
-        trainer = state.trainer
-        if trainer.inputs == "image":
+    """Boundary | loss | gradients in one row, each caption below its chart. The test digits need a taller
+    picture (24 images with their labels): beside it, the loss and gradient charts one above the other."""
+    trainer = state.trainer
+    if trainer.inputs == "image":
+        left, right = st.columns([1.05, 1], gap="medium")
+        with left:
             digits_chart(state, title="Test digits: the network's answers", caption=DIGITS_CAPTION)
-        else:
-            boundary_chart(state, title=boundary_title(trainer), caption=boundary_caption(trainer))
-    with right:
-        loss_chart(state, title="Loss over epochs", caption=loss_caption(state.trainer))
-        gradient_chart(state, title="Gradient magnitude per layer", caption=GRADIENT_CAPTION)
-    if state.trainer.inputs == "image":
+        with right:
+            loss_chart(state, title="Loss over epochs", caption=loss_caption(trainer))
+            gradient_chart(state, title="Gradient magnitude per layer", caption=GRADIENT_CAPTION)
         digits_panels(state)
+        return
+    picture, loss, gradients = st.columns([1.35, 1, 1], gap="small")  # the square plane needs the width
+    with picture:
+        boundary_chart(
+            state,
+            height=ROW_CHART_HEIGHT,
+            title=boundary_title(trainer),
+            caption=f"**Click:** {own_data.click_hint(state)} " + boundary_caption(trainer),  # own_data.py
+        )
+    with loss:
+        loss_chart(state, height=ROW_CHART_HEIGHT, title="Loss over epochs", caption=loss_caption(trainer))
+    with gradients:
+        gradient_chart(
+            state, height=ROW_CHART_HEIGHT, legend="ends", title="Gradient per layer", caption=GRADIENT_CAPTION
+        )
 
 
 def compare_layout(state: PlaygroundState) -> None:

@@ -162,7 +162,7 @@ def test_page_loads_with_three_charts_and_no_errors(page: Page):
     expect(play_button(page)).to_have_text("Play")
     for label in ("Epoch", "Train loss", "Test loss", "Train accuracy", "Test accuracy"):
         expect(page.locator(f'[data-metric="{label}"] .bp-metric-label')).to_have_text(label)
-    for title in ("Decision boundary", "Loss over epochs", "Gradient magnitude per layer"):
+    for title in ("Decision boundary", "Loss over epochs", "Gradient per layer"):  # one row: short titles
         expect(page.locator(".backprop-chart-title", has_text=title)).to_be_visible()
     expect(page.locator(".backprop-chart-caption").first).to_contain_text("decision boundary")
     assert_clean(page)
@@ -307,7 +307,10 @@ CHARTS_STATE_JS = """() => ({
 
 def play_and_check_charts_kept(page: Page, tag_before_play: bool) -> None:
     core_redraws = f"{CORE_HOSTS_JS}.map(h => Number(h?.dataset.redraws || 0))"
-    all_drawn = "() => [...document.querySelectorAll('.backprop-live-plot')].every(h => h.querySelector('.main-svg'))"
+    all_drawn = (  # Plotly charts, and the network diagram's canvas
+        "() => [...document.querySelectorAll('.backprop-live-plot')]"
+        ".every(h => h.querySelector('.main-svg') || h.querySelector('canvas'))"
+    )
     if tag_before_play:
         page.wait_for_function(all_drawn, timeout=TIMEOUT)
         count = page.evaluate(TAG_CHARTS_JS)

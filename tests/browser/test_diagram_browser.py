@@ -19,7 +19,8 @@ TIMEOUT = 20_000
 HOST = '.backprop-live-plot[data-chart="network"]'
 
 # Page coordinates of the middle of drawn edge i (the canvas's own geometry), and its weight.
-EDGE_JS = """(i) => {
+EDGE_JS = (
+    """(i) => {
     const host = document.querySelector('%s');
     const state = host && host.__diagram && host.__diagram.state;  // a remounted host has not drawn yet
     if (!state) return {x: 0, y: 0, w: NaN, layer: -1, row: -1, col: -1};
@@ -28,7 +29,9 @@ EDGE_JS = """(i) => {
     const t = 0.35;  // off the middle: other edges cross there
     return {x: rect.left + e.x1 + t * (e.x2 - e.x1), y: rect.top + e.y1 + t * (e.y2 - e.y1),
             w: e.w, layer: e.layer, row: e.row, col: e.col};
-}""" % HOST
+}"""
+    % HOST
+)
 REDRAWS_JS = f"() => Number(document.querySelector('{HOST}')?.dataset.redraws || 0)"
 
 

@@ -1,0 +1,367 @@
+"""Backprop, step by step: one training example through the chain rule, with the engine's numbers.
+
+Drawn outside the live fragment (``playground.ui._draw_page``), while paused. The numbers come from
+``playground.walkthrough`` (computed on each run: a handful of small products), the state changes
+from the transitions in session.py (open, random point, Next / Back, close, apply the update).
+It follows run A, in compare mode too. ``current_step(state)`` gives the network diagram the step on
+screen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from playground.ui import session
+from playground.ui.state import PlaygroundState
+from playground.walkthrough import Step, Walkthrough, step_count, walkthrough
+
+TITLE = "Backprop, step by step: one example through the chain rule"
+SIGNIFICANT = 4  # digits shown in the tables
+TABLE_ROW_PX = 38  # st.dataframe's row height with the app's style, and a little room: no scrollbar for a few rows
+# dL/db_l is delta_l itself: the backward tables leave it out (the formula says so) to keep the numbers readable.
+SAME_AS_DELTA = ("grad_b",)
+MATRIX_BESIDE_COLUMNS = 4  # a weight matrix this narrow sits beside the unit tables; wider ones go below
+MAX_TABLE_HEIGHT = 390  # taller tables scroll (wide layers: 64 units)
+APPLY_LABEL = "Apply this update (one Step on this point)"
+
+
+def significant(values: np.ndarray, digits: int = SIGNIFICANT) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits (what the tables show); NaN and inf kept."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        magnitude = np.where(np.isfinite(values) & (values != 0), np.floor(np.log10(np.abs(values))), 0.0)
+        scale = 10.0 ** (digits - 1 - magnitude)
+        rounded = np.round(values * scale) / scale
+    return np.where(np.isfinite(values), rounded, values)
+
+
+def _format(value: float) -> str:
+    return f"{value:.{SIGNIFICANT}g}"
+
+
+def current_walkthrough(state: PlaygroundState) -> Walkthrough | None:
+    """The walkthrough of run A's followed row at its current weights (None: closed, or playing)."""
+    if state.playing:
+        return None
+    index = session.follow_walkthrough(state)
+    if index is None:
+        return None
+    return walkthrough(state.trainer, index)
+
+
+def current_step(state: PlaygroundState) -> Step | None:
+    """The step on screen, for the network diagram (None when the walkthrough is closed or the run plays)."""
+    shown = current_walkthrough(state)
+    return None if shown is None else shown.steps[state.walkthrough_step]
+
+
+# ---- tables ---------------------------------------------------------------------------------------
+
+
+def unit_table(step: Step, shown: Walkthrough, unit_layer: int) -> pd.DataFrame | None:
+    """The per-unit numbers of one unit layer in this step: a row per unit (labelled as the diagram
+    labels it), a column per quantity, rounded to SIGNIFICANT digits."""
+    skipped = SAME_AS_DELTA if step.kind == "backward" else ()
+    # in the step's reading order (the order of ``numbers``)
+    names = [name for name in step.numbers if step.unit_layer_of.get(name) == unit_layer and name not in skipped]
+    if not names:
+        return None
+    frame = pd.DataFrame(
+        {step.symbols[name]: significant(step.numbers[name]) for name in names},
+        index=pd.Index(shown.labels[unit_layer], name="unit"),
+    )
+    return frame
+
+
+def weight_table(step: Step, shown: Walkthrough, name: str) -> pd.DataFrame:
+    """A (fan_in, fan_out) matrix: rows the units it comes from, columns the units it goes to."""
+    layer = step.weight_layer_of[name]
+    return pd.DataFrame(
+        significant(step.numbers[name]),
+        index=pd.Index(shown.labels[layer], name="from \\ to"),
+        columns=shown.labels[layer + 1],
+    )
+
+
+def _show_table(frame: pd.DataFrame, key: str) -> None:
+    height = min(MAX_TABLE_HEIGHT, TABLE_ROW_PX * (len(frame) + 1) + 4)
+    st.dataframe(
+        frame,
+        key=key,
+        height=height,
+        column_config={column: st.column_config.NumberColumn(format="%.4g") for column in frame.columns},
+    )
+
+
+def _layer_name(shown: Walkthrough, unit_layer: int) -> str:
+    last = len(shown.labels) - 1
+    return "inputs" if unit_layer == 0 else "outputs" if unit_layer == last else f"hidden layer {unit_layer}"
+
+
+def _short_layer_name(shown: Walkthrough, unit_layer: int) -> str:
+    last = len(shown.labels) - 1
+    return "inputs" if unit_layer == 0 else "outputs" if unit_layer == last else f"layer {unit_layer}"
+
+
+def _scalars(step: Step) -> list[str]:
+    return [
+        f"{step.symbols[name]} = **{_format(float(value))}**"
+        for name, value in step.numbers.items()
+        if np.ndim(value) == 0
+    ]
+
+
+def _step_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> None:
+    """The step's numbers: the per-unit tables of the layers it touches, then its main matrix."""
+    if step.kind == "update":
+        _update_tables(state, step, shown)
+        return
+    if step.kind == "inputs":
+        _inputs_table(state, step, shown)
+        return
+    main_matrix = {"forward": "W", "backward": "grad_W"}.get(step.kind)
+    unit_layers = sorted(set(step.unit_layer_of.values()), reverse=step.kind == "backward")
+    # the layer the step is about first, then its inputs (and in a backward step the layer above)
+    tables = [(layer, unit_table(step, shown, layer)) for layer in unit_layers]
+    tables = [(layer, frame) for layer, frame in tables if frame is not None]
+    # Each table gets room in proportion to its columns (the unit labels count as one and a bit). A wide
+    # matrix (more than MATRIX_BESIDE_COLUMNS columns) gets a row of its own below, where it can scroll.
+    widths = [1.3 + frame.shape[1] for _, frame in tables]
+    matrix_beside = main_matrix is not None and step.numbers[main_matrix].shape[1] <= MATRIX_BESIDE_COLUMNS
+    if matrix_beside:
+        widths.append(1.5 + step.numbers[main_matrix].shape[1])
+    columns = st.columns(widths, gap="small")
+    for column, (layer, frame) in zip(columns, tables):
+        with column:
+            st.markdown(f"**{_layer_name(shown, layer).capitalize()}**")
+            _show_table(frame, f"walk_units_{step.key}_{layer}")
+    if main_matrix:
+        with columns[-1] if matrix_beside else st.container():
+            layer = step.weight_layer_of[main_matrix]
+            st.markdown(
+                f"**{step.symbols[main_matrix]}** · rows: {_short_layer_name(shown, layer)}, "
+                f"columns: {_short_layer_name(shown, layer + 1)}"
+            )
+            _show_table(weight_table(step, shown, main_matrix), f"walk_matrix_{step.key}")
+    if step.kind == "backward":
+        layer = step.layer
+        st.caption(f"∂L/∂b{_sub(layer)} = δ{_sub(layer)}: the bias gradients are the δ{_sub(layer)} column itself.")
+    others = [name for name in step.weight_layer_of if name != main_matrix]
+    if others:
+        with st.expander("More numbers of this step: " + ", ".join(step.symbols[name] for name in others)):
+            for name in others:
+                st.markdown(f"**{step.symbols[name]}**")
+                _show_table(weight_table(step, shown, name), f"walk_more_{step.key}_{name}")
+
+
+def pixel_grid(pixels: np.ndarray) -> pd.DataFrame:
+    """An image's inputs (64,) as the 8x8 grid it is (rows and columns 1-based, as the px labels count)."""
+    side = int(round(pixels.size**0.5))
+    return pd.DataFrame(
+        significant(pixels).reshape(side, side),
+        index=pd.Index([f"row {r}" for r in range(1, side + 1)], name="pixel"),
+        columns=[f"col {c}" for c in range(1, side + 1)],
+    )
+
+
+def _inputs_table(state: PlaygroundState, step: Step, shown: Walkthrough) -> None:
+    narrow, _ = st.columns([3, 2] if state.trainer.inputs == "image" else [1, 2])
+    with narrow:
+        if state.trainer.inputs == "image":
+            st.markdown("**Inputs**: the 64 pixel intensities x = a₀, laid out as the image (px3,4 = row 3, col 4)")
+            _show_table(pixel_grid(step.numbers["x"]), "walk_pixels")
+        else:
+            st.markdown("**Inputs**")
+            _show_table(unit_table(step, shown, 0), "walk_units_inputs_0")
+
+
+def _update_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> None:
+    n_layers = len(shown.update_weights)
+    summary = pd.DataFrame(
+        {
+            "‖ΔW‖": significant([np.linalg.norm(dW) for dW in shown.update_weights]),
+            "‖W‖ (now)": significant([np.linalg.norm(step.numbers[f"W{l}"]) for l in range(1, n_layers + 1)]),
+            "largest |ΔW|": significant([np.max(np.abs(dW)) for dW in shown.update_weights]),
+        },
+        index=pd.Index([f"layer {l}" for l in range(1, n_layers + 1)], name="weights"),
+    )
+    left, right = st.columns([1.3, 1.7], gap="small")
+    with left:
+        st.markdown("**Every layer moves at once**")
+        _show_table(summary, "walk_update_summary")
+        layer = st.selectbox(
+            "Show the update of layer",
+            list(range(1, n_layers + 1)),
+            index=n_layers - 1,
+            key="w_walk_update_layer",
+            format_func=lambda l: f"layer {l} ({'output' if l == n_layers else 'hidden'})",
+        )
+        frame = unit_table(step, shown, layer)
+        if frame is not None:
+            _show_table(frame, f"walk_update_units_{layer}")
+    with right:
+        st.markdown(f"**ΔW{_sub(layer)}**: what each weight of layer {layer} changes by")
+        _show_table(weight_table(step, shown, f"update_W{layer}"), f"walk_update_matrix_{layer}")
+        extra = [name for name in step.weight_layer_of if name.endswith(f"_W{layer}") and not name.startswith("update")]
+        with st.expander("The gradient and the optimiser's state behind it"):
+            for name in extra:
+                st.markdown(f"**{step.symbols[name]}**")
+                _show_table(weight_table(step, shown, name), f"walk_update_more_{name}")
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+# ---- the panel ------------------------------------------------------------------------------------
+
+
+def _describe_point(state: PlaygroundState, shown: Walkthrough) -> str:
+    trainer = state.trainer
+    problem = trainer.problem
+    if problem == "regression":
+        answer = f"target value {shown.label:.4g}"
+    elif trainer.inputs == "image":
+        names = {"digits_3v8": ["3", "8"]}.get(trainer.config.dataset)
+        digit = names[int(shown.label)] if names else str(int(shown.label))
+        answer = f"the digit {digit} (class {int(shown.label)})"
+    else:
+        answer = f"class {int(shown.label)}"
+    where = "an 8x8 image" if trainer.inputs == "image" else f"the point ({shown.point[0]:.3g}, {shown.point[1]:.3g})"
+    return f"Training row **{shown.index}**: {where}, {answer}, at epoch {trainer.epoch:,}."
+
+
+def _digit_image(pixels: np.ndarray) -> np.ndarray:
+    """An 8x8 image (64,) in [0, 1] as dark ink on white, 12 screen pixels per image pixel: (96, 96) uint8."""
+    side = int(round(pixels.size**0.5))
+    ink = np.clip(pixels.reshape(side, side), 0.0, 1.0)
+    return np.kron((255 * (1.0 - ink)).astype(np.uint8), np.ones((12, 12), dtype=np.uint8))
+
+
+def _picker(state: PlaygroundState) -> None:
+    trainer = state.trainer
+    n_train = trainer.y_train.shape[0]
+    if st.session_state.get("w_walk_row") != state.walkthrough_index:
+        st.session_state["w_walk_row"] = state.walkthrough_index
+
+    def picked() -> None:
+        row = st.session_state.get("w_walk_row")
+        if row is None:
+            session.close_walkthrough(state)
+        else:
+            session.open_walkthrough(state, row)
+
+    row_column, random_column, close_column = st.columns([2, 2, 1], vertical_alignment="bottom")
+    row_column.number_input(
+        f"Training row (0 to {n_train - 1})",
+        min_value=0,
+        max_value=n_train - 1,
+        step=1,
+        key="w_walk_row",
+        on_change=picked,
+        placeholder="type a row number",
+        help="Which training example to follow. In inspect mode a click on a training point picks it too.",
+    )
+    random_column.button(
+        "Pick a random training point",
+        on_click=session.open_random_walkthrough,
+        args=(state,),
+        key="walk_random",
+        width="stretch",
+    )
+    if state.walkthrough_index is not None:
+        close_column.button(
+            "Close", on_click=session.close_walkthrough, args=(state,), key="walk_close", width="stretch"
+        )
+
+
+def _navigation(state: PlaygroundState, shown: Walkthrough) -> None:
+    step_index, count = state.walkthrough_step, len(shown.steps)
+    step = shown.steps[step_index]
+    back, counter, forward = st.columns([1, 4, 1], vertical_alignment="center")
+    back.button(
+        "◀ Back",
+        on_click=session.move_walkthrough,
+        args=(state, -1),
+        key="walk_back",
+        disabled=step_index == 0,
+        width="stretch",
+    )
+    counter.markdown(
+        f'<div class="bp-walk-counter" data-step="{step.key}" style="font-size: 1.3rem; text-align: center">'
+        f"<b>Step {step_index + 1} of {count}:</b> {step.title[0].lower() + step.title[1:]}</div>",
+        unsafe_allow_html=True,
+    )
+    forward.button(
+        "Next ▶",
+        on_click=session.move_walkthrough,
+        args=(state, 1),
+        key="walk_next",
+        disabled=step_index == count - 1,
+        width="stretch",
+    )
+
+
+def panel(state: PlaygroundState) -> None:
+    """The walkthrough section: pick a point, then Back / Next through one training step on it."""
+    st.subheader(TITLE)
+    if state.playing:
+        st.caption("Press **Pause** to follow one example through a training step.")
+        return
+    try:
+        shown = current_walkthrough(state)
+    except Exception as error:  # never a traceback: say what happened and close
+        session.close_walkthrough(state)
+        st.warning(f"The walkthrough could not be computed ({type(error).__name__}: {error}); it was closed.")
+        return
+    message = state.walkthrough_message
+    if message is not None:
+        getattr(st, message[0])(message[1])
+        state.walkthrough_message = None
+    _picker(state)
+    if shown is None:
+        st.caption(
+            "Pick a training example (type its row or pick one at random"
+            + (", or click a training point on the plane in inspect mode" if state.trainer.inputs != "image" else "")
+            + "): the panel walks through one training step on it alone: the forward pass, the loss, the backward "
+            "pass layer by layer by the chain rule, and the update, with the network's own numbers."
+        )
+        return
+    notes = []
+    if state.comparing:
+        notes.append("Compare mode: the walkthrough follows run A.")
+    if state.replay_epoch is not None:
+        notes.append(f"It uses the current weights (epoch {state.trainer.epoch:,}), not the replayed epoch.")
+    if state.trainer.diverged:
+        notes.append("Training has diverged: the numbers are NaN or infinite; press Reset.")
+    if state.trainer.inputs == "image":
+        image, text = st.columns([1, 8], vertical_alignment="center")
+        image.image(_digit_image(shown.point), width=96, caption=f"row {shown.index}")
+        text.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))
+    else:
+        st.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))
+    step = shown.steps[min(state.walkthrough_step, step_count(state.trainer.network) - 1)]
+    _navigation(state, shown)
+    with st.container(border=True):
+        st.latex(step.formula)
+        st.markdown(step.explanation)
+        scalars = _scalars(step)
+        if "point" in step.numbers:
+            x1, x2 = step.numbers["point"]
+            scalars.insert(0, f"{step.symbols['point']}: ({_format(x1)}, {_format(x2)})")
+        if scalars:
+            st.markdown(" · ".join(scalars))
+        _step_tables(state, step, shown)
+        if step.kind == "update":
+            st.button(
+                APPLY_LABEL,
+                on_click=session.apply_walkthrough_update,
+                args=(state,),
+                key="walk_apply",
+                type="primary",
+                disabled=state.trainer.diverged,
+                help="Changes the weights by exactly the update shown (and moves the optimiser's state on as that "
+                "step would). The epoch count stays; the history gets a row at the new weights.",
+            )

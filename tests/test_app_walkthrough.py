@@ -1,0 +1,287 @@
+"""The backprop walkthrough panel driven headlessly with AppTest: real script runs, the engine's numbers.
+
+Opens the walkthrough on a point, goes Next through every step and Back again, checks that the tables,
+the formula and the loss on screen are the engine's (``playground.walkthrough``, itself checked against
+the network in tests/test_walkthrough.py), that Apply moves the weights by exactly the update shown, and
+that bad rows and vanished points give a message, not a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.ui import session
+from playground.ui.state import STATE_KEY
+from playground.ui.walkthrough_panel import APPLY_LABEL, TITLE, significant
+from playground.walkthrough import walkthrough
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parents[1] / "app.py"
+ROW_LABEL = "Training row"
+
+
+def start(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def state_of(at: AppTest):
+    return at.session_state[STATE_KEY]
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Something went wrong" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def row_input(at: AppTest):
+    return next(widget for widget in at.number_input if widget.label.startswith(ROW_LABEL))
+
+
+def open_row(at: AppTest, row: int) -> AppTest:
+    row_input(at).set_value(row)
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def counter(at: AppTest) -> str:
+    """The step counter's text, e.g. 'Step 3 of 9: forward pass, layer 2'."""
+    found = [m.value for m in at.markdown if "bp-walk-counter" in m.value]
+    assert len(found) == 1, found
+    return re.sub(r"<[^>]+>", "", found[0])
+
+
+def button(at: AppTest, key: str):
+    return at.button(key=key)
+
+
+def panel_tables(at: AppTest):
+    """The walkthrough's tables: (per-unit tables, weight matrices), in the order drawn."""
+    units, matrices = [], []
+    for element in at.dataframe:
+        frame = element.value
+        if frame.index.name == "unit":
+            units.append(frame)
+        elif frame.index.name == "from \\ to":
+            matrices.append(frame)
+    return units, matrices
+
+
+def assert_numbers_on_screen_are_the_engines(at: AppTest) -> None:
+    state = state_of(at)
+    shown = walkthrough(state.trainer, state.walkthrough_index)
+    step = shown.steps[state.walkthrough_step]
+    assert at.latex[0].value.strip().strip("$").strip() == step.formula.strip()
+    assert step.explanation in [m.value for m in at.markdown]
+    by_symbol = {symbol: name for name, symbol in step.symbols.items()}
+    units, matrices = panel_tables(at)
+    if step.kind == "inputs" and state.trainer.inputs == "image":
+        return  # an 8x8 grid of the pixels (test_digits_show_the_image_and_all_64_pixels)
+    if step.kind != "update":
+        shown_names = [name for name in step.unit_layer_of if not (step.kind == "backward" and name == "grad_b")]
+        expected_columns = {step.symbols[name] for name in shown_names}
+        assert {column for frame in units for column in frame.columns} == expected_columns
+    for frame in units:
+        for column in frame.columns:
+            name = by_symbol[column]
+            layer = step.unit_layer_of[name]
+            assert list(frame.index) == shown.labels[layer]
+            np.testing.assert_array_equal(frame[column].to_numpy(), significant(step.numbers[name]))
+    main = {"forward": "W", "backward": "grad_W"}.get(step.kind)
+    if main is None and step.kind == "update":
+        main = f"update_W{int(at.selectbox(key='w_walk_update_layer').value)}"
+    if main is not None:
+        layer = step.weight_layer_of[main]
+        assert list(matrices[0].index) == shown.labels[layer]
+        assert list(matrices[0].columns) == shown.labels[layer + 1]
+        np.testing.assert_array_equal(matrices[0].to_numpy(), significant(step.numbers[main]))
+    else:
+        assert not matrices
+    if step.kind == "loss":
+        text = " ".join(m.value for m in at.markdown)
+        assert f"ℓ ({shown.loss_name}) = **{shown.loss:.4g}**" in text
+
+
+def test_the_panel_is_there_and_closed_at_first():
+    at = start()
+    assert_clean(at)
+    assert TITLE in [header.value for header in at.subheader]
+    assert state_of(at).walkthrough_index is None
+    assert not [m for m in at.markdown if "bp-walk-counter" in m.value]
+
+
+def test_next_through_every_step_and_back_with_the_engines_numbers():
+    at = open_row(start(), 17)
+    state = state_of(at)
+    assert state.walkthrough_index == 17 and state.walkthrough_step == 0
+    shown = walkthrough(state.trainer, 17)
+    titles = [step.title for step in shown.steps]
+    assert len(titles) == 9  # the default 4-2 network: inputs, 3 forward, loss, 3 backward, update
+    point = state.trainer.train_points[17]
+    assert any(f"Training row **17**: the point ({point[0]:.3g}, {point[1]:.3g})" in m.value for m in at.markdown)
+    assert button(at, "walk_back").disabled
+    for number, title in enumerate(titles):
+        assert counter(at) == f"Step {number + 1} of 9: {title[0].lower() + title[1:]}"
+        assert_numbers_on_screen_are_the_engines(at)
+        if number < len(titles) - 1:
+            assert not button(at, "walk_next").disabled
+            button(at, "walk_next").click().run()
+            assert_clean(at)
+    assert button(at, "walk_next").disabled
+    assert counter(at).startswith("Step 9 of 9: update")
+    assert [b for b in at.button if b.label == APPLY_LABEL]
+    session.move_walkthrough(state_of(at), 1)  # past the end (the button is disabled there): stays at the end
+    at.run()
+    assert state_of(at).walkthrough_step == 8
+    for number in range(8, 0, -1):
+        button(at, "walk_back").click().run()
+        assert_clean(at)
+        assert counter(at).startswith(f"Step {number} of 9")
+    assert state_of(at).walkthrough_step == 0 and button(at, "walk_back").disabled
+    assert_numbers_on_screen_are_the_engines(at)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"optimizer": "adam", "learning_rate": "0.01"},
+        {"optimizer": "momentum", "regularization": "l2", "regularization_rate": "0.01"},
+    ],
+    ids=["sgd", "adam", "momentum-l2"],
+)
+def test_apply_moves_the_weights_by_exactly_the_update_shown(query):
+    at = start(query)
+    button(at, "step_one").click().run()  # one epoch first: momentum and Adam have state
+    at = open_row(at, 3)
+    state = state_of(at)
+    for _ in range(8):
+        button(at, "walk_next").click().run()
+    assert counter(at).startswith("Step 9 of 9: update")
+    assert_numbers_on_screen_are_the_engines(at)
+    trainer = state.trainer
+    shown = walkthrough(trainer, 3)
+    theta_before = trainer.network.theta.copy()
+    epoch, rows = trainer.epoch, len(trainer.history)
+    steps_taken = getattr(trainer.optimizer, "steps_taken", None)
+    next(b for b in at.button if b.label == APPLY_LABEL).click().run()
+    assert_clean(at)
+    np.testing.assert_array_equal(trainer.network.theta, theta_before + shown.update)
+    assert not np.array_equal(trainer.network.theta, theta_before)
+    assert trainer.epoch == epoch and len(trainer.history) == rows + 1
+    if steps_taken is not None:
+        assert trainer.optimizer.steps_taken == steps_taken + 1
+    assert any("Applied: one" in s.value and "row 3" in s.value for s in at.success)
+    assert state_of(at).walkthrough_step == 0 and state_of(at).walkthrough_index == 3
+    # the panel now shows the next step, from the new weights
+    assert_numbers_on_screen_are_the_engines(at)
+
+
+def test_a_random_point_and_close():
+    at = start()
+    button(at, "walk_random").click().run()
+    assert_clean(at)
+    state = state_of(at)
+    assert 0 <= state.walkthrough_index < state.trainer.y_train.shape[0]
+    assert row_input(at).value == state.walkthrough_index
+    assert counter(at).startswith("Step 1 of 9")
+    button(at, "walk_close").click().run()
+    assert state_of(at).walkthrough_index is None
+    assert not [m for m in at.markdown if "bp-walk-counter" in m.value]
+
+
+def test_bad_rows_are_clamped_with_a_message():
+    at = start()
+    state = state_of(at)
+    last = state.trainer.y_train.shape[0] - 1
+    session.open_walkthrough(state, 10**6)  # as any caller might: the nearest row, and a message
+    at.run()
+    assert_clean(at)
+    assert state_of(at).walkthrough_index == last
+    assert any("There is no training row 1000000" in w.value and f"row {last}" in w.value for w in at.warning)
+    session.open_walkthrough(state, -4)
+    at.run()
+    assert state_of(at).walkthrough_index == 0
+    assert any("There is no training row -4" in w.value for w in at.warning)
+    session.open_walkthrough(state, "seven")
+    at.run()
+    assert_clean(at)
+    assert state_of(at).walkthrough_index == 0
+    assert any("is not a training row number" in w.value for w in at.warning)
+    # A row set directly (a click handler) that does not exist closes the walkthrough, with a message.
+    state.walkthrough_index = 10**6
+    at.run()
+    assert_clean(at)
+    assert state_of(at).walkthrough_index is None
+    assert any("There is no training row 1000000" in w.value and "closed" in w.value for w in at.warning)
+    # A step beyond the end (the network got smaller) is clamped to the last step.
+    open_row(at, 2)
+    state.walkthrough_step = 99
+    at.run()
+    assert_clean(at)
+    assert state_of(at).walkthrough_step == 8 and counter(at).startswith("Step 9 of 9")
+
+
+def test_a_data_change_that_removes_the_point_closes_the_walkthrough():
+    at = open_row(start(), 5)
+    state = state_of(at)
+    session.apply_change(state, data_seed=state.trainer.config.data_seed + 1)  # new points
+    at.run()
+    assert_clean(at)
+    assert state_of(at).walkthrough_index is None
+    assert any("no longer in the training set" in m.value for m in at.info)
+
+
+def test_a_network_change_keeps_the_point_and_clamps_the_step():
+    at = open_row(start(), 5)
+    for _ in range(8):
+        button(at, "walk_next").click().run()
+    state = state_of(at)
+    session.apply_change(state, hidden_layers=(3,), activations=("relu",))
+    at.run()
+    assert_clean(at)
+    assert state_of(at).walkthrough_index == 5
+    assert counter(at).startswith("Step 7 of 7: update")
+    assert_numbers_on_screen_are_the_engines(at)
+
+
+def test_while_playing_the_panel_says_to_pause():
+    at = open_row(start(), 5)
+    at.button(key="play_pause").click().run()
+    assert_clean(at)
+    assert state_of(at).playing
+    assert any("Press **Pause** to follow one example" in c.value for c in at.caption)
+    assert not [m for m in at.markdown if "bp-walk-counter" in m.value]
+
+
+def test_digits_show_the_image_and_all_64_pixels():
+    at = open_row(start({"dataset": "digits", "hidden_layers": "16"}), 4)
+    state = state_of(at)
+    assert_clean(at)
+    assert len(at.get("image")) >= 1
+    label = int(state.trainer.y_train[4])
+    assert any(f"the digit {label}" in m.value for m in at.markdown)
+    pixels = next(element.value for element in at.dataframe if element.value.index.name == "pixel")
+    assert pixels.shape == (8, 8) and pixels.index[0] == "row 1" and pixels.columns[-1] == "col 8"
+    np.testing.assert_array_equal(pixels.to_numpy().ravel(), significant(state.trainer.X_train[4]))
+    for _ in range(4):  # to the backward pass of the output layer: 10 softmax outputs
+        button(at, "walk_next").click().run()
+    assert counter(at).startswith("Step 5 of 7: backward pass, output layer")
+    assert_numbers_on_screen_are_the_engines(at)
+
+
+def test_compare_mode_follows_run_a_and_says_so():
+    at = start()
+    session.set_compare(state_of(at), True)
+    at.run()
+    at = open_row(at, 8)
+    assert any("Compare mode: the walkthrough follows run A." in m.value for m in at.markdown)
+    assert_numbers_on_screen_are_the_engines(at)  # computed from state.trainer: run A
