@@ -45,6 +45,8 @@ CONTROLS: dict[str, str] = {
     "reset": "Reset",
     "speed": "Speed",
     "replay": "the replay slider",
+    "diagram": "the network diagram (the live picture of the network)",
+    "walkthrough": "Backprop, step by step (one example through the chain rule)",
     "lens": "the gradient-flow lens below the charts",
     "export": "History table, export and import",
 }

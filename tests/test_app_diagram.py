@@ -102,3 +102,13 @@ def test_in_compare_mode_only_run_a_shows_the_walkthrough():
     assert_clean(at)
     payloads = diagram_payloads(at)
     assert "walkthrough" in payloads["network_A"] and "walkthrough" not in payloads["network_B"]
+
+
+def test_a_link_can_hide_the_diagram_and_the_walkthrough():
+    at = start({"hide": "diagram,walkthrough"})
+    assert_clean(at)
+    assert diagram_payloads(at) == {}
+    assert not any("step by step" in h.value for h in at.subheader)
+    shown = start()
+    assert "network" in diagram_payloads(shown)
+    assert any("step by step" in h.value for h in shown.subheader)

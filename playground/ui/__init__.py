@@ -84,7 +84,8 @@ def _draw_page(state: PlaygroundState) -> None:
     controls.playback_bar(state)
     _show_messages(state)
     view.render_live(state)
-    walkthrough_panel.panel(state)
+    if state.shows("walkthrough"):
+        walkthrough_panel.panel(state)
     if state.shows("export"):
         export.export_panel(state)
     _sync_url(state)

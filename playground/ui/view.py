@@ -612,7 +612,8 @@ def _live_frame(state: PlaygroundState) -> None:
         compare_layout(state)
     else:
         single_layout(state)
-    diagram_view.diagram_section(state)
+    if state.shows("diagram"):
+        diagram_view.diagram_section(state)
     if state.shows("lens"):
         lens.panel(state)
     state.render_pending = False  # the stream may replay what was just drawn
