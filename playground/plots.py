@@ -861,7 +861,7 @@ def live_axis_ranges(epochs: np.ndarray, values: np.ndarray, y_axis: str, y_incl
     return ranges
 
 
-MAX_LOG_TICKS = 8  # decade labels a log axis shows at most (more would crowd a 300 px chart)
+MAX_LOG_TICKS = 5  # decade labels a log axis shows at most (more crowd a 300 px chart on a projector)
 
 
 def log_axis_dtick(log_range: list[float]) -> int:

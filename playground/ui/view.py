@@ -112,9 +112,9 @@ def boundary_title(trainer: Trainer) -> str:
 
 GRADIENT_CAPTION = (
     "**Gradient magnitude per layer:** how hard each layer's weights are being pushed, ‖∂L/∂W‖ over the "
-    "training points, on a **log scale** (each grid line is 10× the one below). Dark lines are layers near the "
-    "input, light ones near the output. Input-side lines far below the others mean those layers barely learn: "
-    "**vanishing gradients**. Lines shooting upwards mean **exploding gradients**."
+    "training points, on a **log scale** (grid lines at powers of ten: 10⁻³ is a thousandth). Dark lines are "
+    "layers near the input, light ones near the output. Input-side lines far below the others mean those "
+    "layers barely learn: **vanishing gradients**. Lines shooting upwards mean **exploding gradients**."
 )
 
 
