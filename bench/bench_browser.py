@@ -639,7 +639,7 @@ def machine() -> dict:
 
 
 def _short(name: str, index: int) -> str:
-    known = {"boundary": "bound.", "loss": "loss", "gradients": "grads"}
+    known = {"boundary": "bound.", "loss": "loss", "gradients": "grads", "network": "netw."}
     return known.get(name, f"heat{index}" if name.startswith("heat") else f"chart{index}")
 
 
