@@ -9,36 +9,17 @@ that bad rows and vanished points give a message, not a traceback.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.ui import session
-from playground.ui.state import STATE_KEY
 from playground.ui.walkthrough_panel import APPLY_LABEL, TITLE, significant
 from playground.walkthrough import walkthrough
+from tests.test_app import assert_clean, start, state_of
 
-TIMEOUT = 60
-APP = Path(__file__).resolve().parents[1] / "app.py"
 ROW_LABEL = "Training row"
-
-
-def start(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def state_of(at: AppTest):
-    return at.session_state[STATE_KEY]
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not any("Something went wrong" in e.value for e in at.error), [e.value for e in at.error]
 
 
 def row_input(at: AppTest):

@@ -20,7 +20,7 @@ from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
 from playground.trainer import RECORD_POINTS, Trainer
 from playground.ui import session, walkthrough_panel
 from playground.ui.charts import shown_epoch
-from playground.ui.live import live_element, on_element_event, streamed
+from playground.ui.live import element_trigger_value, live_element, on_element_event, streamed
 from playground.ui.state import PlaygroundState
 
 THUMBNAIL_POINTS = diagram.thumbnail_grid(DOMAIN_HALF_WIDTH)
@@ -243,7 +243,7 @@ def diagram_section(state: PlaygroundState) -> None:
 
 def edit_from_browser(state: PlaygroundState, key: str) -> None:
     """The canvas sent a weight edit (the ``edit_weight`` trigger of element ``key``)."""
-    raw = _trigger_value(key, "edit_weight")
+    raw = element_trigger_value(key, "edit_weight")
     if raw is None:
         return
     run = key.rsplit("_", 1)[-1] if key.startswith("network_") else "A"
@@ -278,15 +278,6 @@ def parameter_name(trainer: Trainer, kind: str, layer: int, row: int, col: int) 
     if kind == "bias":
         return f"the bias of {unit_name(trainer, layer + 1, col)}"
     return f"the weight {unit_name(trainer, layer, row)} → {unit_name(trainer, layer + 1, col)}"
-
-
-def _trigger_value(key: str, name: str):
-    value = st.session_state.get(key)
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return value.get(name)
-    return getattr(value, name, None)
 
 
 on_element_event("edit_weight", edit_from_browser)

@@ -120,6 +120,17 @@ def on_element_event(name: str, handler: Callable[[PlaygroundState, str], None])
     ELEMENT_EVENTS[name] = handler
 
 
+def element_trigger_value(key: str, name: str):
+    """The value of trigger ``name`` that live element ``key`` just sent (None if it sent none), for the
+    handlers of ``on_element_event``: Streamlit keeps a keyed component's result in session state."""
+    value = st.session_state.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
 def _deliver(state: PlaygroundState, key: str, payload: dict) -> None:
     collector = _collector()
     if collector is not None:

@@ -12,7 +12,7 @@ import json
 import streamlit as st
 
 from playground.config import link_holds_user_data
-from playground.ui.live import on_element_event
+from playground.ui.live import element_trigger_value, on_element_event
 from playground.ui.session import (
     clear_user_data,
     click_modes,
@@ -181,20 +181,11 @@ def own_data_controls(state: PlaygroundState) -> None:
 
 
 # ---- a click on the plane (assets/live_plot.js sends "plane_click" from the boundary charts) ----------
-def _trigger_value(key: str, name: str):
-    value = st.session_state.get(key)
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return value.get(name)
-    return getattr(value, name, None)
-
-
 def plane_clicked(state: PlaygroundState, key: str) -> None:
     """The trigger's value {x1, x2, shift, nonce} (data coordinates) goes to ``session.plane_click``."""
     if not key.startswith("boundary"):
         return
-    value = _trigger_value(key, "plane_click")
+    value = element_trigger_value(key, "plane_click")
     if isinstance(value, str):
         try:
             value = json.loads(value)
