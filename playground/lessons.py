@@ -26,13 +26,22 @@ class Lesson:
     question: str  # to think about before (or after) pressing Play
     config_a: TrainingConfig
     config_b: TrainingConfig | None = None  # None: a single run; else compare A with B
-    epochs_suggested: int = 10
+    # The epochs at which the text's numbers are read: Play pauses by itself at each (Play again goes on).
+    stop_epochs: tuple[int, ...] = (10,)
+    # The lesson's question in one line of a projected screen (at most HEADLINE_CHARS characters); the full
+    # text is one click away.
+    headline: str = ""
     label_a: str = "A"  # short names for the compare mode's two panes
     label_b: str = "B"
     answer: str = ""  # for the teacher, or behind a "show answer" button
     # Controls the lesson hides (names of playground.hiding): the ones beside its point, so a class sees
     # only what the lesson is about. Opening the lesson hides them; closing it shows every control again.
     hides: tuple[str, ...] = ()
+
+    @property
+    def epochs_suggested(self) -> int:
+        """The first epoch the text names (where Play first stops)."""
+        return self.stop_epochs[0]
 
     @property
     def compare(self) -> bool:
@@ -123,6 +132,7 @@ LN10 = math.log(10.0)  # 2.303: the cross-entropy of a network that gives each o
 LESSON_LIST: list[Lesson] = [
     Lesson(
         key="vanishing_sigmoid",
+        headline="Why does a deep sigmoid network barely learn? Watch layer 1's gradient.",
         hides=("data", "batch_size", "regularization", "regularization_rate"),
         title="1. A deep sigmoid network barely learns",
         explanation=(
@@ -142,7 +152,7 @@ LESSON_LIST: list[Lesson] = [
             "back undiminished?"
         ),
         config_a=DEEP_SIGMOID,
-        epochs_suggested=10,
+        stop_epochs=(10,),
         label_a="Sigmoid + Glorot",
         answer=(
             "By at least 4^8 = 65,536 in size. An activation whose slope is 1 wherever it is active (ReLU), "
@@ -151,6 +161,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="relu_he",
+        headline="Same depth, ReLU + He: do the gradients reach layer 1 now?",
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="2. Same depth with ReLU and He initialisation: it trains",
         explanation=(
@@ -167,7 +178,7 @@ LESSON_LIST: list[Lesson] = [
         question="Why is He's variance 2 / fan_in, twice LeCun's 1 / fan_in?",
         config_a=DEEP_SIGMOID,
         config_b=DEEP_RELU_HE,
-        epochs_suggested=10,
+        stop_epochs=(10,),
         label_a="Sigmoid + Glorot",
         label_b="ReLU + He",
         answer=(
@@ -177,6 +188,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="linear_chain",
+        headline="×1.5 or ×0.5 per layer: what do 9 layers make of it?",
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="3. A chain of 9 layers: x1.5 explodes, x0.5 vanishes",
         explanation=(
@@ -203,7 +215,7 @@ LESSON_LIST: list[Lesson] = [
         ),
         config_a=LINEAR_CHAIN,
         config_b=replace(LINEAR_CHAIN, init_sigma=0.5),
-        epochs_suggested=10,
+        stop_epochs=(10,),
         label_a="W = 1.5 I",
         label_b="W = 0.5 I",
         answer=(
@@ -213,6 +225,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="glorot_vs_standard",
+        headline="tanh: does a factor 3 per layer matter? Old init vs Glorot.",
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="4. tanh: the old initialisation vs Glorot's",
         explanation=(
@@ -233,7 +246,7 @@ LESSON_LIST: list[Lesson] = [
         ),
         config_a=TANH_STANDARD,
         config_b=replace(TANH_STANDARD, initializer="glorot_uniform"),
-        epochs_suggested=10,
+        stop_epochs=(10,),
         label_a="Old U(±1/√n)",
         label_b="Glorot",
         answer=(
@@ -243,6 +256,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="dying_relu",
+        headline="A learning rate of 3: where do the ReLU units go?",
         hides=("compare", "data", "initializer", "init_sigma", "batch_size", "regularization", "regularization_rate"),
         title="5. A too-high learning rate kills ReLU units",
         explanation=(
@@ -261,7 +275,7 @@ LESSON_LIST: list[Lesson] = [
         ),
         config_a=RELU_NET,
         config_b=replace(RELU_NET, learning_rate=0.03),
-        epochs_suggested=10,
+        stop_epochs=(10,),
         label_a="Learning rate 3",
         label_b="Learning rate 0.03",
         answer=(
@@ -272,6 +286,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="adam_hides",
+        headline="Adam's steps look healthy: has the vanishing gradient gone?",
         hides=("compare", "data", "initializer", "init_sigma", "batch_size", "regularization", "regularization_rate"),
         title="6. Adam hides vanishing gradients",
         explanation=(
@@ -293,7 +308,7 @@ LESSON_LIST: list[Lesson] = [
         ),
         config_a=DEEP_SIGMOID,
         config_b=replace(DEEP_SIGMOID, optimizer="adam", learning_rate=0.003),
-        epochs_suggested=10,
+        stop_epochs=(10,),
         label_a="SGD, rate 0.03",
         label_b="Adam, rate 0.003",
         answer=(
@@ -304,6 +319,7 @@ LESSON_LIST: list[Lesson] = [
     ),
     Lesson(
         key="exploding_init",
+        headline="Weights from N(0, 1) in 8 ReLU layers: what happens at the first step?",
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="7. Too large an initialisation explodes, and training diverges",
         explanation=(
@@ -322,13 +338,14 @@ LESSON_LIST: list[Lesson] = [
         question="What sigma keeps the signal's size through a ReLU layer of 64 units?",
         config_a=HUGE_INIT,
         config_b=replace(HUGE_INIT, init_sigma=HE_SIGMA_64),
-        epochs_suggested=5,
+        stop_epochs=(5,),
         label_a="σ = 1",
         label_b="σ = 0.18 (He)",
         answer="64 x sigma^2 x 1/2 = 1, so sigma = sqrt(2/64) = 0.18: He's initialisation.",
     ),
     Lesson(
         key="digits_vanishing",
+        headline="Real digits, 8 sigmoid layers: does the network get past guessing?",
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="8. Vanishing gradients on handwritten digits",
         explanation=(
@@ -354,7 +371,7 @@ LESSON_LIST: list[Lesson] = [
         ),
         config_a=DIGITS_SIGMOID,
         config_b=DIGITS_RELU_HE,
-        epochs_suggested=30,
+        stop_epochs=(30,),
         label_a="Sigmoid + Glorot",
         label_b="ReLU + He",
         answer=(
@@ -366,6 +383,8 @@ LESSON_LIST: list[Lesson] = [
         ),
     ),
 ]
+
+HEADLINE_CHARS = 80
 
 LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in LESSON_LIST}
 
