@@ -202,14 +202,14 @@ def _is_number(value) -> bool:
 def _field_problem(name: str, value, config_values: dict) -> str | None:
     """Why ``value`` is not allowed for field ``name`` (None: allowed)."""
     bound = FIELDS[name]
-    allowed = f"{name} must be {bound.describe()}, got {value!r}"
+    allowed = f"{name} must be {bound.describe()}, got {quoted(value)}"
     if bound.kind == "int":
         if not _is_number(value) or value != value or not float(value).is_integer():
-            return f"{name} must be a whole number from {bound.low:g} to {bound.high:g}, got {value!r}"
+            return f"{name} must be a whole number from {bound.low:g} to {bound.high:g}, got {quoted(value)}"
         return None if bound.low <= value <= bound.high else allowed
     if bound.kind == "float":
         if not _is_number(value) or not math.isfinite(value):
-            return f"{name} must be a finite number from {bound.low:g} to {bound.high:g}, got {value!r}"
+            return f"{name} must be a finite number from {bound.low:g} to {bound.high:g}, got {quoted(value)}"
         return None if bound.low <= value <= bound.high else allowed
     if bound.kind == "choice":
         return None if isinstance(value, str) and value in bound.choices else allowed
@@ -217,7 +217,7 @@ def _field_problem(name: str, value, config_values: dict) -> str | None:
         return None if value is None or isinstance(value, UserData) else allowed
     if isinstance(value, str):
         hint = " (use a tuple, e.g. ('relu',) * n, or config.with_activation_for_all)" if name == "activations" else ""
-        return f"{name} must be a tuple, not the string {value!r}{hint}"
+        return f"{name} must be a tuple, not the string {quoted(value)}{hint}"
     if not isinstance(value, tuple):
         return allowed
     if bound.kind == "names":
@@ -236,7 +236,7 @@ def _field_problem(name: str, value, config_values: dict) -> str | None:
     # per_layer
     unknown = [v for v in value if v not in bound.choices]
     if unknown:
-        return f"{name}: unknown activation {unknown[0]!r}; each must be one of {list(bound.choices)}"
+        return f"{name}: unknown activation {quoted(unknown[0])}; each must be one of {list(bound.choices)}"
     hidden = config_values.get("hidden_layers")
     layers = len(hidden) if isinstance(hidden, tuple) else len(value)  # a bad hidden_layers is reported itself
     if len(value) != layers:
@@ -254,7 +254,7 @@ def config_problems(config: TrainingConfig) -> list[str]:
     if config.dataset == USER_DATASET and config.user_data is None:
         problems.append(f"dataset={USER_DATASET!r} needs user_data (a playground.userdata.UserData: your points)")
     if config.dataset != USER_DATASET and config.user_data is not None:
-        problems.append(f"user_data applies only to dataset={USER_DATASET!r}, got dataset={config.dataset!r}")
+        problems.append(f"user_data applies only to dataset={USER_DATASET!r}, got dataset={quoted(config.dataset)}")
     return problems
 
 
@@ -302,12 +302,12 @@ def quoted(value: object) -> str:
     return shown if len(shown) <= MAX_MESSAGE_VALUE_CHARS else shown[: MAX_MESSAGE_VALUE_CHARS - 1] + "…"
 
 
-def clamp_values(values: dict) -> tuple[TrainingConfig, list[str]]:
+def clamp_values(values: dict, base: TrainingConfig | None = None) -> tuple[TrainingConfig, list[str]]:
     """A valid config from raw values (the URL, a file, a widget), and a message per value moved.
 
-    Unknown keys are ignored; missing ones take the defaults. Never raises.
+    Unknown keys are ignored; missing ones take ``base``'s values (default: the defaults). Never raises.
     """
-    defaults = TrainingConfig()
+    defaults = base if base is not None else TrainingConfig()
     merged = {name: values.get(name, getattr(defaults, name)) for name in FIELDS}
     if merged["activations"] is None:
         hidden = merged["hidden_layers"]
@@ -348,20 +348,21 @@ def config_values(config: TrainingConfig) -> dict:
     return {name: getattr(config, name) for name in FIELDS}
 
 
-def to_query(config: TrainingConfig) -> dict[str, str]:
-    """URL query parameters for the fields that differ from the defaults.
+def to_query(config: TrainingConfig, base: TrainingConfig | None = None, prefix: str = "") -> dict[str, str]:
+    """URL query parameters for the fields that differ from ``base`` (default: the defaults), each
+    name preceded by ``prefix`` (run B's are ``b.``: ``playground.links``).
 
     The user's points go in when they fit (``link_holds_user_data``); otherwise the link names the dataset
     without them, and opening it says so.
     """
-    default = config_values(TrainingConfig())
+    default = config_values(base if base is not None else TrainingConfig())
     query = {}
     for name, value in config_values(config).items():
         if name == "user_data":
-            if value is not None and link_holds_user_data(config):
-                query[name] = to_url_text(value)
+            if value is not None and value != default[name] and link_holds_user_data(config):
+                query[prefix + name] = to_url_text(value)
         elif value != default[name]:
-            query[name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+            query[prefix + name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
     return query
 
 
@@ -375,12 +376,16 @@ def link_holds_user_data(config: TrainingConfig) -> bool:
 MAX_QUERY_CHARS = 4000
 
 
-def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[str]]:
+def from_query(
+    query: dict[str, str | list[str]], base: TrainingConfig | None = None, prefix: str = ""
+) -> tuple[TrainingConfig, list[str]]:
     """Parse URL parameters into a valid config, plus a message per value that was ignored or moved.
 
-    Never raises: a malformed value keeps the default and is reported.
+    Reads the parameters named ``prefix`` + a field's name (run B's are ``b.``: ``playground.links``); a
+    field the query does not name keeps ``base``'s value (default: the defaults). Never raises: a
+    malformed value keeps ``base``'s and is reported.
     """
-    defaults = TrainingConfig()
+    defaults = base if base is not None else TrainingConfig()
     length = sum(len(str(name)) + len(str(raw)) for name, raw in query.items())
     if length > MAX_QUERY_CHARS:
         return defaults, [
@@ -388,7 +393,8 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
             "playground can have: all ignored, and the default settings are shown."
         ]
     values, problems = {}, []
-    for name, raw in query.items():
+    for key, raw in query.items():
+        name = key[len(prefix) :] if isinstance(key, str) and key.startswith(prefix) else None
         if name not in FIELDS or (isinstance(raw, list) and not raw):
             continue  # other parameters (e.g. a lesson name) belong to the UI; an empty list carries no value
         text = str(raw[-1]) if isinstance(raw, list) else str(raw)
@@ -397,7 +403,7 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
             try:
                 values[name] = from_url_text(text)
             except UserDataError as error:
-                problems.append(f"Ignored user_data from the URL: {error}.")
+                problems.append(f"Ignored {prefix}user_data from the URL: {error}.")
             continue
         try:
             if isinstance(default, tuple):
@@ -413,9 +419,12 @@ def from_query(query: dict[str, str | list[str]]) -> tuple[TrainingConfig, list[
             else:
                 values[name] = text
         except (ValueError, OverflowError):
-            problems.append(f"Ignored {name}={quoted(text)} from the URL: not a valid value.")
+            problems.append(f"Ignored {prefix}{name}={quoted(text)} from the URL: not a valid value.")
     if "hidden_layers" in values and "activations" not in values:
-        values["activations"] = ("tanh",) * len(values["hidden_layers"])
-    clean, messages = clamp_values(values)
-    problems += [message.replace(" is not allowed", " from the URL is not allowed") for message in messages]
+        # New widths, the same activations: base's, one per layer (the defaults': tanh everywhere).
+        layers = len(values["hidden_layers"])
+        fill = defaults.activations[-1] if defaults.activations else "tanh"
+        values["activations"] = (defaults.activations + (fill,) * layers)[:layers]
+    clean, messages = clamp_values(values, defaults)
+    problems += [prefix + message.replace(" is not allowed", " from the URL is not allowed") for message in messages]
     return clean, problems

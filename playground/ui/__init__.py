@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.ui import controls, export, guide, live, stream, view, walkthrough_panel
+from playground.notes import chart_notes
+from playground.ui import controls, export, guide, live, session, stream, view, walkthrough_panel
 from playground.ui.session import get_state
 from playground.ui.state import PlaygroundState, url_query
 
@@ -45,17 +46,45 @@ def _show_messages(state: PlaygroundState) -> None:
             "weights' scale.",
             icon="⚠️",
         )
+    # Why a chart is empty or flat (playground/notes.py), also written on the chart itself. With a lesson open
+    # only on the chart: the lesson's text names what to look for, and its charts must stay on one projected
+    # screen (lesson 5's dead network is its point, not a surprise).
+    for name, trainer in state.runs if state.lesson is None else ():
+        for note in chart_notes(trainer, state.replay_epoch):
+            run = f"**Run {name}:** " if state.comparing else ""
+            getattr(st, note.level)(run + note.text, icon="⚠️" if note.level == "warning" else "ℹ️")
     for message in state.messages:
         getattr(st, message.level)(message.text)
     state.messages.clear()
 
 
 def _sync_url(state: PlaygroundState) -> None:
-    """Keep the shareable URL equal to the current settings."""
+    """Keep the shareable URL equal to the current settings.
+
+    Streamlit 1.67 writes it with history.pushState, so each change of the settings is an entry of the
+    browser's history that Back returns to (``_follow_navigation``); in the run that follows Back or Forward
+    it writes with replaceState (a link rewritten after Back adds no entry).
+    """
     query = url_query(state)
     if query != state.last_query:
         st.query_params.from_dict(query)
         state.last_query = query
+
+
+def _follow_navigation(state: PlaygroundState) -> None:
+    """After Back or Forward, show the settings of the URL the browser went to.
+
+    On popstate Streamlit 1.67 reruns the script with the new query string and marks the run a history
+    navigation (``ScriptRunContext.is_history_navigation``). Only such a run may replace the view: any other
+    rerun can carry a query string that is stale by one change (a click sent before the browser had the
+    URL the last run wrote), and following it would undo that change.
+    """
+    context = get_script_run_ctx()
+    if context is None or not getattr(context, "is_history_navigation", False):
+        return
+    query = st.query_params.to_dict()
+    if query != state.last_query:
+        session.follow_link(state, query)
 
 
 def main() -> None:
@@ -68,6 +97,7 @@ def main() -> None:
         if context is not None:
             stream.register(state, context.session_id)
         with state.lock:  # the live stream trains in another thread; see stream.py
+            _follow_navigation(state)
             _draw_page(state)
     except Exception as error:  # last line of defence: a message, never a traceback
         st.error(
