@@ -9,13 +9,22 @@
 //   weights, grads          float32, per weight layer (shown[l] x shown[l + 1]) row-major, concatenated
 //   biases, errors          float32, per drawn unit of layers 1..L: b, and mean |n delta| (its error signal)
 //   hidden_error            per layer, RMS error signal of the units not drawn
+//   short_titles            ('L2', '16') per column, for columns too narrow for the titles; layer_summary
+//                           says in one legend line what they leave out ('L1–L16: 8 Sigmoid units each')
 //   colouring               "weights": edges by sign and |w|, units by their output; "gradients":
 //                           edges by |dL/dw| and units by |delta|, on one log colour scale
+//   gradient_range          that scale's [low, high] log10: fixed (playground/diagram.py), the same for
+//                           every run, so that two diagrams side by side compare by colour
 //   walkthrough             (optional) the backprop walkthrough's step: {title, highlight (a unit layer),
 //                           unit_values: {k: [...]}, unit_label, edges: {l: {values (b64), scale}}, edge_label}
 //   editable                clicking an edge or a unit asks for a new weight or bias
 // Hovering shows a weight's value and gradient; a click on an edge (or a unit: its bias) opens an
 // input, and Enter sends {layer, row, col, value} to Python as the "edit_weight" trigger.
+//
+// Readable at any depth and at half a page's width: every text is at least 12 px, the column headings
+// shorten ("Layer 2" -> "L2") and then thin out (the input and output always kept) rather than touch,
+// and the legend wraps onto as many lines as the width needs. Every text drawn is recorded with its box
+// (host's data-text-boxes, canvas pixels), so the browser tests can check that none overlaps another.
 
 const BLUE = [0, 114, 178]; // Okabe-Ito blue: positive weights, class 1, outputs near +1
 const VERMILLION = [213, 94, 0]; // Okabe-Ito vermillion: negative weights, class 0, outputs near -1
@@ -26,7 +35,25 @@ const VIRIDIS = [
   [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37],
 ]; // prettier-ignore
 const FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif";
-const DECADES_SHOWN = 8; // the gradient colouring spans the largest value and 8 decades below it
+const DEFAULT_GRADIENT_RANGE = [-8, 0]; // as playground/diagram.py's GRADIENT_LOG_RANGE
+const HEADING_SIZE = 14, SUBHEADING_SIZE = 13, LEGEND_SIZE = 13, LEGEND_LINE = 19;
+const HEADING_GAP = 10; // pixels at least between two column headings
+const TOP = 44; // the two heading lines
+
+// Write a text and remember its box (x, y, w, h in canvas pixels; `size`: the type's px).
+function writeText(ctx, boxes, text, x, y, kind, size) {
+  ctx.fillText(text, x, y);
+  const w = ctx.measureText(text).width;
+  const left = ctx.textAlign === "center" ? x - w / 2 : ctx.textAlign === "right" ? x - w : x;
+  const top = ctx.textBaseline === "middle" ? y - size / 2 : ctx.textBaseline === "alphabetic" ? y - 0.78 * size : y;
+  const r = (v) => Math.round(v * 10) / 10;
+  boxes.push({ text, kind, size, x: r(left), y: r(top), w: r(w), h: size });
+}
+
+function textWidth(ctx, font, text) {
+  ctx.font = font;
+  return ctx.measureText(text).width;
+}
 
 function decode(b64, Type) {
   if (!b64) return new Type(0);
@@ -58,14 +85,23 @@ function formatNumber(v) {
   return v.toPrecision(4).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
 
-// Where everything goes, from the payload and the canvas size (CSS pixels).
-function layout(payload, width, height) {
+// Where everything goes, from the payload, the canvas size (CSS pixels) and the legend's height.
+// The side margins hold the input and output names and half the first and last headings.
+function layout(ctx, payload, width, height, legendHeight) {
   const columns = payload.sizes.length;
   const rows = Math.max(...payload.shown.map((s, k) => s + (payload.aggregate[k] ? 1 : 0)));
-  const top = 44, bottom = payload.colouring === "gradients" ? 54 : 30;
-  const rowSpace = (height - top - bottom) / rows;
+  const top = TOP, bottom = legendHeight + 14;
+  const rowSpace = Math.max(1, (height - top - bottom) / rows);
   const node = Math.max(14, Math.min(40, rowSpace * 0.78, (width / columns) * 0.42));
-  const left = 12 + node / 2 + 40, right = 12 + node / 2 + 70;
+  const labelSize = Math.max(12, Math.min(14, rowSpace * 0.45));
+  const labelFont = `${labelSize}px ${FONT}`;
+  const widest = (texts) => Math.max(0, ...texts.map((t) => (t ? textWidth(ctx, labelFont, t) : 0)));
+  const headingWidth = (title) =>
+    Math.max(textWidth(ctx, `600 ${HEADING_SIZE}px ${FONT}`, title[0]), textWidth(ctx, `${SUBHEADING_SIZE}px ${FONT}`, title[1]));
+  const inputNames = widest(payload.labels[0] || []);
+  const outputNames = widest(payload.labels[columns - 1] || []);
+  const left = Math.max(8 + node / 2 + (inputNames ? inputNames + 6 : 0), headingWidth(payload.titles[0]) / 2 + 4);
+  const right = Math.max(8 + node / 2 + (outputNames ? outputNames + 6 : 0), headingWidth(payload.titles[columns - 1]) / 2 + 4);
   const step = columns > 1 ? (width - left - right) / (columns - 1) : 0;
   const units = payload.shown.map((shown, k) => {
     const extra = payload.aggregate[k] ? 1 : 0;
@@ -75,7 +111,35 @@ function layout(payload, width, height) {
     const x = left + k * step;
     return Array.from({ length: count }, (_, i) => ({ x, y: y0 + i * rowSpace, aggregate: i >= shown }));
   });
-  return { units, node, top, bottom, step, rowSpace };
+  return { units, node, top, bottom, step, rowSpace, labelSize };
+}
+
+// The column headings to write: the full ones ("Layer 2" over "16 Sigmoid") when every one fits its
+// column, else the short ones ("L2" over "16") on every column, or on every n-th, the input and the
+// output always: {titles, short, shown: [column indices]}. No two ever overlap.
+function headingPlan(ctx, payload, xs, width) {
+  const last = xs.length - 1;
+  const widthsOf = (titles) =>
+    titles.map((t) => Math.max(textWidth(ctx, `600 ${HEADING_SIZE}px ${FONT}`, t[0]), textWidth(ctx, `${SUBHEADING_SIZE}px ${FONT}`, t[1])));
+  const plan = (titles, widths, every) => {
+    const clear = (i, j) => xs[j] - xs[i] >= (widths[i] + widths[j]) / 2 + HEADING_GAP;
+    const shown = [0];
+    for (let k = every; k < last; k += every) if (clear(k, last)) shown.push(k);
+    if (last > 0) shown.push(last);
+    const fits = shown.every((k, i) => i === 0 || clear(shown[i - 1], k));
+    const inside = xs[0] - widths[0] / 2 >= 0 && xs[last] + widths[last] / 2 <= width;
+    return fits && inside ? shown : null;
+  };
+  const full = payload.titles;
+  const all = plan(full, widthsOf(full), 1);
+  if (all && all.length === xs.length) return { titles: full, short: false, shown: all };
+  const short = payload.short_titles || full;
+  const widths = widthsOf(short);
+  for (let every = 1; every < Math.max(2, last); every++) {
+    const shown = plan(short, widths, every);
+    if (shown && (every > 1 || shown.length === xs.length)) return { titles: short, short: true, shown };
+  }
+  return { titles: short, short: true, shown: last > 0 ? [0, last] : [0] };
 }
 
 function edgeList(payload, weights, grads, geometry) {
@@ -98,14 +162,6 @@ function edgeList(payload, weights, grads, geometry) {
     offset += rows * cols;
   }
   return edges;
-}
-
-function logRange(values) {
-  let high = -Infinity;
-  for (const v of values) if (Number.isFinite(v) && v > 0) high = Math.max(high, Math.log10(v));
-  if (!Number.isFinite(high)) return [-DECADES_SHOWN, 0];
-  high = Math.ceil(high);
-  return [high - DECADES_SHOWN, high];
 }
 
 function logPosition(v, range) {
@@ -156,10 +212,20 @@ export function drawNetwork(host, payload) {
   const biases = decode(payload.biases, Float32Array);
   const errors = decode(payload.errors, Float32Array);
   const thumbs = decode(payload.thumbs, Uint8Array);
-  const geometry = layout(payload, width, height);
-  const edges = edgeList(payload, weights, grads, geometry);
   const gradientView = payload.colouring === "gradients";
   const walk = payload.walkthrough || null;
+  // The legend takes the lines it needs at this width; with short headings it also says what they omit.
+  const legendWidth = width - 24;
+  let legend = legendLayout(ctx, legendBlocks(payload, walk, gradientView, null), legendWidth);
+  let geometry = layout(ctx, payload, width, height, legend.height);
+  let headings = headingPlan(ctx, payload, geometry.units.map((column) => column[0].x), width);
+  if (headings.short && payload.layer_summary) {
+    legend = legendLayout(ctx, legendBlocks(payload, walk, gradientView, headings), legendWidth);
+    geometry = layout(ctx, payload, width, height, legend.height);
+    headings = headingPlan(ctx, payload, geometry.units.map((column) => column[0].x), width);
+  }
+  const boxes = []; // every text written, with its box (data-text-boxes)
+  const edges = edgeList(payload, weights, grads, geometry);
   // The walkthrough's numbers on edges, per weight layer: {values, scale}.
   const walkEdges = {};
   for (const [layer, entry] of Object.entries((walk && walk.edges) || {})) {
@@ -171,8 +237,9 @@ export function drawNetwork(host, payload) {
   for (let k = 1; k < payload.sizes.length; k++) unitStart.push(unitStart[k - 1] + (k > 1 ? payload.shown[k - 1] : 0));
   const unitIndex = (k, i) => unitStart[k] + i;
 
-  const edgeRange = logRange(edges.map((e) => Math.abs(e.g)));
-  const unitRange = logRange(Array.from(errors).concat(payload.hidden_error.filter(Number.isFinite)));
+  // One fixed scale for lines and units, the same in every run (not rescaled to this frame's values).
+  const edgeRange = payload.gradient_range || DEFAULT_GRADIENT_RANGE;
+  const unitRange = edgeRange;
   view.state = { payload, geometry, edges, biases, errors, edgeRange, unitRange, unitIndex, walkEdges };
 
   // The walkthrough's highlighted column.
@@ -257,8 +324,9 @@ export function drawNetwork(host, payload) {
         ctx.lineWidth = 1;
         ctx.strokeRect(x + 0.5, y + 0.5, geometry.node - 1, geometry.node - 1);
         ctx.fillStyle = gradientView && k > 0 ? "#FFFFFF" : "#111827";
-        ctx.font = `600 ${Math.max(11, Math.min(14, geometry.node * 0.36))}px ${FONT}`;
-        ctx.fillText(`+${hiddenCount}`, unit.x, unit.y);
+        const countSize = Math.max(12, Math.min(14, geometry.node * 0.36));
+        ctx.font = `600 ${countSize}px ${FONT}`;
+        writeText(ctx, boxes, `+${hiddenCount}`, unit.x, unit.y, "unit", countSize);
         continue;
       }
       if (gradientView && k > 0) {
@@ -304,7 +372,7 @@ export function drawNetwork(host, payload) {
   }
 
   // Labels beside the units: the walkthrough's numbers, else the unit names (when they fit).
-  const labelSize = Math.max(12, Math.min(14, geometry.rowSpace * 0.45));
+  const labelSize = geometry.labelSize;
   ctx.font = `${labelSize}px ${FONT}`;
   ctx.textBaseline = "middle";
   for (let k = 0; k < payload.sizes.length; k++) {
@@ -318,88 +386,150 @@ export function drawNetwork(host, payload) {
       ctx.textAlign = onLeft ? "right" : "left";
       ctx.fillStyle = values ? "#7C2D12" : "#1F2933";
       ctx.font = `${values ? "600 " : ""}${labelSize}px ${values ? "ui-monospace, Menlo, monospace" : FONT}`;
-      ctx.fillText(text, unit.x + (onLeft ? -1 : 1) * (geometry.node / 2 + 5), unit.y);
+      writeText(ctx, boxes, text, unit.x + (onLeft ? -1 : 1) * (geometry.node / 2 + 5), unit.y, values ? "value" : "unit", labelSize);
     }
   }
 
-  // Column headings.
+  // Column headings (full, short or thinned: see headingPlan).
   ctx.textAlign = "center";
   ctx.textBaseline = "alphabetic";
-  ctx.fillStyle = "#1F2933";
-  ctx.font = `600 14px ${FONT}`;
-  for (let k = 0; k < payload.sizes.length; k++) {
+  for (const k of headings.shown) {
     const x = geometry.units[k][0].x;
-    const [first, second] = payload.titles[k];
-    ctx.fillText(first, x, 16);
-    ctx.font = `13px ${FONT}`;
-    ctx.fillStyle = "#52606D";
-    ctx.fillText(second, x, 33);
-    ctx.font = `600 14px ${FONT}`;
+    const [first, second] = headings.titles[k];
+    ctx.font = `600 ${HEADING_SIZE}px ${FONT}`;
     ctx.fillStyle = "#1F2933";
+    writeText(ctx, boxes, first, x, 16, "heading", HEADING_SIZE);
+    ctx.font = `${SUBHEADING_SIZE}px ${FONT}`;
+    ctx.fillStyle = "#3E4C59";
+    writeText(ctx, boxes, second, x, 33, "subheading", SUBHEADING_SIZE);
   }
-  if (walk) drawWalkthroughLegend(ctx, height, walk);
-  else if (gradientView) drawGradientLegend(ctx, width, height, edgeRange, unitRange);
-  else drawWeightLegend(ctx, width, height, payload.legend_note || "");
+  drawLegend(ctx, boxes, legend, 12, height - legend.height - 8);
+  host.dataset.textBoxes = JSON.stringify(boxes);
+  host.dataset.headings = headings.short ? "short" : "full";
+  host.dataset.gradientRange = edgeRange.join(",");
   host.dataset.edges = String(edges.length);
   host.dataset.colouring = payload.colouring;
   if (view.hover) showTip(host, view.hover); // keep the tooltip's numbers current while playing
 }
 
-function drawWalkthroughLegend(ctx, height, walk) {
-  ctx.textBaseline = "middle";
-  ctx.textAlign = "left";
-  ctx.font = `600 14px ${FONT}`;
-  ctx.fillStyle = "#7C2D12";
-  const parts = [`Backprop step by step: ${walk.title}`];
-  if (walk.unit_values && Object.keys(walk.unit_values).length) parts.push(`numbers: ${walk.unit_label}`);
-  if (walk.edges && Object.keys(walk.edges).length) parts.push(`bold lines: ${walk.edge_label} (blue +, vermillion −)`);
-  ctx.fillText(parts.join(" · "), 12, height - 12);
-}
-
-function drawWeightLegend(ctx, width, height, note) {
-  const y = height - 12;
-  ctx.textBaseline = "middle";
-  ctx.textAlign = "left";
-  ctx.font = `13px ${FONT}`;
-  let x = 12;
-  for (const [rgb, text] of [[BLUE, "positive weight"], [VERMILLION, "negative weight"]]) {
-    ctx.strokeStyle = css(rgb);
-    ctx.lineWidth = 3;
-    ctx.beginPath();
-    ctx.moveTo(x, y);
-    ctx.lineTo(x + 26, y);
-    ctx.stroke();
-    ctx.fillStyle = "#1F2933";
-    ctx.fillText(text, x + 32, y);
-    x += 44 + ctx.measureText(text).width;
+// What the legend says, as blocks: runs of items ({text, swatch (a line's colour), bold, colour}) that
+// flow onto lines, and the gradient colouring's colour bar ({bar: [low, high] log10}).
+function legendBlocks(payload, walk, gradientView, headings) {
+  const blocks = [];
+  if (walk) {
+    const brown = "#7C2D12";
+    const items = [{ text: `Backprop step by step: ${walk.title}`, bold: true, colour: brown }];
+    if (walk.unit_values && Object.keys(walk.unit_values).length) items.push({ text: `numbers: ${walk.unit_label}`, colour: brown });
+    if (walk.edges && Object.keys(walk.edges).length) items.push({ text: `bold lines: ${walk.edge_label} (blue +, vermillion −)`, colour: brown });
+    blocks.push({ items });
+  } else if (gradientView) {
+    blocks.push({
+      items: [
+        { text: "Colour, log scale, the same for every run:", bold: true },
+        { text: "lines: |∂L/∂w| of the weight" },
+        { text: "units: the error signal mean |n·δ|" },
+      ],
+    });
+    blocks.push({ bar: payload.gradient_range || DEFAULT_GRADIENT_RANGE });
+  } else {
+    const items = [{ swatch: BLUE, text: "positive weight" }, { swatch: VERMILLION, text: "negative weight" }];
+    for (const part of (payload.legend_note || "").split(" · ")) if (part) items.push({ text: part, colour: "#3E4C59" });
+    blocks.push({ items });
   }
-  ctx.fillStyle = "#52606D";
-  ctx.fillText(note, x + 8, y);
+  if (headings && headings.short && payload.layer_summary) blocks.push({ items: [{ text: payload.layer_summary, colour: "#3E4C59" }] });
+  return blocks;
 }
 
-function drawGradientLegend(ctx, width, height, edgeRange, unitRange) {
-  const barWidth = Math.min(260, width / 4);
-  const y = height - 34;
-  ctx.textBaseline = "alphabetic";
-  ctx.font = `13px ${FONT}`;
-  const bars = [
-    [28, edgeRange, "edges: |∂L/∂w| (log scale)"],
-    [28 + barWidth + 70, unitRange, "units: mean |n·δ|, the error signal (log scale)"],
-  ];
-  for (const [x, range, title] of bars) {
-    for (let i = 0; i < barWidth; i++) {
-      ctx.fillStyle = css(viridis(i / (barWidth - 1)));
-      ctx.fillRect(x + i, y, 1, 10);
+const ITEM_GAP = 18, SWATCH = 32, BAR_HEIGHT = 12, BAR_BLOCK = 36;
+
+// Place the legend's blocks in `width` pixels: items go on while they fit, then onto a new line; an item
+// longer than a line breaks between words. Returns {height, parts: [{x, y, text, swatch, font, colour}], bars}.
+function legendLayout(ctx, blocks, width) {
+  const parts = [], bars = [];
+  let y = 0;
+  for (const block of blocks) {
+    if (block.bar) {
+      bars.push({ y, range: block.bar, width });
+      y += BAR_BLOCK;
+      continue;
     }
-    ctx.fillStyle = "#1F2933";
+    let x = 0, line = 0;
+    for (const item of block.items) {
+      const font = `${item.bold ? "600 " : ""}${LEGEND_SIZE}px ${FONT}`;
+      const swatch = item.swatch ? SWATCH : 0;
+      const whole = swatch + textWidth(ctx, font, item.text);
+      if (x > 0 && x + ITEM_GAP + whole > width) {
+        line += 1;
+        x = 0;
+      } else if (x > 0) x += ITEM_GAP;
+      const at = (dx, text) => ({ x: dx, y: y + line * LEGEND_LINE + LEGEND_LINE / 2, text, font, colour: item.colour });
+      if (swatch) parts.push({ ...at(x, ""), swatch: item.swatch });
+      if (x + whole <= width) {
+        parts.push(at(x + swatch, item.text));
+        x += whole;
+        continue;
+      }
+      let start = x + swatch, current = "";
+      for (const word of item.text.split(" ")) {
+        const candidate = current ? current + " " + word : word;
+        if (current && start + textWidth(ctx, font, candidate) > width) {
+          parts.push(at(start, current));
+          line += 1;
+          start = 0;
+          current = word;
+        } else current = candidate;
+      }
+      parts.push(at(start, current));
+      x = start + textWidth(ctx, font, current);
+    }
+    y += (line + 1) * LEGEND_LINE;
+  }
+  return { height: y, parts, bars };
+}
+
+function drawLegend(ctx, boxes, legend, left, top) {
+  ctx.textBaseline = "middle";
+  for (const part of legend.parts) {
+    const y = top + part.y;
+    if (part.swatch) {
+      ctx.strokeStyle = css(part.swatch);
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      ctx.moveTo(left + part.x, y);
+      ctx.lineTo(left + part.x + SWATCH - 6, y);
+      ctx.stroke();
+      continue;
+    }
     ctx.textAlign = "left";
-    ctx.fillText(title, x, y - 5);
-    ctx.textAlign = "center";
-    for (let d = range[0]; d <= range[1]; d += 2) {
-      const tx = x + ((d - range[0]) / (range[1] - range[0])) * (barWidth - 1);
-      ctx.fillText(powerOfTen(d), tx, y + 24);
-    }
+    ctx.font = part.font;
+    ctx.fillStyle = part.colour || "#1F2933";
+    writeText(ctx, boxes, part.text, left + part.x, y, "legend", LEGEND_SIZE);
   }
+  for (const bar of legend.bars) drawColourBar(ctx, boxes, bar, left, top + bar.y);
+}
+
+// The gradient colouring's bar: the fixed range, its ends marked "≤" and "≥" (values beyond are clamped).
+function drawColourBar(ctx, boxes, bar, left, top) {
+  const [low, high] = bar.range;
+  const font = `${LEGEND_SIZE}px ${FONT}`;
+  const label = (d) => (d === low ? "≤" : d === high ? "≥" : "") + powerOfTen(d);
+  const half = (d) => textWidth(ctx, font, label(d)) / 2;
+  const x0 = left + half(low);
+  const barWidth = Math.max(60, Math.min(320, bar.width - half(low) - half(high)));
+  for (let i = 0; i < barWidth; i++) {
+    ctx.fillStyle = css(viridis(i / (barWidth - 1)));
+    ctx.fillRect(x0 + i, top + 2, 1, BAR_HEIGHT);
+  }
+  ctx.font = font;
+  ctx.fillStyle = "#1F2933";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  const every = barWidth >= 220 ? 2 : 4; // decades between labels: a label at least every ~55 px
+  for (let d = low; d <= high; d += every) {
+    const tx = x0 + ((d - low) / (high - low)) * (barWidth - 1);
+    writeText(ctx, boxes, label(d), tx, top + BAR_HEIGHT + 13, "colour bar", LEGEND_SIZE);
+  }
+  if ((high - low) % every !== 0) writeText(ctx, boxes, label(high), x0 + barWidth - 1, top + BAR_HEIGHT + 13, "colour bar", LEGEND_SIZE);
 }
 
 const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
@@ -467,7 +597,8 @@ function describe(host, hit) {
     if (k > 0) lines.push(`their error signal (RMS of mean |n·δ|) = ${formatNumber(payload.hidden_error[k])}`);
     return lines.join("<br>");
   }
-  const lines = [`<b>${unitName(payload, k, i)}</b>`];
+  const title = payload.titles && payload.titles[k] ? ` (${payload.titles[k].join(", ")})` : "";
+  const lines = [`<b>${unitName(payload, k, i)}</b>${title}`];
   if (k > 0) {
     lines.push(`bias b = ${formatNumber(biases[unitIndex(k, i)])}`);
     lines.push(`error signal mean |n·δ| = ${formatNumber(errors[unitIndex(k, i)])}`);

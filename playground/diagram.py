@@ -25,6 +25,14 @@ import numpy as np
 from playground.network import Network
 
 MAX_DRAWN_UNITS = 16  # units drawn per column; wider layers aggregate the rest into one node
+# The gradient colouring's fixed scale, log10 of |dL/dw| and of the error signal mean |n delta|: the same
+# for every run, network and frame, so that one colour means one size everywhere (two runs side by side
+# compare by colour). The top: a classifier's output error signal |p - y| is at most 1, and a weight's
+# gradient is a mean of delta times an input or activation of about that size, so a healthy network
+# stays below 1; above it the gradient explodes (the brightest colour, "≥1"). The bottom: 10^-8, where
+# a step of any learning rate offered (at most 10) moves a weight by under a millionth, no learning;
+# the gradient charts span the same eight decades. Values outside are clamped; hover gives the exact one.
+GRADIENT_LOG_RANGE = (-8, 0)
 THUMBNAIL_SIDE = 12  # each unit's output is sampled on a 12 x 12 grid over the input square
 IMAGE_SIDE = 8
 

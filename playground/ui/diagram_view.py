@@ -36,7 +36,9 @@ DIAGRAM_CAPTIONS = {
         "**What you see:** the same network coloured by how hard backprop pushes it, on a **log scale** (dark = "
         "tiny, yellow = large): lines by |∂L/∂w| of each weight, units by the error signal mean |n·δ| that "
         "reaches them. In a network whose gradients vanish, the columns near the input turn dark while those "
-        "near the output stay bright."
+        "near the output stay bright. The scale is **fixed, 10⁻⁸ to 1**, the same for every run and network, so "
+        "one colour is one size everywhere; smaller values get the darkest colour, larger (exploding) the "
+        "brightest, and hovering gives the exact value."
     ),
 }
 LEGEND_NOTES = {
@@ -94,12 +96,46 @@ def column_titles(trainer: Trainer, picture: diagram.NetworkPicture) -> list[tup
     return titles
 
 
-def diagram_height(picture: diagram.NetworkPicture) -> int:
+def short_titles(picture: diagram.NetworkPicture) -> list[tuple[str, str]]:
+    """The headings for narrow columns (a deep network, or half a page in compare mode): ('L2', '16'),
+    with 'In' and 'Out'; the canvas uses them when the full ones would touch (see ``layer_summary``)."""
+    last = len(picture.sizes) - 1
+    return [
+        ("In" if k == 0 else "Out" if k == last else f"L{k}", "8×8" if k == 0 and picture.image_inputs else str(width))
+        for k, width in enumerate(picture.sizes)
+    ]
+
+
+def layer_summary(trainer: Trainer) -> str:
+    """What the short headings leave out, in one line: 'L1–L16: 8 Sigmoid units each' or 'L1–L2: 16 tanh ·
+    L3: 8 ReLU' (runs of equal hidden layers); empty without hidden layers."""
+    c = trainer.config
+    layers = [(width, ACTIVATIONS[name].label) for width, name in zip(c.hidden_layers, c.activations)]
+    groups: list[list] = []
+    for k, layer in enumerate(layers, start=1):
+        if groups and groups[-1][2] == layer:
+            groups[-1][1] = k
+        else:
+            groups.append([k, k, layer])
+    parts = []
+    for first, last, (width, label) in groups:
+        span = f"L{first}" if first == last else f"L{first}–L{last}"
+        parts.append(f"{span}: {width} {label}" + (" units each" if len(groups) == 1 and last > first else ""))
+    return " · ".join(parts)
+
+
+# Pixels for the headings, and for the legend, which wraps onto more lines at half a page's width (compare
+# mode): the canvas gives the units whatever the legend leaves (assets/network_diagram.js).
+HEADINGS_HEIGHT = 44
+LEGEND_HEIGHT = {False: 96, True: 130}
+
+
+def diagram_height(picture: diagram.NetworkPicture, half_width: bool = False) -> int:
     """Pixels: room for the tallest column (its units and a '+k' node), the headings and the legend."""
     rows = max(shown + (1 if size > shown else 0) for shown, size in zip(picture.shown[1:], picture.sizes[1:]))
     rows = max(rows, picture.shown[0] + (0 if picture.image_inputs or picture.sizes[0] == picture.shown[0] else 1))
     per_row = 46 if rows <= 6 else 36 if rows <= 10 else 30
-    return 100 + rows * per_row
+    return HEADINGS_HEIGHT + rows * per_row + LEGEND_HEIGHT[half_width]
 
 
 def picture_of(state: PlaygroundState, trainer: Trainer) -> diagram.NetworkPicture:
@@ -122,6 +158,9 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
         "shown": picture.shown,
         "labels": unit_labels(trainer, picture),
         "titles": column_titles(trainer, picture),
+        "short_titles": short_titles(picture),
+        "layer_summary": layer_summary(trainer),
+        "gradient_range": list(diagram.GRADIENT_LOG_RANGE),  # log10: one fixed scale for every run
         "thumb_side": diagram.THUMBNAIL_SIDE,
         "thumb_sides": [0 if t is None else int(t.shape[1]) for t in picture.thumbnails],
         # Input-square pictures are stored bottom row first (x₂ grows upwards); weight images top row first.
@@ -144,7 +183,7 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
         "legend_note": LEGEND_NOTES["image" if picture.image_inputs else "points"],
         "gradient_norms": [float(f"{v:.4g}") if np.isfinite(v) else None for v in picture.gradient_norms],
         "editable": editable,
-        "height": diagram_height(picture),
+        "height": diagram_height(picture, state.comparing),
     }
     if walkthrough is not None:
         payload["walkthrough"] = walkthrough
@@ -208,7 +247,8 @@ def diagram_section(state: PlaygroundState) -> None:
 
     It can be switched off (a slow laptop, or a lesson about something else): it then costs nothing per frame.
     """
-    heading, switch, shown = st.columns([3, 2.2, 0.8], vertical_alignment="bottom")
+    # The switch gets the room to write both choices whole at 1280 px ("Gradients (log scale)" was cut).
+    heading, switch, shown = st.columns([2, 3.2, 0.8], vertical_alignment="bottom")
     heading.markdown("#### The network, live")
     if st.session_state.get("w_show_diagram") != state.show_diagram:
         st.session_state["w_show_diagram"] = state.show_diagram

@@ -19,6 +19,7 @@ from playground import diagnostics, plots
 from playground.history import DEAD, DELTA_MEAN_ABS, DISTANCE, EPOCH, GRAD_NORM, SATURATION, UPDATE_RATIO
 from playground.trainer import Trainer
 from playground.ui.charts import (
+    compared_runs,
     history_chart,
     history_columns,
     layer_columns,
@@ -131,19 +132,40 @@ def flow_heatmap(state: PlaygroundState, name: str, trainer: Trainer, prefix: st
     key = f"heat_{prefix}_{name}"
     sync = state.chart(key)
 
+    def shared_scale(epochs) -> tuple[tuple[float, float] | None, float]:
+        """(colour range, epoch axis end): in compare mode over both runs, so that A's and B's heatmaps share
+        their colours and axis; else (None: fitted and widened as the values grow, this run's end)."""
+        runs = compared_runs(state, trainer)
+        if len(runs) == 1:
+            return None, plots.heatmap_axis_end(epochs)
+        values, ends = [], []
+        for run in runs:
+            run_epochs, run_columns = history_columns(run, layer_columns(run, prefix), upto=upto)
+            values.append(np.column_stack(run_columns))
+            ends.append(plots.heatmap_axis_end(run_epochs))
+        return plots.shared_log_range(*values), max(ends)
+
     def figure() -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
-        result, sync.memory["range"] = plots.layer_heatmap_figure(epochs, np.column_stack(columns), title, 300)
-        sync.memory["axis_end"] = plots.heatmap_axis_end(epochs)
+        value_range, axis_end = shared_scale(epochs)
+        result, sync.memory["range"] = plots.layer_heatmap_figure(
+            epochs, np.column_stack(columns), title, 300, value_range=value_range, axis_end=axis_end
+        )
+        sync.memory["axis_end"] = axis_end
         return result
 
     def update(sync) -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
         # The hover grid is restyled when the epoch axis steps (its columns move); between steps the
         # browser reads the hover values from each frame's image.
-        axis_end = plots.heatmap_axis_end(epochs)
+        shared_range, axis_end = shared_scale(epochs)
         result, sync.memory["range"] = plots.layer_heatmap_update(
-            epochs, np.column_stack(columns), sync.memory["range"], refresh_hover=axis_end != sync.memory["axis_end"]
+            epochs,
+            np.column_stack(columns),
+            sync.memory["range"],
+            refresh_hover=axis_end != sync.memory["axis_end"],
+            shared_range=shared_range,
+            axis_end=axis_end,
         )
         sync.memory["axis_end"] = axis_end
         return result
@@ -211,6 +233,7 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             300,
             y_axis="log",
             y_include=(diagnostics.UPDATE_RATIO_LOW, diagnostics.UPDATE_RATIO_HIGH),
+            same_scale=lambda run: layer_columns(run, UPDATE_RATIO),
             subtitle="Update-to-weight ratio per step",
             caption="How much one optimiser step changes each layer's weights, relative to their size (log scale). "
             "About 0.001 (green band) is healthy; far below, the layer hardly learns; far above, it is unstable.",
@@ -250,6 +273,7 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
             260,
             y_axis="log",
+            same_scale=lambda run: layer_columns(run, DISTANCE),
             subtitle="Distance travelled since initialisation",
             caption="How far each layer's weights have moved from where they started. A frozen layer stays flat.",
         )
@@ -323,15 +347,23 @@ def histogram_chart(state: PlaygroundState, name: str, trainer: Trainer, kind: s
 
 
 # ---- Predict & check ----------------------------------------------------------------------------
+def predict_text(epoch: int) -> str:
+    """What the Predict & check table is: prediction and measurement both at the weights of ``epoch``
+    (``diagnostics.predicted_gains`` reads the network of the shown epoch, not the initial one)."""
+    when = "the initial weights (epoch 0)" if epoch == 0 else f"the weights at epoch {epoch:,}"
+    return (
+        f"**Predict, then measure, both at {when}.** From those weights alone, theory predicts how much each "
+        "layer scales the error on its way back: gain = fan_out × Var(W) × E[f′(z)²]. Multiply the gains from the "
+        "output down and you get the predicted variance of δ in every layer; the last column is what backprop "
+        "measures with the same weights. At epoch 0 this is the initialisation's prediction; later it says "
+        "whether the trained weights still pass the error down."
+    )
+
+
 def predict_and_check(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     epoch, network = trainer.network_at(state.replay_epoch)
     gains = diagnostics.predicted_gains(network, trainer.X_train, trainer.y_train)
-    st.markdown(
-        "**Predict, then measure.** Before training, theory predicts how much each layer scales the error on its "
-        "way back: gain = fan_out × Var(W) × E[f′(z)²]. Multiply the gains from the output down and you get the "
-        "predicted variance of δ in every layer; the last column is what backprop actually measures. "
-        f"Shown at epoch {epoch:,}."
-    )
+    st.markdown(predict_text(epoch))
     table = pd.DataFrame(
         {
             "layer": [f"W{int(layer)}" for layer in gains["layer"]],
