@@ -508,7 +508,32 @@ def _square_layout(axis: np.ndarray, height: int) -> dict:
 
 
 _TRAIN_MARKER = {"size": 8, "line": {"color": "white", "width": 1}}
-_TEST_MARKER = {"size": 9, "symbol": "diamond", "line": {"color": "#111", "width": 1.5}}
+# Test points: diamonds a little smaller than the training circles, with a thin dark outline (it tells them
+# from the circles and keeps a pale class colour visible on a pale background) that does not cover the
+# training points or the surface beneath them.
+_TEST_MARKER = {"size": 7, "symbol": "diamond", "line": {"color": "#3E4C59", "width": 0.75}}
+# The training point the backprop walkthrough follows: a black ring around it (``with_picked_point``).
+PICKED_MARKER = {"size": 20, "symbol": "circle-open", "color": "#111111", "line": {"width": 3}}
+
+
+def with_picked_point(figure: dict, point: tuple[float, float] | None, label: str = "walkthrough") -> dict:
+    """``figure`` (a boundary, multi-class or regression figure) with a ring around ``point`` (x1, x2): the
+    training point the walkthrough follows. The trace goes last, so the trace indices the live updates
+    use (trace 0: the hover heatmap) stay as they are. ``point`` None: the figure unchanged."""
+    if point is None:
+        return figure
+    x1, x2 = (round(float(value), 3) for value in point)
+    ring = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": [x1],
+        "y": [x2],
+        "marker": dict(PICKED_MARKER),
+        "name": f"followed in the {label}",
+        "showlegend": False,
+        "hovertemplate": f"the point the {label} follows<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+    }
+    return {**figure, "data": [*figure["data"], ring]}
 
 
 def multiclass_boundary_figure(
@@ -882,6 +907,35 @@ def with_ranges(figure: dict, ranges: dict) -> dict:
     return figure
 
 
+NOTE_COLOUR = "#9A3412"  # dark vermillion on a pale box: readable on a projector, the warning's hue
+
+
+def with_note(figure: dict, text: str | None, name: str = "note") -> dict:
+    """Write ``text`` (``<br>`` breaks lines) in the middle of the plot, over the data: why a chart is
+    empty or flat (playground.notes). The annotation's ``name`` lets the browser tests find it."""
+    if not text:
+        return figure
+    annotation = {
+        "name": name,
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "xanchor": "center",
+        "yanchor": "middle",
+        "showarrow": False,
+        "align": "center",
+        "font": {"size": 14, "color": NOTE_COLOUR},
+        "bgcolor": "rgba(255, 247, 237, 0.92)",
+        "bordercolor": NOTE_COLOUR,
+        "borderwidth": 1,
+        "borderpad": 6,
+    }
+    figure["layout"]["annotations"] = [*figure["layout"].get("annotations", []), annotation]
+    return figure
+
+
 # ---- per-layer gradient magnitude -------------------------------------------------------------
 def gradient_norm_figure(
     epochs: np.ndarray,
@@ -981,6 +1035,14 @@ def log_range(logs: np.ndarray, current: tuple[float, float] | None = None) -> t
     return (low - 0.5, high + 0.5) if high - low < 0.5 else (low, high)
 
 
+def shared_log_range(*values: np.ndarray) -> tuple[float, float]:
+    """One colour range (as ``log_range``) for log10 of the positive values of every array: compare mode's
+    heatmaps of run A and run B use it, so that one colour is one size in both."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = [np.log10(_positive(np.ravel(v))) for v in values]
+    return log_range(np.concatenate(logs) if logs else np.zeros(0))
+
+
 def layer_image(logs: np.ndarray, value_range: tuple[float, float], filled_cols: int | None = None) -> dict:
     """log10 values (L, C) as one byte per cell, the last layer on the top row (image order).
 
@@ -1024,14 +1086,23 @@ def _hover_heatmap(grid: np.ndarray, logs: np.ndarray, value_range: tuple[float,
     return {"x": [_round(grid, 1)], "z": [_round(logs, 2)], "zmin": [value_range[0]], "zmax": [value_range[1]]}
 
 
-def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title: str, height: int = 300):
+def layer_heatmap_figure(
+    epochs: np.ndarray,
+    values: np.ndarray,
+    colorbar_title: str,
+    height: int = 300,
+    value_range: tuple[float, float] | None = None,
+    axis_end: float | None = None,
+):
     """Layer x epoch heatmap of log10(values); values (k, n_layers), layer 1 at the bottom.
 
     Returns (figure, colour range). The colours are a layout image (cheap to swap every frame);
-    a transparent heatmap on top carries the hover values and the colour bar.
+    a transparent heatmap on top carries the hover values and the colour bar. ``value_range`` and
+    ``axis_end`` (log10 colour range, last epoch of the axis) fix what is otherwise fitted to these
+    values: compare mode gives run A's and run B's heatmaps the same.
     """
-    grid, logs = layer_heatmap_grid(epochs, values, until=heatmap_axis_end(epochs))
-    value_range = log_range(logs)
+    grid, logs = layer_heatmap_grid(epochs, values, until=heatmap_axis_end(epochs) if axis_end is None else axis_end)
+    value_range = log_range(logs) if value_range is None else tuple(value_range)
     n_layers = logs.shape[0]
     categories = [f"W{layer}" for layer in range(1, n_layers + 1)]
     hover = _hover_heatmap(grid, logs, value_range)
@@ -1073,13 +1144,20 @@ def layer_heatmap_figure(epochs: np.ndarray, values: np.ndarray, colorbar_title:
 
 
 def layer_heatmap_update(
-    epochs: np.ndarray, values: np.ndarray, value_range: tuple[float, float], refresh_hover: bool = False
+    epochs: np.ndarray,
+    values: np.ndarray,
+    value_range: tuple[float, float],
+    refresh_hover: bool = False,
+    shared_range: tuple[float, float] | None = None,
+    axis_end: float | None = None,
 ):
     """(update, colour range): a new image (the browser reads the hover values from its bytes) and its
     placement, which changes only when the epoch axis steps; the hover grid and colour bar are restyled
-    (costlier) only then, when the values outgrow the colour range, or when ``refresh_hover``."""
-    grid, logs = layer_heatmap_grid(epochs, values, until=heatmap_axis_end(epochs))
-    new_range = log_range(logs, value_range)
+    (costlier) only then, when the values outgrow the colour range, or when ``refresh_hover``.
+    ``shared_range``, ``axis_end``: the colour range and the axis's last epoch to use instead of widening
+    ``value_range`` to these values (compare mode: both runs' heatmaps on one scale)."""
+    grid, logs = layer_heatmap_grid(epochs, values, until=heatmap_axis_end(epochs) if axis_end is None else axis_end)
+    new_range = log_range(logs, value_range) if shared_range is None else tuple(shared_range)
     placement = _layer_image_placement(grid)
     update = {"image": layer_image(logs, new_range, _filled_columns(grid, epochs)), "relayout": placement}
     if refresh_hover or new_range != tuple(value_range):
@@ -1342,7 +1420,17 @@ def _tile_frame(x: float, y: float, side: int, colour: str, width: float) -> dic
     }
 
 
-def _tile_title(x: float, y: float, side: int, text: str, colour: str) -> dict:
+def _tile_title_size(side: int, mosaic_rows: int, height: int | None) -> int:
+    """The tile titles' font size: 15 px, smaller where the tiles are small (compare mode's compact gallery,
+    where "pred 6 ✗" at 15 px ran into its neighbour's). A cell is about (height - margins) / rows screen
+    pixels; a bold title of 8 characters takes about 5.5 font sizes, within its tile and the gap beside it."""
+    if height is None:
+        return 15
+    cell = (height - 55) / max(mosaic_rows, 1)
+    return int(min(15, max(9, (side + TILE_GAP) * cell // 5.5)))
+
+
+def _tile_title(x: float, y: float, side: int, text: str, colour: str, size: int = 15) -> dict:
     return {
         "xref": "x",
         "yref": "y",
@@ -1352,7 +1440,7 @@ def _tile_title(x: float, y: float, side: int, text: str, colour: str) -> dict:
         "showarrow": False,
         "xanchor": "center",
         "yanchor": "bottom",
-        "font": {"size": 15, "color": colour},
+        "font": {"size": size, "color": colour},
     }
 
 
@@ -1401,6 +1489,7 @@ def digit_gallery_figure(
     else:
         mosaic, corners = _mosaic(images[shown].reshape(-1, side, side), columns)
     shapes, annotations = [], []
+    size = _tile_title_size(side, mosaic.shape[0], height)
 
     def name(label: int) -> str:
         return str(label) if class_names is None else str(class_names[label])
@@ -1409,14 +1498,16 @@ def digit_gallery_figure(
         predicted, true = int(predicted_labels[index]), int(true_labels[index])
         if predicted == true:
             shapes.append(_tile_frame(x, y, side, "#9AA5B1", 1))
-            annotations.append(_tile_title(x, y, side, f"pred {name(predicted)}<br>true {name(true)}", FONT["color"]))
+            annotations.append(
+                _tile_title(x, y, side, f"pred {name(predicted)}<br>true {name(true)}", FONT["color"], size)
+            )
         else:
             shapes.append(_tile_frame(x, y, side, MISTAKE_COLOUR, 4))
             text = f"<b>pred {name(predicted)} ✗</b><br>true {name(true)}"
-            annotations.append(_tile_title(x, y, side, text, MISTAKE_COLOUR))
+            annotations.append(_tile_title(x, y, side, text, MISTAKE_COLOUR, size))
     if title is None:
         wrong = f"{len(mistakes)} mistake{'' if len(mistakes) == 1 else 's'}"
-        title = f"{len(shown)} digits, predicted vs true: {wrong} (✗, vermillion frame)"
+        title = f"{len(shown)} test digits: {wrong} ✗"  # short: it fits a compare-mode column at 1280 px
     data = [
         {
             "type": "heatmap",
@@ -1471,7 +1562,7 @@ def confusion_matrix_figure(
     total = int(matrix.sum())
     if title is None:
         accuracy = f"{np.trace(matrix) / total:.1%}" if total else "n/a"
-        title = f"Confusion matrix: {total} examples, accuracy {accuracy}"
+        title = f"{total} test examples, accuracy {accuracy}"  # the panel's heading says what it is
     top = max(int(matrix.max()), 1)
     # Where each count is written: its cell's category. Plotly reads a number-like name that is not a
     # name's own index (the 3-vs-8 digits' "8" is category 1) as an index, so such names go by index.
@@ -1546,7 +1637,7 @@ def first_layer_weights_figure(
     shapes = [_tile_frame(x, y, side, "#9AA5B1", 1) for x, y in corners]
     annotations = [_tile_title(x, y, side, f"unit {j + 1}", FONT["color"]) for j, (x, y) in enumerate(corners)]
     if title is None:
-        title = f"First-layer weights of {units} of {weights.shape[1]} hidden units (one {side}×{side} tile per unit)"
+        title = f"{units} of {weights.shape[1]} hidden units, {side}×{side} weights each"
     data = [
         {
             "type": "heatmap",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from playground.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, get_activation
-from playground.datasets import FEATURES
+from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
 from playground.network import Network, layer_views
 from playground.optimizers import SGD, Adam, Momentum
 from playground.trainer import Trainer
@@ -451,6 +451,55 @@ def _sub(k: int | str) -> str:
     return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
+# How each input feature is computed from the point (x₁, x₂) on the plane (datasets.make_features): the
+# coordinates are divided by DOMAIN_HALF_WIDTH first; sin takes the raw coordinate.
+_H = f"{DOMAIN_HALF_WIDTH:g}"
+FEATURE_FORMULAS = {
+    "x1": f"x₁/{_H}",
+    "x2": f"x₂/{_H}",
+    "x1_squared": f"(x₁/{_H})²",
+    "x2_squared": f"(x₂/{_H})²",
+    "x1_times_x2": f"(x₁/{_H})·(x₂/{_H})",
+    "sin_x1": "sin(x₁)",
+    "sin_x2": "sin(x₂)",
+}
+
+
+def _g4(value: float) -> str:
+    """A number as the walkthrough's tables show it (4 significant digits)."""
+    return f"{float(value):.4g}"
+
+
+def input_scaling_text(features: tuple[str, ...] | None, point, x: np.ndarray) -> str:
+    """The sentence that says how the point on the plane becomes the network's inputs, with the numbers.
+
+    ``features``: the run's input features (None: an image, whose pixels are the inputs as they are);
+    ``point``: (2,) the point in the plane's coordinates; ``x``: (n_features,) the inputs a_0.
+    E.g. "The point (x₁, x₂) = (0.7815, 0.000933) on the plane enters the network as x = (0.1302, 0.0001555):
+    X₁ = x₁/6 = 0.1302, X₂ = x₂/6 = 0.0001555. ..." (the numbers rounded as the tables round them).
+    """
+    if features is None:
+        return (
+            "The 64 inputs are the image's pixels, row by row: 0 is white paper, 1 full ink (the data set's "
+            "0–16 grey levels divided by 16)."
+        )
+    x1, x2 = (float(v) for v in point)
+    each = ", ".join(
+        f"{FEATURES[name][0]} = {FEATURE_FORMULAS.get(name, name)} = {_g4(value)}" for name, value in zip(features, x)
+    )
+    text = (
+        f"The point (x₁, x₂) = ({_g4(x1)}, {_g4(x2)}) on the plane enters the network as "
+        f"x = ({', '.join(_g4(value) for value in x)}): {each}."
+    )
+    if any(name in FEATURE_FORMULAS and "/" in FEATURE_FORMULAS[name] for name in features):
+        text += (
+            f" The coordinates are divided by {_H} because the plane runs from −{_H} to {_H}: so every input lies "
+            "between −1 and 1, where the activations are not saturated and the initial weights have the size "
+            "their scheme assumes."
+        )
+    return text
+
+
 def _steps(
     trainer,
     network,
@@ -495,7 +544,7 @@ def _steps(
     symbols = {"x": "x = a₀"}
     if trainer.inputs != "image":
         numbers["point"] = np.array(point, dtype=np.float64)
-        symbols["point"] = "the point (X₁, X₂) on the plane"
+        symbols["point"] = "the point (x₁, x₂) on the plane"
     shown_label = int(label) if network.head.problem != "regression" else label
     steps.append(
         Step(
@@ -504,7 +553,8 @@ def _steps(
             None,
             "Inputs: what the network sees",
             r"a_0 = x",
-            f"The network sees this {what} (true answer t = {shown_label:g}); every number that follows is "
+            input_scaling_text(trainer.config.features if trainer.inputs != "image" else None, point, x)
+            + f" The network sees this {what} (true answer t = {shown_label:g}); every number that follows is "
             "computed from them and the current weights.",
             0,
             numbers,
@@ -745,6 +795,22 @@ def _steps(
         )
     )
     return steps
+
+
+def largest_change(shown: Walkthrough) -> tuple[int, str, str, float, float]:
+    """The weight the update moves most: (weight layer, 1-based; the unit it comes from; the unit it goes
+    to, labelled as the tables label them; its value before; its change). NaN updates count as 0."""
+    best = (1, 0, 0, -1.0)
+    for layer, dW in enumerate(shown.update_weights, 1):
+        size = np.nan_to_num(np.abs(dW), nan=0.0, posinf=0.0)
+        row, column = np.unravel_index(int(np.argmax(size)), size.shape)
+        if size[row, column] > best[3]:
+            best = (layer, int(row), int(column), float(size[row, column]))
+    layer, row, column, _ = best
+    weights_before, _ = layer_views(shown.theta_before, [len(labels) for labels in shown.labels])
+    old = float(weights_before[layer - 1][row, column])
+    delta = float(shown.update_weights[layer - 1][row, column])
+    return layer, shown.labels[layer - 1][row], shown.labels[layer][column], old, delta
 
 
 def apply_walkthrough(trainer: Trainer, shown: Walkthrough) -> None:

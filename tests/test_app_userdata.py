@@ -124,8 +124,13 @@ def test_digits_have_no_click_modes_and_the_way_back_restores_the_generated_data
     at = start({"dataset": "digits"})
     assert not any(box.key == "w_click_mode" for box in at.selectbox)
     assert session.click_modes(state_of(at).trainer) == ["inspect"]
-    at = upload(at, "mine.csv", GOOD)
+    # CSV files hold 2D points: no uploader (nor downloads) for the images; the Dataset box switches
+    assert not [u for u in at.file_uploader if u.key == own_data.UPLOAD_KEY]
+    assert not [e for e in at.expander if "CSV" in e.label]
+    at.selectbox(key="w_dataset").set_value("custom").run()
+    assert_clean(at)
     assert state_of(at).trainer.inputs == "points"
+    assert [u for u in at.file_uploader if u.key == own_data.UPLOAD_KEY]  # 2D points again: the upload is back
     at.button(key="clear_user_data").click().run()
     assert_clean(at)
     assert state_of(at).trainer.config.dataset == "circle" and state_of(at).trainer.config.user_data is None
@@ -185,3 +190,23 @@ def test_a_link_with_points_opens_on_them_and_a_damaged_one_says_so():
     assert state_of(at).trainer.config.dataset == "circle"
     warnings = texts(at.warning)
     assert "user_data" in warnings and "came without its points" in warnings
+
+
+def test_the_uploader_states_the_csv_limit_and_stays_open_after_an_upload():
+    from pathlib import Path
+
+    from playground.userdata import MAX_CSV_BYTES
+
+    at = start()
+    uploader = at.file_uploader(key=own_data.UPLOAD_KEY)
+    assert f"at most {MAX_CSV_BYTES // 1000} KB" in uploader.label == "Upload points (CSV, at most 100 KB)"
+    # Streamlit's own "5MB per file" line (the server's limit, for model files) is hidden by style.css
+    style = (Path(__file__).resolve().parents[1] / "assets" / "style.css").read_text()
+    assert '.st-key-w_user_csv [data-testid="stFileUploaderDropzoneInstructions"]' in style
+    assert at.session_state[own_data.CSV_EXPANDER_KEY] is False  # folded at first
+    at = upload(at, "mine.csv", GOOD)
+    assert_clean(at)
+    # the expander's open state is kept in session_state (key) and the upload opens it: the rerun after an
+    # upload (the sidebar above it changes) no longer folds it shut
+    assert at.session_state[own_data.CSV_EXPANDER_KEY] is True
+    assert next(e for e in at.expander if "CSV" in e.label).proto.expanded is True

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from playground.ui import session
 from playground.ui.walkthrough_panel import APPLY_LABEL, TITLE, significant
 from playground.walkthrough import walkthrough
-from tests.test_app import assert_clean, start, state_of
+from tests.test_app import assert_clean, chart_texts, start, state_of
 
 ROW_LABEL = "Training row"
 
@@ -266,3 +266,80 @@ def test_compare_mode_follows_run_a_and_says_so():
     at = open_row(at, 8)
     assert any("Compare mode: the walkthrough follows run A." in m.value for m in at.markdown)
     assert_numbers_on_screen_are_the_engines(at)  # computed from state.trainer: run A
+
+
+# ---- coherent in front of a class (issue 17): the scaling said, a click answered, Apply's effect shown ----
+def boundary_figures(at: AppTest) -> list[dict]:
+    """The whole boundary figures sent to the browser in the last run."""
+    import json
+
+    sent = [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    return [data["base"] for data in sent if "base" in data and str(data.get("version", "")).startswith("boundary")]
+
+
+def test_the_first_step_says_how_the_point_becomes_the_tables_inputs():
+    at = open_row(start(), 17)
+    state = state_of(at)
+    shown = walkthrough(state.trainer, 17)
+    text = " ".join(m.value for m in at.markdown)
+    x1, x2 = shown.point
+    inputs = next(frame for frame in panel_tables(at)[0] if "x = a₀" in frame.columns)["x = a₀"].to_numpy()
+    sentence = (
+        f"The point (x₁, x₂) = ({x1:.4g}, {x2:.4g}) on the plane enters the network as "
+        f"x = ({inputs[0]:.4g}, {inputs[1]:.4g}): X₁ = x₁/6 = {inputs[0]:.4g}, X₂ = x₂/6 = {inputs[1]:.4g}."
+    )
+    assert sentence in text
+    assert "divided by 6 because the plane runs from −6 to 6" in text
+    np.testing.assert_array_equal(inputs, significant(np.asarray(shown.point) / 6))  # the table is point / 6
+
+
+def test_a_click_on_a_point_is_answered_on_the_plane_and_by_a_toast_with_a_link_down():
+    at = start()
+    state = state_of(at)
+    assert not boundary_figures(at)[-1]["data"][-1]["name"].startswith("followed")
+    x1, x2 = state.trainer.train_points[12]
+    session.pick_point(state, float(x1), float(x2))  # what a click in "pick a point" mode calls
+    at.run()
+    assert_clean(at)
+    row = state_of(at).walkthrough_index
+    assert row is not None and np.hypot(*(state.trainer.train_points[row] - [x1, x2])) < 1e-9
+    toasts = [toast.value for toast in at.toast]
+    assert any(f"Walkthrough opened for training point #{row}" in t and "](#walkthrough)" in t for t in toasts), toasts
+    heading = next(h for h in at.subheader if h.value == TITLE)
+    assert heading.proto.anchor == "walkthrough"  # the link's target
+    assert f"Training point #{row} (ringed in black) is open in the backprop walkthrough" in chart_texts(at)
+    ring = boundary_figures(at)[-1]["data"][-1]
+    assert ring["marker"]["symbol"] == "circle-open" and (ring["x"][0], ring["y"][0]) == (round(x1, 3), round(x2, 3))
+    at.run()  # the toast is for the click: the next run has none
+    assert not [t for t in at.toast if "Walkthrough opened" in t.value]
+    button(at, "walk_close").click().run()
+    assert "Click a training point (circle) to follow it" in chart_texts(at)
+    assert not boundary_figures(at)[-1]["data"][-1]["name"].startswith("followed")
+
+
+def test_apply_shows_its_effect_the_loss_the_weight_and_the_history_row():
+    at = open_row(start(), 3)
+    for _ in range(8):
+        button(at, "walk_next").click().run()
+    trainer = state_of(at).trainer
+    shown = walkthrough(trainer, 3)
+    rows = len(trainer.history)
+    from playground.walkthrough import largest_change
+
+    layer, source, target, old, delta = largest_change(shown)
+    next(b for b in at.button if b.label == APPLY_LABEL).click().run()
+    assert_clean(at)
+    after = walkthrough(trainer, 3)
+    message = next(s.value for s in at.success if "Applied: one" in s.value)
+    assert f"Its loss went from {shown.total_loss:.4g} to {after.total_loss:.4g}" in message
+    assert f"W{layer} from {source} to {target}, {old:.4g} → {old + delta:.4g} ({delta:+.3g})" in message
+    assert f"the history has a new row ({rows + 1:,} rows) at epoch 0" in message
+    assert any(f"{shown.total_loss:.4g} → {after.total_loss:.4g}" in t.value for t in at.toast)
+
+
+def test_the_walkthrough_of_a_digit_is_not_ringed_on_any_plane():
+    at = open_row(start({"dataset": "digits", "hidden_layers": "8"}), 4)
+    from playground.ui.walkthrough_panel import followed_point
+
+    assert followed_point(state_of(at), state_of(at).trainer) is None
+    assert "divided by 16" in " ".join(m.value for m in at.markdown)

@@ -31,7 +31,12 @@ NASTY_TEXT = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.lists(st.integers(-(10**6), 10**6), max_size=40).map(lambda xs: ",".join(map(str, xs))),
 )  # fmt: skip
-QUERY_KEYS = st.one_of(st.sampled_from(sorted(FIELDS) + ["lesson", "hide", "foo", ""]), st.text(max_size=20))
+QUERY_KEYS = st.one_of(
+    st.sampled_from(
+        [*sorted(FIELDS), *(f"b.{name}" for name in sorted(FIELDS)), "lesson", "hide", "compare", "foo", ""]
+    ),
+    st.text(max_size=20),
+)  # b.<name>: run B's settings in compare mode (playground.links)
 QUERIES = st.dictionaries(QUERY_KEYS, st.one_of(NASTY_TEXT, st.lists(NASTY_TEXT, max_size=3)), max_size=12)
 
 

@@ -367,3 +367,70 @@ def test_first_layer_weights_of_a_zero_layer_still_draw():
 def test_the_figure_builders_do_not_import_streamlit_or_the_engine():
     imports = [line.split()[1] for line in _PATH.read_text().splitlines() if line.startswith(("import ", "from "))]
     assert sorted(imports) == ["__future__", "base64", "math", "numpy"]
+
+
+# ---- projected in a lecture hall (issue 17) ------------------------------------------------------------
+# A figure title is one line that Plotly cuts at the figure's edge: at 18 px a character takes about 7.5 px,
+# and a digits panel in compare mode at 1280x720 is about 300 px wide.
+MAX_TITLE_CHARS = 40
+
+
+def test_digit_figure_titles_fit_a_narrow_panel():
+    images, true = digit_images(24), np.arange(24) % 10
+    pred = (true + 1) % 10  # 24 mistakes: the longest count
+    gallery = plots.digit_gallery_figure(images, true, pred)
+    confusion = plots.confusion_matrix_figure(np.repeat(np.arange(10), 90), np.zeros(900, dtype=int), 10)
+    weights = plots.first_layer_weights_figure(np.zeros((64, 64)), max_units=16)
+    titles = [figure["layout"]["title"]["text"] for figure in (gallery, confusion, weights)]
+    assert titles == [
+        "24 test digits: 24 mistakes ✗",
+        "900 test examples, accuracy 10.0%",
+        "16 of 64 hidden units, 8×8 weights each",
+    ]
+    assert all(len(title) <= MAX_TITLE_CHARS for title in titles), titles
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_test_diamonds_are_small_with_a_thin_outline(kind):
+    points = np.array([[1.0, 1.0], [-1.0, -1.0]])
+    labels = np.array([0, 1])
+    if kind == "binary":
+        figure = plots.boundary_figure(AXIS, np.full((AXIS.size, AXIS.size), 0.5), points, labels, points, labels)
+    elif kind == "multiclass":
+        figure = plots.multiclass_boundary_figure(AXIS, sector_probabilities(3), points, labels, points, labels)
+    else:
+        figure = plots.regression_surface_figure(
+            AXIS, np.zeros((AXIS.size, AXIS.size)), points, labels * 1.0, points, labels * 1.0, value_range=(-1, 1)
+        )
+    markers = [t["marker"] for t in figure["data"] if t.get("mode") == "markers" and t["x"] != [None]]
+    test = [m for m in markers if m.get("symbol") == "diamond"]
+    train = [m for m in markers if m.get("symbol") != "diamond"]
+    assert test and train
+    # an outline of at most 1 px that does not cover the circles or the surface; no bigger than a circle
+    assert all(m["line"]["width"] <= 1 and m["size"] <= min(t["size"] for t in train) for m in test)
+
+
+def test_the_followed_point_is_ringed_last_and_nothing_else_moves():
+    points, labels = np.array([[1.0, 2.0], [-1.0, -1.0]]), np.array([0, 1])
+    figure = plots.boundary_figure(AXIS, np.full((AXIS.size, AXIS.size), 0.5), points, labels, points, labels)
+    assert plots.with_picked_point(figure, None) is figure
+    ringed = plots.with_picked_point(figure, (1.0, 2.0))
+    assert ringed["data"][:-1] == figure["data"] and len(ringed["data"]) == len(figure["data"]) + 1
+    ring = ringed["data"][-1]
+    assert ring["x"] == [1.0] and ring["y"] == [2.0] and ring["marker"]["symbol"] == "circle-open"
+    assert ring["marker"]["size"] > plots._TRAIN_MARKER["size"] and not ring["showlegend"]
+    assert not ring["name"].startswith(("train:", "test:"))  # the browser tests count points by these names
+    assert_plotly_figure(ringed)
+
+
+def test_gallery_tile_titles_shrink_with_the_tiles_and_stay_readable():
+    images, true = digit_images(12), np.arange(12) % 10
+    pred = (true + 1) % 10
+
+    def sizes(height):
+        figure = plots.digit_gallery_figure(images, true, pred, max_images=12, columns=6, height=height)
+        return {a["font"]["size"] for a in tile_annotations(figure)}
+
+    assert sizes(None) == {15} and sizes(620) == {15}  # the one-run gallery keeps its projector size
+    compact = sizes(215)  # compare mode's row: tiles of about 45 px
+    assert len(compact) == 1 and 9 <= compact.pop() <= 12

@@ -455,3 +455,73 @@ def test_a_diverged_run_shows_nan_and_refuses_to_apply():
     assert np.isnan(shown.loss)
     with pytest.raises(ValueError, match="not a finite number"):
         apply_walkthrough(trainer, shown)
+
+
+# ---- the input scaling, said where the numbers change (issue 17) ----------------------------------------
+def _scaling_numbers(text: str) -> tuple[list[float], list[float], dict[str, float]]:
+    """From the inputs step's sentence: the point, the inputs x, and each feature's value ("X₁ = x₁/6 = 0.13")."""
+    import re
+
+    number = r"-?[\d.]+(?:e[-+]?\d+)?"
+    point = re.search(rf"The point \(x₁, x₂\) = \(({number}), ({number})\) on the plane", text)
+    inputs = re.search(r"enters the network as x = \(([^)]*)\)", text)
+    assert point and inputs, text
+    each = dict(re.findall(rf"(\S+) = [^=,]+ = ({number})", text.split("):", 1)[1].split(". ", 1)[0]))
+    return (
+        [float(point.group(1)), float(point.group(2))],
+        [float(value) for value in inputs.group(1).split(", ")],
+        {name: float(value) for name, value in each.items()},
+    )
+
+
+@pytest.mark.parametrize(
+    "features",
+    [("x1", "x2"), ("x1", "x2", "x1_squared", "x2_squared", "x1_times_x2", "sin_x1", "sin_x2")],
+    ids=["default", "all-seven"],
+)
+def test_the_inputs_step_says_how_the_point_becomes_x_with_the_tables_numbers(features):
+    from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
+    from playground.ui.walkthrough_panel import significant
+
+    trainer = Trainer(TrainingConfig(dataset="circle", features=features))
+    for index in (0, 17):
+        shown = walkthrough(trainer, index)
+        step = shown.steps[0]
+        point, inputs, each = _scaling_numbers(step.explanation)
+        # the same numbers as the table (4 significant digits) and the point as stored, to 4 digits
+        np.testing.assert_allclose(inputs, significant(shown.inputs), rtol=1e-12)
+        np.testing.assert_allclose(point, significant(shown.point), rtol=1e-12)
+        assert [each[FEATURES[name][0]] for name in features] == inputs
+        # and they are what the formulas say: X₁ = x₁/6, X₁² = (x₁/6)², sin X₁ = sin x₁, ...
+        unit = shown.point / DOMAIN_HALF_WIDTH
+        expected = {
+            "x1": unit[0],
+            "x2": unit[1],
+            "x1_squared": unit[0] ** 2,
+            "x2_squared": unit[1] ** 2,
+            "x1_times_x2": unit[0] * unit[1],
+            "sin_x1": np.sin(shown.point[0]),
+            "sin_x2": np.sin(shown.point[1]),
+        }
+        np.testing.assert_allclose(inputs, significant(np.array([expected[name] for name in features])), rtol=1e-12)
+        assert "divided by 6 because the plane runs from −6 to 6" in step.explanation
+        assert step.symbols["point"] == "the point (x₁, x₂) on the plane"
+
+
+def test_the_inputs_step_of_an_image_says_what_the_pixels_are():
+    trainer = Trainer(TrainingConfig(dataset="digits", hidden_layers=(8,)))
+    step = walkthrough(trainer, 2).steps[0]
+    assert "divided by 16" in step.explanation and "point (x₁" not in step.explanation
+
+
+def test_largest_change_names_the_weight_that_moves_most():
+    from playground.walkthrough import largest_change
+
+    trainer = Trainer(TrainingConfig(dataset="xor", hidden_layers=(3, 2)))
+    shown = walkthrough(trainer, 5)
+    layer, source, target, old, delta = largest_change(shown)
+    sizes = [np.max(np.abs(dW)) for dW in shown.update_weights]
+    assert layer == int(np.argmax(sizes)) + 1 and abs(delta) == max(sizes)
+    row, column = shown.labels[layer - 1].index(source), shown.labels[layer].index(target)
+    assert trainer.network.weights[layer - 1][row, column] == old
+    assert shown.update_weights[layer - 1][row, column] == delta

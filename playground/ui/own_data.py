@@ -1,8 +1,9 @@
 """Your own data in the sidebar: what a click on the plane does, the CSV upload and downloads, and the way back.
 
-Drawn by ``controls.data_controls`` (2D data; for the digit images only the upload, which switches to 2D
-points). The clicks themselves arrive from the boundary chart (assets/live_plot.js -> live.py) and are
-handled by ``session.plane_click``; the data's rules are in playground/userdata.py.
+Drawn by ``controls.data_controls`` (2D data only: CSV files hold 2D points, so the digit images get no
+click modes and no upload; "Your own data" in the Dataset box switches them to the template's points). The
+clicks themselves arrive from the boundary chart (assets/live_plot.js -> live.py) and are handled by
+``session.plane_click``; the data's rules are in playground/userdata.py.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def click_hint(state: PlaygroundState) -> str:
     trainer = state.trainer
     mode = state.click_mode if state.click_mode in click_modes(trainer) else "inspect"
     if mode == "inspect":
+        row = state.walkthrough_index
+        if row is not None and 0 <= row < len(trainer.train_points):  # what the last click did, where it was
+            return (
+                f"Training point #{row} (ringed in black) is open in the backprop walkthrough below the charts ↓; "
+                "click another circle to follow it instead."
+            )
         return "Click a training point (circle) to follow it through one backprop step."
     if mode == "erase":
         return "Click a point to erase it; training goes on."
@@ -89,6 +96,7 @@ def upload_csv(state: PlaygroundState) -> None:
     """The uploader's callback: hand the file to ``session.load_user_csv`` (which says what went wrong)."""
     upload = st.session_state.get(UPLOAD_KEY)
     if upload is not None:
+        st.session_state[CSV_EXPANDER_KEY] = True  # stays open: another file, or the download, is one click away
         load_user_csv(state, upload.name, upload.getvalue())
 
 
@@ -137,38 +145,8 @@ def own_data_controls(state: PlaygroundState) -> None:
         else:
             note += " The link (URL) carries them."
         st.caption(note)
-    with st.expander("Points as a CSV file (upload, download)"):
-        if trainer.inputs == "image":
-            st.caption("The upload is for 2D points: it replaces the digit images with your points.")
-        st.file_uploader(
-            "Upload points (CSV)",
-            type=["csv", "txt"],
-            key=UPLOAD_KEY,
-            on_change=upload_csv,
-            args=(state,),
-            help=f"Columns x1, x2, label (0, 1, ...; or target for regression) and optionally split (train/test). "
-            f"x1 and x2 from -6 to 6; at most {MAX_USER_POINTS:,} points and {MAX_CSV_BYTES // 1000} KB.",
-        )
-        # One per line: side by side, the sidebar cuts their labels.
-        if trainer.inputs != "image":
-            st.download_button(
-                "Download these points (CSV)",
-                lambda: to_csv(editable_data(state.trainer)[0]).encode(),
-                file_name="points.csv",
-                mime="text/csv",
-                key="download_points",
-                width="stretch",
-                help="Every point with its label and split (train/test): upload it to get the same points back.",
-            )
-        st.download_button(
-            "Download a template (CSV)",
-            csv_template("regression" if trainer.problem == "regression" else "binary"),
-            file_name="points_template.csv",
-            mime="text/csv",
-            key="download_template",
-            width="stretch",
-            help="A few example points to replace with yours (for regression the third column is 'target').",
-        )
+    if trainer.inputs != "image":  # CSV files hold 2D points: nothing to upload or download for images
+        csv_expander(state)
     if config.user_data is not None:
         st.button(
             "Back to the generated dataset",
@@ -177,6 +155,49 @@ def own_data_controls(state: PlaygroundState) -> None:
             key="clear_user_data",
             width="stretch",
             help="Back to the generated points these came from (or the default dataset); the run restarts at epoch 0.",
+        )
+
+
+CSV_EXPANDER_KEY = "w_csv_open"  # the expander's open state: kept across the reruns an upload causes
+CSV_LIMIT_TEXT = f"CSV, at most {MAX_CSV_BYTES // 1000} KB"
+
+
+def csv_expander(state: PlaygroundState) -> None:
+    """The CSV upload and downloads (2D points only), in an expander that stays open after an upload.
+
+    The uploader's own "…MB per file" line states the server's limit for model files, not the CSV limit:
+    style.css hides it (``.st-key-w_user_csv``) and the label says the real one (MAX_CSV_BYTES)."""
+    trainer = state.trainer
+    # With a key the open state lives in session_state, so the rerun after an upload (the sidebar above
+    # changes: a caption, no point-count slider) does not fold it shut; ``upload_csv`` also opens it.
+    with st.expander("Points as a CSV file (upload, download)", key=CSV_EXPANDER_KEY, on_change="rerun"):
+        st.file_uploader(
+            f"Upload points ({CSV_LIMIT_TEXT})",
+            type=["csv", "txt"],
+            key=UPLOAD_KEY,
+            on_change=upload_csv,
+            args=(state,),
+            help=f"Columns x1, x2, label (0, 1, ...; or target for regression) and optionally split (train/test). "
+            f"x1 and x2 from -6 to 6; at most {MAX_USER_POINTS:,} points and {MAX_CSV_BYTES // 1000} KB.",
+        )
+        # One per line: side by side, the sidebar cuts their labels.
+        st.download_button(
+            "Download these points (CSV)",
+            lambda: to_csv(editable_data(state.trainer)[0]).encode(),
+            file_name="points.csv",
+            mime="text/csv",
+            key="download_points",
+            width="stretch",
+            help="Every point with its label and split (train/test): upload it to get the same points back.",
+        )
+        st.download_button(
+            "Download a template (CSV)",
+            csv_template("regression" if trainer.problem == "regression" else "binary"),
+            file_name="points_template.csv",
+            mime="text/csv",
+            key="download_template",
+            width="stretch",
+            help="A few example points to replace with yours (for regression the third column is 'target').",
         )
 
 

@@ -18,6 +18,7 @@ from playground.ui.state import PlaygroundState
 from playground.walkthrough import Step, Walkthrough, step_count, walkthrough
 
 TITLE = "Backprop, step by step: one example through the chain rule"
+ANCHOR = "walkthrough"  # the panel heading's id: the toasts' "go to it" links scroll there (#walkthrough)
 SIGNIFICANT = 4  # digits shown in the tables
 TABLE_ROW_PX = 38  # st.dataframe's row height with the app's style, and a little room: no scrollbar for a few rows
 # dL/db_l is delta_l itself: the backward tables leave it out (the formula says so) to keep the numbers readable.
@@ -49,6 +50,23 @@ def current_walkthrough(state: PlaygroundState) -> Walkthrough | None:
     if index is None:
         return None
     return walkthrough(state.trainer, index)
+
+
+def followed_point(state: PlaygroundState, trainer) -> tuple[float, float] | None:
+    """The point (x1, x2) the walkthrough follows, to ring on ``trainer``'s plane: run A's chart only (the
+    walkthrough follows run A), 2D data only; None when closed or the row no longer exists."""
+    index = state.walkthrough_index
+    if index is None or trainer is not state.trainer or trainer.inputs == "image":
+        return None
+    points = trainer.train_points
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(points):
+        return None
+    return float(points[index][0]), float(points[index][1])
+
+
+def go_to_link(text: str = "go to it ↓") -> str:
+    """A Markdown link that scrolls the page to the walkthrough panel."""
+    return f"[{text}](#{ANCHOR})"
 
 
 def current_step(state: PlaygroundState) -> Step | None:
@@ -306,7 +324,7 @@ def _navigation(state: PlaygroundState, shown: Walkthrough) -> None:
 
 def panel(state: PlaygroundState) -> None:
     """The walkthrough section: pick a point, then Back / Next through one training step on it."""
-    st.subheader(TITLE)
+    st.subheader(TITLE, anchor=ANCHOR)
     if state.playing:
         st.caption("Press **Pause** to follow one example through a training step.")
         return
@@ -316,10 +334,16 @@ def panel(state: PlaygroundState) -> None:
         session.close_walkthrough(state)
         st.warning(f"The walkthrough could not be computed ({type(error).__name__}: {error}); it was closed.")
         return
-    message = state.walkthrough_message
-    if message is not None:
-        getattr(st, message[0])(message[1])
-        state.walkthrough_message = None
+    message, state.walkthrough_message = state.walkthrough_message, None
+    # (level, text) or (level, text, toast): the text in the panel (level None: none), the toast where the eye
+    # is (a click on the plane, Apply: the panel may be screens away). Apply's "success" goes at the bottom of
+    # the step's box, where its button was and the page still is (the box gets shorter: step 1 again).
+    level, text, *toast = message if message is not None else (None, None)
+    if toast and toast[0]:
+        icon = ":material/arrow_downward:" if level is None else ":material/check_circle:"
+        st.toast(toast[0], icon=icon, duration="long")
+    if level and text and (level != "success" or shown is None):
+        getattr(st, level)(text)
     _picker(state)
     if shown is None:
         st.caption(
@@ -347,10 +371,8 @@ def panel(state: PlaygroundState) -> None:
     with st.container(border=True):
         st.latex(step.formula)
         st.markdown(step.explanation)
+        # (the inputs step's explanation names the point on the plane and how it becomes x: not repeated here)
         scalars = _scalars(step)
-        if "point" in step.numbers:
-            x1, x2 = step.numbers["point"]
-            scalars.insert(0, f"{step.symbols['point']}: ({_format(x1)}, {_format(x2)})")
         if scalars:
             st.markdown(" · ".join(scalars))
         _step_tables(state, step, shown)
@@ -365,3 +387,5 @@ def panel(state: PlaygroundState) -> None:
                 help="Changes the weights by exactly the update shown (and moves the optimiser's state on as that "
                 "step would). The epoch count stays; the history gets a row at the new weights.",
             )
+        if level == "success" and text:
+            st.success(text, icon=":material/check_circle:")
