@@ -1,11 +1,13 @@
 """The guided lessons on gradient flow, as data: a text for the student and the configs to run.
 
 Each ``Lesson`` holds one config (``config_a``) or two to compare side by side (``config_a`` vs
-``config_b``), the number of epochs after which the phenomenon is plain, and the texts. The UI shows
-them; ``tests/test_lessons.py`` runs every lesson through the engine and measures its phenomenon, so
-a lesson's promise ("layer 1 gets 10^-5 of the gradient") is checked, not hoped for.
+``config_b``), the epochs at which the phenomenon is plain (Play pauses at each of them), and the texts.
+The UI shows them; ``tests/test_lessons.py`` runs every lesson through the engine and measures its
+phenomenon, so a lesson's promise ("layer 1 gets 10^-5 of the gradient") is checked, not hoped for, and
+``tests/test_lesson_screens.py`` reads every number and claim of a text off the page at its stop epochs.
 
-Figures quoted in the texts are the ones the tests measure (weight seeds 0-2, data seed 0).
+Figures quoted in the texts are what the page shows at the stop epochs with the lesson's own weight seed
+(0); the engine tests check the claims over weight seeds 0-2 (data seed 0).
 """
 
 from __future__ import annotations
@@ -139,12 +141,12 @@ LESSON_LIST: list[Lesson] = [
             "This network has 8 hidden layers of 16 sigmoid units, with Glorot's well-scaled initial weights. "
             "On its way back to the input, the error is multiplied at every layer by the sigmoid's slope, "
             "which is never more than 1/4. After 8 layers the first layer receives 10^-4 to 10^-6 of the "
-            "gradient of the last one, so it hardly moves and the loss stays at ln 2 = 0.693, a coin toss."
+            "gradient of the last one, so it hardly moves and the network stays a coin toss."
         ),
         what_to_look_for=(
-            "The gradient-norm chart (log scale): every layer's line sits below the one above it, and layer 1 "
-            "ends between 10^-4 and 10^-6 of the last layer (see the sentence 'Layer 1 receives 10^-k of the "
-            "gradient...'). The loss stays flat at 0.693 and the accuracy near 50 %."
+            "The gradient chart (log scale): each layer's line lies below the next one's, layer 1 at the bottom; "
+            "under Gradient flow: 'Layer 1 receives 10^-5 of the gradient of the last layer'. The train loss "
+            "stays at 0.69 (ln 2 = 0.693, a coin toss) and the accuracy near 50 %."
         ),
         question=(
             "The sigmoid's slope is at most 1/4. By how much, at least, does it shrink the error over 8 layers "
@@ -168,12 +170,12 @@ LESSON_LIST: list[Lesson] = [
             "Same 8 layers of 16 units and the same learning rate, but ReLU units with He's initialisation, "
             "Var(W) = 2 / fan_in. A ReLU's slope is exactly 1 wherever the unit is active, and He's factor 2 "
             "makes up for the half of the units that are off, so the error keeps its size from layer to layer. "
-            "All the layers learn together and the circle is fitted within a few epochs."
+            "All the layers learn together and the circle is fitted within 10 epochs."
         ),
         what_to_look_for=(
-            "Compare A (sigmoid + Glorot) with B (ReLU + He). In B the gradient-norm lines stay bunched "
-            "together (layer 1 gets more than a tenth of the last layer's gradient, against 10^-4 or less in A), the "
-            "loss falls and the accuracy climbs to about 100 %."
+            "The gradient charts: B's lines lie together, and under Gradient flow 'Layer 1 receives about as "
+            "much gradient as the last layer', against 10^-5 in A. B's train loss has fallen to about 0.1 and "
+            "its accuracy passed 90 %; A's loss stays at 0.69 and its accuracy near 50 %."
         ),
         question="Why is He's variance 2 / fan_in, twice LeCun's 1 / fan_in?",
         config_a=DEEP_SIGMOID,
@@ -190,24 +192,22 @@ LESSON_LIST: list[Lesson] = [
         key="linear_chain",
         headline="×1.5 or ×0.5 per layer: what do 9 layers make of it?",
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
-        title="3. A chain of 9 layers: x1.5 explodes, x0.5 vanishes",
+        title="3. A chain of 9 layers: ×1.5 explodes, ×0.5 vanishes",
         explanation=(
-            "Two inputs, 9 hidden layers of 2 linear units, one output: 10 weight layers, each set to "
-            "sigma times the identity. With no curve and no randomness the arithmetic is exact: the signal "
-            "reaching hidden layer 9 has passed 9 layers and is the input times sigma^9, that is 1.5^9 = 38.4 "
-            "or 0.5^9 = 0.00195, and the error travelling back from the output to layer 1 also passes 9 "
-            "layers and is scaled by the same sigma^9. A factor a little above or below 1 per layer becomes "
-            "huge or tiny after 9 layers: n Var(W) > 1 explodes, = 1 keeps, < 1 vanishes."
+            "Two inputs, 9 hidden layers of 2 linear units, one output: 10 weight layers, each σ times the "
+            "identity. With no curve and no randomness the arithmetic is exact: the signal reaching hidden "
+            "layer 9 is the input times σ^9 (1.5^9 = 38 or 0.5^9 = 0.002), and the error travelling back from "
+            "the output to layer 1 is scaled by the same σ^9. A factor a little above or below 1 per layer "
+            "becomes huge or tiny after 9 layers: n Var(W) > 1 explodes, = 1 keeps, < 1 vanishes."
         ),
         what_to_look_for=(
-            "The predict-then-measure table: the predicted signal gain up to layer 9 is sigma^18 in variance "
-            "(sigma^9 in size) and at epoch 0 the measured one matches it exactly (once training starts, the "
-            "learned biases add to the signal). On the delta chart the error grows "
-            "x1.5 per layer going down in A (layer 1's is 1.5^8 = 25.6 times layer 9's) and halves per layer "
-            "in B. Surprise: every layer's weight gradient has the same size, because it is (signal into the "
-            "layer) x (error out of it), sigma^(l-1) x sigma^(10-l) = sigma^9 for every l: a chain scales all "
-            "layers alike. In B the output is 0.5^10 = 0.001 of the input and the loss stays at 0.693; in A "
-            "try learning rate 0.3 and the run blows up in its first epoch."
+            "At epoch 10. Predict & check: the gain per layer is σ² = 2.25 in A, 0.25 in B, and the measured "
+            "Var(δ) follows the predicted one. Gradient flow, right heatmap (δ per layer): going down, the error "
+            "grows ×1.5 per layer in A and halves per layer in B. Surprise: the gradient chart's lines coincide "
+            "('about as much gradient as the last layer'): a weight gradient is (signal in) × (error out) = "
+            "σˡ⁻¹ × σ¹⁰⁻ˡ = σ^9 in every layer l. A's output is 1.5^10 = 58 times its input: it is sure of "
+            "every point, train loss 0.000. B's is 0.5^10 = 0.001 of it: loss 0.69, a coin toss. At epoch 300: "
+            "B has grown its own weights (gain per layer about 1) and its loss is 0.000 too."
         ),
         question=(
             "Each layer multiplies by 1.5. What factor per layer keeps the signal's size after 9 layers, and "
@@ -215,11 +215,11 @@ LESSON_LIST: list[Lesson] = [
         ),
         config_a=LINEAR_CHAIN,
         config_b=replace(LINEAR_CHAIN, init_sigma=0.5),
-        stop_epochs=(10,),
+        stop_epochs=(10, 300),
         label_a="W = 1.5 I",
         label_b="W = 0.5 I",
         answer=(
-            "Exactly 1: any other constant c becomes c^9. For random weights, n Var(W) = 1, i.e. Var(W) = 1/n "
+            "Exactly 1: any other constant c becomes c^9. For random weights, n Var(W) = 1, that is Var(W) = 1/n "
             "(LeCun); Glorot's 2 / (fan_in + fan_out) balances the forward and the backward pass."
         ),
     ),
@@ -229,24 +229,24 @@ LESSON_LIST: list[Lesson] = [
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="4. tanh: the old initialisation vs Glorot's",
         explanation=(
-            "Before 2010 a common habit was W ~ U(-1/sqrt(n), 1/sqrt(n)). Its variance is 1/(3n), so "
+            "Before 2010 a common habit was W ~ U(−1/√n, 1/√n). Its variance is 1/(3n), so "
             "n Var(W) = 1/3: in tanh's straight middle part each layer shrinks the variance of the error going "
             "back about 3 times, and over 6 layers the first one's error variance is about 3^5 = 243 times "
             "smaller than the last hidden layer's. Glorot's normalised initialisation, "
             "Var(W) = 2 / (fan_in + fan_out), gives n Var(W) = 1 and the layers look alike."
         ),
         what_to_look_for=(
-            "The per-layer delta-variance chart (log scale): with the old scheme (A) the lines are spread evenly, "
-            "about a factor 3 apart; with Glorot (B) they lie close together. In the predict-then-measure table "
-            "the backward gain per layer is about 1/3 in A and about 1 in B. In 10 epochs A's loss does not "
-            "move from 0.693 while B's has begun to fall."
+            "At epoch 10. Predict & check: the gain per layer of layers 1-5 is about 1/3 in A and about 1 in B, "
+            "and layer 1's measured Var(δ) is about 1/300 of layer 6's in A. Gradient flow, right heatmap (δ per "
+            "layer): A's rows darken step by step towards layer 1, B's look alike. At epoch 50: A's train loss "
+            "is still 0.69, B's has fallen below 0.05 and its accuracy is 100 %."
         ),
         question=(
             "Both schemes give weights of a sensible order of magnitude. Why does a factor of 3 per layer matter?"
         ),
         config_a=TANH_STANDARD,
         config_b=replace(TANH_STANDARD, initializer="glorot_uniform"),
-        stop_epochs=(10,),
+        stop_epochs=(10, 50),
         label_a="Old U(±1/√n)",
         label_b="Glorot",
         answer=(
@@ -262,13 +262,16 @@ LESSON_LIST: list[Lesson] = [
         explanation=(
             "A ReLU unit whose input is negative on every training point outputs 0 everywhere and receives no "
             "gradient, so nothing can bring it back: it is dead. One oversized step can throw a unit's weights "
-            "there. With learning rate 3, most units die within a few epochs and the network is left "
+            "there. With learning rate 3, most units die at the very first step and the network is left "
             "guessing; with 0.03 only a few are dead (some were born dead at initialisation)."
         ),
         what_to_look_for=(
-            "The dead-units share per layer: A climbs far above 40 % within a few epochs and the last hidden layer "
-            "usually dies completely, after which no error reaches the layers below at all. B stays around 5 %. "
-            "A's loss gets stuck near 0.69, chance level, while B's falls."
+            "Layer health: A's first steps kill most units (the dead share jumps above half in every hidden "
+            "layer, to 100 % in the last one), every hidden layer is marked 'dead units', and under Gradient "
+            "flow 'No layer receives any gradient'. B's shares stay below the dashed line (25 %) and its "
+            "layers are healthy. "
+            "A's train loss stays near 0.7 (a coin toss: 0.69) and its accuracy near 50 %; B's loss has "
+            "fallen below 0.3 and its accuracy passed 90 %."
         ),
         question=(
             "Why can a dead ReLU unit never recover by gradient descent, while a saturated sigmoid unit can, slowly?"
@@ -297,10 +300,10 @@ LESSON_LIST: list[Lesson] = [
             "updates alone would tell you everything is fine."
         ),
         what_to_look_for=(
-            "Two charts side by side. Gradient norms: in both A (SGD) and B (Adam) layer 1 gets 10^-4 or less of "
-            "the last layer's gradient. Update/weight ratios: A's lines fan out over five orders of magnitude "
-            "(layer 1 near 10^-7), B's lie together around 10^-3. Each ratio is one step's, so B's lines "
-            "jitter from epoch to epoch; look at where they sit on average."
+            "The gradient charts: in both A (SGD) and B (Adam) the lines fan out, and under Gradient flow "
+            "'Layer 1 receives 10^-5 of the gradient of the last layer'. Layer health, update-to-weight ratio "
+            "chart: A's lines fan out over five orders of magnitude (layer 1 below 10^-7), B's lie together "
+            "around 10^-3. Each ratio is one step's, so B's lines jitter: look at where they sit on average."
         ),
         question=(
             "If Adam makes every layer move at the same pace, is the vanishing gradient problem solved? "
@@ -314,7 +317,7 @@ LESSON_LIST: list[Lesson] = [
         answer=(
             "No. Adam rescales the step, not the information: layer 1's direction still comes from a gradient "
             "that is 10^5 times weaker (and in deeper nets lost in rounding noise), and here the loss still "
-            "sits at chance after 10 epochs. Look at the raw gradient norms, not just the update ratios."
+            "sits at a coin toss (0.69) after 10 epochs. Look at the raw gradients, not just the update ratios."
         ),
     ),
     Lesson(
@@ -324,24 +327,25 @@ LESSON_LIST: list[Lesson] = [
         title="7. Too large an initialisation explodes, and training diverges",
         explanation=(
             "With ReLU units and weights drawn from N(0, 1), each layer of 64 units multiplies the signal's "
-            "mean square by 64 x 1 x 1/2 = 32, its size by about 5.7: after 8 layers the output is about "
+            "mean square by 64 × 1 × 1/2 = 32, its size by about 5.7: after 8 layers the output is about "
             "5.7^8 = 10^6 times too large and the starting loss is 10^4 to 10^6 instead of 0.69. The gradients are "
             "scaled the same way, so the first steps throw the weights to infinity and the trainer stops, "
             "reporting the epoch at which the loss stopped being a number."
         ),
         what_to_look_for=(
-            "The loss at epoch 0 (10^4 to 10^6, not 0.69), then the divergence message after the first epoch. "
-            "Press Reset: the run is back at epoch 0 with the same initial weights and finite numbers, but "
-            "training again diverges the same way, since nothing changed. B uses sigma = sqrt(2/64) = 0.18, "
-            "He's value for 64 inputs, and trains."
+            "Before Play: A's train loss at epoch 0 is about 900,000 (10^4 to 10^6 with other seeds), not 0.69. "
+            "Play: A diverges at epoch 1 (the red message; its numbers read 'diverged'), while B, with "
+            "σ = √(2/64) = 0.18, He's value for 64 inputs, trains: at epoch 5 its accuracy is 100 % and its "
+            "loss well below 0.69 (0.05). Press Reset: A is back at epoch 0 with the same finite loss, and Play "
+            "diverges it again at epoch 1, since nothing changed."
         ),
-        question="What sigma keeps the signal's size through a ReLU layer of 64 units?",
+        question="What σ keeps the signal's size through a ReLU layer of 64 units?",
         config_a=HUGE_INIT,
         config_b=replace(HUGE_INIT, init_sigma=HE_SIGMA_64),
         stop_epochs=(5,),
         label_a="σ = 1",
         label_b="σ = 0.18 (He)",
-        answer="64 x sigma^2 x 1/2 = 1, so sigma = sqrt(2/64) = 0.18: He's initialisation.",
+        answer="64 × σ² × 1/2 = 1, so σ = √(2/64) = 0.18: He's initialisation.",
     ),
     Lesson(
         key="digits_vanishing",
@@ -349,7 +353,7 @@ LESSON_LIST: list[Lesson] = [
         hides=("compare", "data", "optimizer", "batch_size", "regularization", "regularization_rate"),
         title="8. Vanishing gradients on handwritten digits",
         explanation=(
-            "Lessons 1 and 2 again, on real data: 8x8 images of handwritten digits, 64 pixels in and 10 classes "
+            "Lessons 1 and 2 again, on real data: 8×8 images of handwritten digits, 64 pixels in and 10 classes "
             "out, through 8 hidden layers of 32 units. With sigmoid units (A) the error shrinks about 3.5 times "
             "at every layer on its way back, since the sigmoid's slope is at most 1/4, so layer 1 receives about "
             "10^-4 of the last layer's gradient and the network never gets past guessing: it gives every digit "
@@ -358,12 +362,12 @@ LESSON_LIST: list[Lesson] = [
             "digits correctly after 30 epochs."
         ),
         what_to_look_for=(
-            "The loss chart: A's loss sits at 2.303 (ln 10) and its accuracy near 10 %, while B's loss falls "
-            "towards 0 and its test accuracy passes 90 %. The gradient-norm chart (log scale): A's lines are "
-            "stacked about a factor 3.5 apart, layer 1 at the bottom, 4-8 x 10^-5 of the last layer (the "
-            "sentence 'Layer 1 receives 10^-4 of the gradient...'); B's lines lie together. In the gradient-flow "
-            "lens, A's lower four layers are marked 'vanishing' and layer 1's update/weight ratio is about "
-            "5 x 10^-8, twenty thousand times below the healthy 10^-3; all of B's layers are healthy."
+            "A's train loss sits at 2.30 (ln 10 = 2.303) and its test accuracy near 10 %; B's loss has fallen "
+            "below 0.01 and its test accuracy passed 90 %. The gradient charts (log scale): A's lines are "
+            "stacked about a factor 3.5 apart, layer 1 at the bottom ('Layer 1 receives 10^-4 of the gradient "
+            "of the last layer'); B's lie within a factor 5 of each other. Layer health: A's lower four layers "
+            "are 'vanishing' and layer 1's update-to-weight ratio is about 5 × 10^-8, twenty thousand times "
+            "below the healthy 10^-3; all of B's layers are healthy."
         ),
         question=(
             "Why does a network that has learned nothing have a loss of exactly ln 10, and what would it be with "
@@ -376,8 +380,8 @@ LESSON_LIST: list[Lesson] = [
         label_b="ReLU + He",
         answer=(
             "Giving each of the 10 classes probability 1/10 costs -ln(1/10) = ln 10 = 2.303 on every image, "
-            "whatever the digit; with 3 classes it is ln 3 = 1.10. Layer 1 moves by about 5 x 10^-8 of its size "
-            "per step: some 2 x 10^7 steps, over 200,000 epochs, to change its weights by their own size. "
+            "whatever the digit; with 3 classes it is ln 3 = 1.10. Layer 1 moves by about 5 × 10^-8 of its size "
+            "per step: some 2 × 10^7 steps, over 200,000 epochs, to change its weights by their own size. "
             "Meanwhile the top layers, which do learn, only see the features of a random, frozen bottom half "
             "(A's loss is still 2.30 after 600 epochs)."
         ),

@@ -160,7 +160,7 @@ def test_add_and_remove_layers_and_set_neurons():
     at = start()
     add = next(b for b in at.button if b.key == "add_layer")
     add.click().run()
-    assert state_of(at).config.hidden_layers == (4, 2, 2)
+    assert state_of(at).config.hidden_layers == (4, 2, 4)  # as wide as the widest so far, not the last
     at.number_input(key="w_layer_2").set_value(64).run()
     assert state_of(at).config.hidden_layers == (4, 2, 64)
     for _ in range(3):

@@ -185,17 +185,19 @@ def test_a_lesson_without_hide_in_its_link_shows_every_control():
     assert {"w_dataset", "w_optimizer", "w_compare"} <= widget_keys(at)
 
 
-def test_the_lesson_panel_folds_and_a_new_lesson_opens_unfolded():
+def test_the_lesson_opens_as_one_folded_line_that_unfolds_and_a_new_lesson_starts_folded():
     at = start({"lesson": "vanishing_sigmoid"})
-    assert any("Lesson 1." in e.label for e in at.get("expander")), "the lesson is in a foldable panel"
+    lesson = LESSONS["vanishing_sigmoid"]
+    labels = [e.label for e in at.get("expander")]
+    assert any(label.startswith("**Read lesson 1**") and lesson.headline in label for label in labels), labels
     state = at.session_state[STATE_KEY]
     key = "w_lesson_panel_vanishing_sigmoid"
-    assert not state.lesson_folded and at.session_state[key] is True  # open
-    session.set_lesson_folded(state, True)  # what the panel's fold toggle calls
+    assert not state.lesson_text_open and at.session_state[key] is False  # folded: the charts stay on screen
+    session.set_lesson_text_open(state, True)  # what unfolding the panel calls
     at.run()
     assert_clean(at)
-    assert at.session_state[key] is False  # the panel is drawn folded, and stays so over reruns
+    assert at.session_state[key] is True  # drawn open, and stays so over reruns
     at.run()
-    assert at.session_state[key] is False
+    assert at.session_state[key] is True
     at.selectbox(key="w_lesson").set_value("relu_he").run()
-    assert not state.lesson_folded and at.session_state["w_lesson_panel_relu_he"] is True
+    assert not state.lesson_text_open and at.session_state["w_lesson_panel_relu_he"] is False

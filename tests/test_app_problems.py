@@ -183,7 +183,8 @@ def test_compare_mode_on_digits_shows_each_runs_confusion_matrix_and_weights():
     texts = chart_texts(at)
     for run in ("A", "B"):
         assert f"Run {run}: confusion matrix" in texts and f"Run {run}: first-layer weights" in texts
-        assert f"Run {run}: test digits" in texts
+    names = {json.loads(element.proto.json).get("name") for element in at.get("bidi_component")}
+    assert {"digits_A", "digits_B"} <= names, "each run's row shows its own gallery of test digits"
 
 
 def test_the_batch_slider_reaches_the_whole_digits_training_set():

@@ -2,7 +2,9 @@
 
 Thresholds come from the issue where it gives them; the others are justified next to the test.
 The runs are small (<= 12 layers of <= 64 units; 250 training points and <= 10 epochs, except
-lesson 8's 898 digits for 30 epochs): the whole file takes a few seconds.
+lesson 3's second stop (300 epochs of a 2-unit chain), lesson 4's (50) and lesson 8's 898 digits for 30
+epochs): the whole file takes some twenty seconds. ``test_lesson_screens.py`` reads the same lessons off
+the page at their stop epochs.
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ def test_lesson_2_relu_he_keeps_the_gradient(seed):
     assert gradient_ratio(relu) > 1e-1  # the issue's threshold; measured 0.13..1.4 over seeds 0-9
     assert gradient_ratio(sigmoid) < 1e-3
     assert relu.history.latest["train_accuracy"] > 0.9  # measured >= 0.95
+    # The text: "B's train loss has fallen to about 0.1" (measured 0.094..0.143 for seeds 0-2, exact)
+    assert 0.05 < relu.evaluate()["train_loss"] < 0.2
     assert "vanishing" not in set(layer_health(relu)["verdict"])
 
 
@@ -158,6 +162,20 @@ def test_lesson_3_linear_chain_scales_by_sigma_to_the_ninth(which):
         assert np.linalg.norm(deltas[0]) / np.linalg.norm(deltas[-1]) == pytest.approx(expected, rel=0.1)
 
 
+def test_lesson_3_b_grows_its_own_weights_by_the_second_stop():
+    # "At epoch 300: B has grown its own weights (gain per layer about 1) and its loss is 0.000 too."
+    # The identity initialisation and full batches make the chain the same for every weight seed.
+    lesson = LESSONS["linear_chain"]
+    assert lesson.stop_epochs == (10, 300)
+    for seed in SEEDS:
+        a, b = trained(lesson.config_a, seed, 300), trained(lesson.config_b, seed, 300)
+        assert b.evaluate()["train_loss"] < 5e-4 and a.evaluate()["train_loss"] < 5e-4  # measured 7e-5
+        gains = predicted_gains(b.network, b.X_train, b.y_train)["backward_gain"].to_numpy()[:8]
+        assert np.all(np.abs(gains - 1.0) < 0.2)  # measured 1.10..1.12 (from 0.25 at epoch 0)
+    # At the first stop B is still a coin toss (escapes between epochs 200 and 250).
+    assert abs(trained(lesson.config_b, 0, 10).evaluate()["train_loss"] - LN2) < 0.005
+
+
 # ---- 4. tanh: old standard init vs Glorot --------------------------------------------------------
 
 
@@ -182,6 +200,17 @@ def test_lesson_4_standard_init_spreads_the_layers_glorot_keeps_them_alike(seed)
         # "About 3x per layer": the geometric mean of the per-layer shrink factor.
         per_layer = s ** (-1.0 / (n_hidden - 1))
         assert 2.0 < per_layer < 5.0
+    # Predict & check at the first stop: "the gain per layer of layers 1-5 is about 1/3 in A and about 1 in B"
+    for config, gain, tolerance in ((lesson.config_a, 1 / 3, 0.06), (lesson.config_b, 1.0, 0.1)):
+        trainer = trained(config, seed, lesson.stop_epochs[0])
+        gains = predicted_gains(trainer.network, trainer.X_train, trainer.y_train)["backward_gain"].to_numpy()
+        assert np.all(np.abs(gains[:5] - gain) < tolerance)
+    # At the second stop: "A's train loss is still 0.69, B's has fallen below 0.05 and its accuracy is 100 %"
+    # (B measured 0.007..0.029 over seeds 0-5; at epoch 30 it was 0.03..0.43, too far apart to quote).
+    assert lesson.stop_epochs == (10, 50)
+    standard, glorot = trained(lesson.config_a, seed, 50).evaluate(), trained(lesson.config_b, seed, 50).evaluate()
+    assert abs(standard["train_loss"] - LN2) < 0.005
+    assert glorot["train_loss"] < 0.05 and glorot["train_accuracy"] == 1.0
 
 
 # ---- 5. too-high learning rate kills ReLU units --------------------------------------------------
@@ -198,6 +227,16 @@ def test_lesson_5_high_learning_rate_kills_relu_units(seed):
     assert dead_high >= 4 * dead_sane
     assert "dead units" in set(layer_health(high)["verdict"])
     assert "dead units" not in set(layer_health(sane)["verdict"])
+    # The text: "the dead share jumps above half in every hidden layer, to 100 % in the last one" (measured
+    # 0.53..0.84 in layer 1), "B's shares stay below the dashed line (25 %)" (measured <= 0.19); "A's train
+    # loss stays near 0.7 and its accuracy near 50 %" (0.708..0.729); "B's loss has fallen below 0.3 and its
+    # accuracy passed 90 %" (0.199..0.232; 95..100 %).
+    row_high, row_sane = high.history.latest, sane.history.latest
+    assert all(row_high[f"dead{l}"] > 0.5 for l in (1, 2, 3)) and row_high["dead3"] == 1.0
+    assert all(row_sane[f"dead{l}"] < 0.25 for l in (1, 2, 3))
+    high_eval, sane_eval = high.evaluate(), sane.evaluate()
+    assert abs(high_eval["train_loss"] - 0.7) < 0.04 and 0.45 <= high_eval["train_accuracy"] <= 0.55
+    assert sane_eval["train_loss"] < 0.3 and min(sane_eval["train_accuracy"], sane_eval["test_accuracy"]) > 0.9
 
 
 # ---- 6. Adam hides the vanishing gradient --------------------------------------------------------
@@ -252,6 +291,9 @@ def test_lesson_7_huge_init_diverges_and_reset_recovers(seed):
     trainer.train(lesson.epochs_suggested)
     assert trainer.diverged_at is None
     assert trainer.history.latest["train_loss"] < 0.5
+    # The text: "at epoch 5 its accuracy is 100 % and its loss well below 0.69" (measured 0.04..0.21)
+    result = trainer.evaluate()
+    assert result["train_accuracy"] == 1.0 and result["train_loss"] < 0.3
 
 
 # ---- 8. digits: deep sigmoid stalls at ln 10, ReLU + He learns ------------------------------------

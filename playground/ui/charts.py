@@ -7,6 +7,7 @@ neither section imports the other's helpers.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -29,6 +30,13 @@ def shown_epoch(state: PlaygroundState, trainer: Trainer) -> int:
     if state.replay_epoch is None:
         return trainer.epoch
     return min(state.replay_epoch, trainer.epoch)
+
+
+def compared_runs(state: PlaygroundState, trainer: Trainer) -> list[Trainer]:
+    """The runs a chart of ``trainer`` shares its scales with: both runs in compare mode (so that the heights
+    and colours of A's and B's panels compare), else the run alone."""
+    runs = [run for _, run in state.runs]
+    return runs if state.comparing and any(run is trainer for run in runs) else [trainer]
 
 
 def history_columns(trainer: Trainer, names: list[str], after: int | None = None, upto: int | None = None):
@@ -68,33 +76,50 @@ def history_chart(
     priority: int = 5,
     y_axis: str = "linear",
     y_include: tuple[float, ...] = (),
+    same_scale: Callable[[Trainer], list[str]] | None = None,
+    note: str | None = None,  # why the chart is empty or flat (plots.with_note; playground/notes.py)
     **frame_text,
 ):
     """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.
 
     The axes get stepped ranges (``plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
-    sent with every update, so that most frames only append points.
+    sent with every update, so that most frames only append points. ``same_scale(run)``: the columns of
+    any run, for a chart of which compare mode draws one per run: the axes then hold both runs' values
+    (the same ranges in A's chart and B's, moving together while playing).
     """
     upto = state.replay_epoch
+    sync = state.chart(key)
+
+    def ranges(epochs, columns) -> dict:
+        last, values = (epochs[-1] if len(epochs) else 0), [np.ravel(np.column_stack(columns))]
+        for other in compared_runs(state, trainer) if same_scale is not None else []:
+            if other is not trainer:
+                other_epochs, other_columns = history_columns(other, same_scale(other), upto=upto)
+                if len(other_epochs):
+                    last = max(last, other_epochs[-1])
+                    values.append(np.ravel(np.column_stack(other_columns)))
+        sync.memory["ranges"] = plots.live_axis_ranges(np.array([last]), np.concatenate(values), y_axis, y_include)
+        return sync.memory["ranges"]
 
     def figure() -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
-        result = plots.with_ranges(
-            build(epochs, columns), plots.live_axis_ranges(epochs, np.column_stack(columns), y_axis, y_include)
-        )
+        result = plots.with_ranges(build(epochs, columns), ranges(epochs, columns))
         result["stride"] = trainer.history.stride  # the browser thins its points to match (live_plot.js)
+        plots.with_note(result, note)
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
         all_epochs, all_columns = history_columns(trainer, names, upto=upto)
         keep = all_epochs > sync.window_start if sync.window_start is not None else slice(None)
         payload = build_update(all_epochs[keep], [column[keep] for column in all_columns])
+        sent = sync.memory.get("ranges")
         if payload:
-            payload["ranges"] = plots.live_axis_ranges(all_epochs, np.column_stack(all_columns), y_axis, y_include)
+            payload["ranges"] = ranges(all_epochs, all_columns)
             payload["extend"]["stride"] = trainer.history.stride
+        elif same_scale is not None and ranges(all_epochs, all_columns) != sent:
+            payload = {"ranges": sync.memory["ranges"]}  # no new rows here (a run that stopped), but the other's
         return payload
 
     epoch = shown_epoch(state, trainer)
-    return live_chart(
-        state, key, version_of(state, trainer, key), epoch, figure, update, height, priority, **frame_text
-    )
+    version = version_of(state, trainer, key) + (f":note={note}" if note else "")
+    return live_chart(state, key, version, epoch, figure, update, height, priority, **frame_text)

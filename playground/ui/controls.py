@@ -23,6 +23,7 @@ from playground.optimizers import OPTIMIZERS
 from playground.ui import own_data
 from playground.ui.session import (
     MAX_STEP_COUNT,
+    added_layer_width,
     apply_change,
     new_weights,
     reset,
@@ -230,10 +231,10 @@ def _layer_controls(state: PlaygroundState, depth: int) -> None:
     left.markdown(f"**{depth} hidden layer{'s' if depth != 1 else ''}**")
     middle.button(
         "+",
-        help="Add a hidden layer",
+        help="Add a hidden layer (as wide as the widest so far)",
         disabled=depth >= MAX_DEPTH,
         on_click=lambda: set_layers(
-            state, (*state.config.hidden_layers, state.config.hidden_layers[-1] if state.config.hidden_layers else 4)
+            state, (*state.config.hidden_layers, added_layer_width(state.config.hidden_layers))
         ),
         key="add_layer",
         width="stretch",
@@ -337,11 +338,13 @@ def _seed_row(state: PlaygroundState, field: str, label: str, button: str, butto
     """A seed box and a button that moves to the next seed, side by side (the pair is hidden by ``field``)."""
     if not state.shows(field):
         return
-    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    # At [3, 2] the sidebar cut "New weights" to "New wei…"; at [1, 1] the seed box lost its − / + steppers.
+    # [5, 4] and a narrower button padding (style.css, .st-key-next_weight_seed) fit both.
+    left, right = st.columns([5, 4], gap="small", vertical_alignment="bottom")
     key = f"w_{field}"
     _bind(key, getattr(state.config, field))
     left.number_input(label, 0, MAX_SEED, step=1, **_callback(state, key, lambda v: {field: int(v)}))
-    right.button(button, on_click=on_next, help=button_help, width="stretch")
+    right.button(button, on_click=on_next, help=button_help, width="stretch", key=f"next_{field}")
 
 
 def training_controls(state: PlaygroundState) -> None:
@@ -396,6 +399,10 @@ def training_controls(state: PlaygroundState) -> None:
 
 
 # ---- playback (the transitions are in session.py) ------------------------------------------------
+# The keyboard shortcuts (assets/live_plot.js clicks these buttons); ignored while typing in a field.
+KEYBOARD_HELP = "Keys: **Space** plays and pauses, **→** steps one epoch, **R** resets (not while typing in a field)."
+
+
 def playback_bar(state: PlaygroundState) -> None:
     """Play/Pause, Step, Step ×N, Reset and the speed, in one row; each can be hidden by a link."""
     columns = st.columns([1.2, 1, 1.3, 1, 1, 1.5], vertical_alignment="bottom")
@@ -407,11 +414,11 @@ def playback_bar(state: PlaygroundState) -> None:
             type="primary",
             key="play_pause",
             width="stretch",
-            help="Train continuously; the charts update as it learns.",
+            help="Train continuously; the charts update as it learns. " + KEYBOARD_HELP,
         )
     if state.shows("step"):
         columns[1].button(
-            "Step", on_click=step, args=(state, 1), key="step_one", width="stretch", help="Train one epoch."
+            "Step", on_click=step, args=(state, 1), key="step_one", width="stretch", help="Train one epoch (key: →)."
         )
     _bind("w_step_count", state.step_count)
 
@@ -435,7 +442,7 @@ def playback_bar(state: PlaygroundState) -> None:
             args=(state,),
             key="reset",
             width="stretch",
-            help="Back to epoch 0 with the same initial weights and data: the run replays exactly.",
+            help="Back to epoch 0 with the same initial weights and data: the run replays exactly (key: R).",
         )
     # The speed is only ever set by this widget, so the widget is the source of truth: it is seeded from
     # the state once and read back on every run. (Writing the state into it on every run, as the other
@@ -484,3 +491,4 @@ def sidebar(state: PlaygroundState) -> None:
         data_controls(state)
         network_controls(state)
         training_controls(state)
+        st.caption(KEYBOARD_HELP)

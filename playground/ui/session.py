@@ -14,15 +14,14 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.config import DATA_FIELDS, TrainingConfig, clamp_values, config_values, from_query, next_seed
-from playground.hiding import parse_hide
+from playground.config import TrainingConfig, clamp_values, config_values, next_seed
 from playground.lessons import LESSONS
+from playground.links import SHARED_FIELDS, parse_link
 from playground.model_io import ModelFileError, model_from_json
 from playground.trainer import Trainer
-from playground.ui.state import STATE_KEY, PlaygroundState, url_query
+from playground.ui.state import STATE_KEY, PlaygroundState, SavedView, url_query
 
 MAX_STEP_COUNT = 1000
-SHARED_FIELDS = DATA_FIELDS | {"weight_seed"}  # compare mode: identical data and seeds
 
 
 # ---- changing the state while the stream may be training ----------------------------------------
@@ -44,24 +43,36 @@ def transition(change: Callable[..., Any]) -> Callable[..., Any]:
 
 # ---- the session's state ----------------------------------------------------------------------
 def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
-    config, problems = from_query(query)
-    state = PlaygroundState(trainer=Trainer(config))
-    lesson = query.get("lesson")
-    if isinstance(lesson, list):
-        lesson = lesson[-1] if lesson else None
-    lesson = None if lesson is None else str(lesson)
-    if lesson in LESSONS:
-        start_lesson(state, lesson)
-    elif lesson:
-        state.say("warning", f"There is no lesson called {str(lesson)[:40]!r}; showing the playground instead.")
+    """A session's state from a link's parameters (``playground.links``): its runs, compare mode, lesson and
+    hidden controls, paused at epoch 0; a warning per value ignored."""
+    link = parse_link(query)
+    state = PlaygroundState(trainer=Trainer(link.config_a))
+    if link.lesson is not None:
+        start_lesson(state, link.lesson, runs=(link.config_a, link.config_b))
+        state.before_lesson = None  # no view before it: Close lesson goes to the default playground
+    elif link.config_b is not None:
+        state.trainer_b = Trainer(link.config_b)
     # The link's own hide list, even with a lesson (its link carries the lesson's): a URL round-trips.
-    state.hidden_controls, hide_problems = parse_hide(query)
-    problems = [*problems, *hide_problems]
+    state.hidden_controls = link.hidden
     state.per_layer_activations = len(set(state.config.activations)) > 1
-    for problem in problems:
+    for problem in link.problems:
         state.say("warning", problem)
     state.last_query = url_query(state)
     return state
+
+
+@transition
+def follow_link(state: PlaygroundState, query: dict[str, str | list[str]]) -> None:
+    """Show the view of the link the browser went to (Back or Forward; ``ui._follow_navigation``), paused.
+
+    Built as a new session's (``create_state``); the session keeps its live stream, charts and viewing
+    preferences (``PlaygroundState.adopt_view``). A lesson reached this way from the playground closes back
+    to the view it came from, as one chosen in the picker does.
+    """
+    view = create_state(query)
+    if view.lesson is not None:
+        view.before_lesson = state.before_lesson if state.lesson is not None else _saved_view(state)
+    state.adopt_view(view)
 
 
 def get_state() -> PlaygroundState:
@@ -110,6 +121,17 @@ def changed_config(config: TrainingConfig, changes: dict[str, Any]) -> tuple[Tra
     return new_config, said
 
 
+# "+" adds a layer as wide as the widest so far: copying the last width made six clicks from [4, 2] a
+# 4-2-2-2-2-2-2-2 chain, which ReLU + He leaves dead at epoch 0 (a 2-unit layer is all zero on every point
+# by chance). With no hidden layer, the default network's width.
+DEFAULT_LAYER_WIDTH = max(TrainingConfig().hidden_layers)
+
+
+def added_layer_width(hidden: tuple[int, ...]) -> int:
+    """The width of the layer "+" adds to ``hidden``: the widest so far, or DEFAULT_LAYER_WIDTH."""
+    return max(hidden, default=DEFAULT_LAYER_WIDTH)
+
+
 @transition
 def set_layers(state: PlaygroundState, hidden: tuple[int, ...]) -> None:
     activations = state.config.activations
@@ -125,6 +147,32 @@ def new_weights(state: PlaygroundState) -> None:
 
 
 # ---- playback --------------------------------------------------------------------------------
+def lesson_epoch(state: PlaygroundState) -> int:
+    """The epoch a lesson's stops count: the furthest run still training (a diverged run stays where it
+    stopped, e.g. lesson 7's run A at epoch 1, while B goes on)."""
+    active = [trainer.epoch for _, trainer in state.runs if not trainer.diverged]
+    return max(active) if active else state.trainer.epoch
+
+
+def next_lesson_stop(state: PlaygroundState) -> int | None:
+    """The open lesson's next stop epoch after ``lesson_epoch`` (None: no lesson, or past its last stop).
+    Play never trains past it and pauses there (view.train_frame); Step is not held."""
+    lesson = LESSONS.get(state.lesson) if state.lesson else None
+    if lesson is None:
+        return None
+    epoch = lesson_epoch(state)
+    return next((stop for stop in lesson.stop_epochs if stop > epoch), None)
+
+
+def lesson_stop_text(state: PlaygroundState, epoch: int, stopped: bool) -> str:
+    """The message at a lesson's stop epoch: where the text looks, and what Play does next."""
+    after = next_lesson_stop(state)
+    then = f"Play goes on to epoch {after:,}." if after is not None else "Play goes on without stopping."
+    if stopped:
+        return f"Stopped at epoch {epoch:,}: this is where the lesson's text looks. {then}"
+    return f"Epoch {epoch:,}: this is where the lesson's text looks. {then}"
+
+
 def _all_diverged(state: PlaygroundState) -> bool:
     return all(trainer.diverged for _, trainer in state.runs)
 
@@ -168,11 +216,14 @@ def step(state: PlaygroundState, epochs: int) -> None:
     if _all_diverged(state):
         state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
         return
+    stop = next_lesson_stop(state)  # a step is explicit: not held at a lesson's stop, but it says so
     for _, trainer in state.runs:
         trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
     state.replay_epoch = None
     if _all_diverged(state):
         state.playing = False
+    elif stop is not None and lesson_epoch(state) == stop:
+        state.say("info", lesson_stop_text(state, stop, stopped=False))
 
 
 @transition
@@ -193,30 +244,50 @@ def set_replay_epoch(state: PlaygroundState, epoch: int) -> None:
 
 # ---- lessons and compare mode ------------------------------------------------------------------
 @transition
-def start_lesson(state: PlaygroundState, key: str) -> None:
-    """Load a lesson's run(s), paused at epoch 0."""
+def start_lesson(
+    state: PlaygroundState, key: str, runs: tuple[TrainingConfig, TrainingConfig | None] | None = None
+) -> None:
+    """Load a lesson's run(s), paused at epoch 0 (``runs``: a link's settings for run A and run B instead
+    of the lesson's). The playground it replaces is kept for Close lesson (a lesson replacing a lesson
+    keeps the playground before the first)."""
     lesson = LESSONS[key]
-    state.trainer = Trainer(lesson.config_a)
-    state.trainer_b = Trainer(lesson.config_b) if lesson.config_b is not None else None
+    config_a, config_b = runs if runs is not None else (lesson.config_a, lesson.config_b)
+    if state.lesson is None:
+        state.before_lesson = _saved_view(state)
+    state.trainer = Trainer(config_a)
+    state.trainer_b = Trainer(config_b) if config_b is not None else None
     state.editing = "A"
     state.lesson = key
     state.playing = False
-    state.per_layer_activations = len(set(lesson.config_a.activations)) > 1
+    state.per_layer_activations = len(set(config_a.activations)) > 1
     state.hidden_controls = frozenset(lesson.hides)  # the controls beside the lesson's point
-    state.lesson_folded = False
+    state.lesson_text_open = False
     state.restart_charts()
+
+
+def _saved_view(state: PlaygroundState) -> SavedView:
+    return SavedView(state.trainer, state.trainer_b, state.editing, state.hidden_controls, state.per_layer_activations)
 
 
 @transition
 def close_lesson(state: PlaygroundState) -> None:
-    """Back to the playground, every control shown again."""
-    state.lesson = None
-    state.hidden_controls = frozenset()
+    """Back to the view the lesson replaced: its runs (paused where they were), compare mode and hidden
+    controls. A lesson opened from a link replaced nothing: back to the default playground, as a session
+    without a link starts (a half of a compare lesson, alone, would show nothing the lesson meant).
+    No lesson open (a click delivered twice): nothing to close."""
+    if state.lesson is None:
+        return
+    saved = state.before_lesson or SavedView(Trainer(TrainingConfig()), None, "A", frozenset(), False)
+    state.trainer, state.trainer_b, state.editing = saved.trainer, saved.trainer_b, saved.editing
+    state.hidden_controls, state.per_layer_activations = saved.hidden_controls, saved.per_layer_activations
+    state.lesson = state.before_lesson = None
+    state.playing = False
+    state.restart_charts()
 
 
 @transition
-def set_lesson_folded(state: PlaygroundState, folded: bool) -> None:
-    state.lesson_folded = bool(folded)
+def set_lesson_text_open(state: PlaygroundState, text_open: bool) -> None:
+    state.lesson_text_open = bool(text_open)
 
 
 @transition
@@ -442,12 +513,33 @@ def apply_walkthrough_update(state: PlaygroundState) -> None:
     # after the last epoch sent) would skip. Replay ends; gradient checks were of the old weights.
     state.restart_charts()
     state.walkthrough_step = 0
-    state.walkthrough_message = (
-        "success",
-        f"Applied: one {getattr(trainer.optimizer, 'label', 'optimiser')} step on training row {index} alone. "
-        f"Its loss went from {shown.total_loss:.4g} to {after.total_loss:.4g}. The epoch count stays at "
-        f"{trainer.epoch:,} (a step on one point is not an epoch); the history has a new row for it. "
-        "The walkthrough now shows the next step, from the new weights.",
+    state.walkthrough_message = ("success", applied_text(trainer, shown, after), applied_toast(shown, after))
+
+
+def applied_text(trainer: Trainer, shown, after) -> str:
+    """What Apply did, seen: the point's loss before -> after, the weight that moved most, the history row."""
+    from playground.history import TRAIN_LOSS
+    from playground.walkthrough import largest_change
+
+    layer, source, target, old, delta = largest_change(shown)
+    train_loss = trainer.history.column(TRAIN_LOSS)
+    history = f"the history has a new row ({len(train_loss):,} rows) at epoch {trainer.epoch:,}"
+    if len(train_loss) >= 2:
+        history += f": training loss (on the charts' sample) {train_loss[-2]:.4g} → {train_loss[-1]:.4g}"
+    return (
+        f"Applied: one {getattr(trainer.optimizer, 'label', 'optimiser')} step on training row {shown.index} "
+        f"alone. **Its loss went from {shown.total_loss:.4g} to {after.total_loss:.4g}** "
+        f"({after.total_loss - shown.total_loss:+.3g}). The weight that moved most: W{layer} from {source} to "
+        f"{target}, {old:.4g} → {old + delta:.4g} ({delta:+.3g}). The epoch count stays at {trainer.epoch:,} "
+        f"(a step on one point is not an epoch); {history}. The walkthrough now shows the next step, from the "
+        "new weights."
+    )
+
+
+def applied_toast(shown, after) -> str:
+    return (
+        f"**Update applied** to row {shown.index}: its loss {shown.total_loss:.4g} → {after.total_loss:.4g}. "
+        "[Details ↓](#walkthrough)"
     )
 
 
@@ -560,7 +652,15 @@ def pick_point(state: PlaygroundState, x1: float, x2: float) -> None:
         _redraw_page(state)
         return
     state.walkthrough_index, state.walkthrough_followed, state.walkthrough_step = row, None, 0
-    state.walkthrough_message = None
+    x, y = trainer.train_points[row]
+    # The panel is screens below the plane: a toast says what the click did (the plane rings the point and
+    # its caption names it: own_data.click_hint), with a link down to it.
+    state.walkthrough_message = (
+        None,
+        None,
+        f"**Walkthrough opened for training point #{row}** ({x:.2f}, {y:.2f}), ringed on the plane: "
+        "[go to it below ↓](#walkthrough)",
+    )
     follow_walkthrough(state)
     _redraw_page(state)
 

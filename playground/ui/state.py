@@ -12,11 +12,12 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable
 
-from playground.config import TrainingConfig, to_query
-from playground.hiding import HIDE_PARAMETER, hide_value, is_hidden
+from playground.config import TrainingConfig
+from playground.hiding import is_hidden
+from playground.links import link_query
 from playground.trainer import Trainer
 
 STATE_KEY = "backprop_playground"
@@ -68,15 +69,31 @@ class Message:
     text: str
 
 
+@dataclass(frozen=True)
+class SavedView:
+    """The playground as a lesson found it, for Close lesson to restore: the runs (paused where they were),
+    compare mode (``trainer_b``), the run the sidebar edits and the hidden controls."""
+
+    trainer: Trainer
+    trainer_b: Trainer | None
+    editing: str
+    hidden_controls: frozenset[str]
+    per_layer_activations: bool
+
+
 @dataclass
 class PlaygroundState:
     trainer: Trainer  # run A (the only run outside compare mode)
     trainer_b: Trainer | None = None  # run B in compare mode: same data and seeds, other settings
     editing: str = "A"  # which run the sidebar's network and training controls change
     lesson: str | None = None  # key of the guided lesson on screen
-    lesson_folded: bool = False  # the student folded the lesson's text away (the charts move up)
+    # The lesson's full text is unfolded. A lesson opens with one line (its question) so that its charts fit
+    # a projector's first screen; the text is one click away.
+    lesson_text_open: bool = False
     # Controls not drawn: names and group names of playground.hiding, from the link's ?hide= or a lesson's.
     hidden_controls: frozenset[str] = frozenset()
+    # What a lesson chosen in the playground replaced (Close lesson restores it); None: the default playground.
+    before_lesson: SavedView | None = None
     lens: str = "Gradient flow"  # which view of the gradient-flow panel is shown
     replay_epoch: int | None = None  # an earlier epoch shown from snapshots (None: live)
     gradient_checks: dict = field(default_factory=dict)  # run name -> (epoch, DataFrame) of the last check
@@ -152,16 +169,35 @@ class PlaygroundState:
     def say(self, level: str, text: str) -> None:
         self.messages.append(Message(level, text))
 
+    def adopt_view(self, other: PlaygroundState) -> None:
+        """Show ``other``'s view (its runs, lesson, hidden controls...; a state made from a link), keeping
+        what belongs to this browser session: the live stream, the lock, the charts (redrawn whole) and
+        the viewing preferences (SESSION_FIELDS). Playing stops; other's messages are added."""
+        for name in (f.name for f in fields(self)):
+            if name not in SESSION_FIELDS:
+                setattr(self, name, getattr(other, name))
+        self.messages.extend(other.messages)
+        self.playing = False
+        self.restart_charts()
+
     def shows(self, control: str) -> bool:
         """Whether the control named ``control`` (playground.hiding.CONTROLS) is drawn."""
         return not is_hidden(self.hidden_controls, control)
 
 
+# What a browser session keeps when a link's view replaces its own (PlaygroundState.adopt_view): not in links.
+SESSION_FIELDS = frozenset(
+    {
+        "lens", "speed", "step_count", "show_test", "messages", "diagram_colouring", "show_diagram",
+        "click_mode", "click_value", "plane_click_nonce", "run_id", "full_run_id", "charts", "timer_running",
+        "epochs_per_second", "last_frame_time", "next_frame_due", "stream_token", "stream_connection",
+        "stream_recipes", "render_pending", "app_rerun_due", "stream_frames", "lock",
+    }
+)  # fmt: skip
+
+
 def url_query(state: PlaygroundState) -> dict[str, str]:
-    """The shareable URL's parameters: run A's settings, plus the lesson on screen and the hidden controls."""
-    query = to_query(state.trainer.config)
-    if state.lesson:
-        query["lesson"] = state.lesson
-    if state.hidden_controls:
-        query[HIDE_PARAMETER] = hide_value(state.hidden_controls)
-    return query
+    """The shareable URL's parameters: both runs' settings and compare mode, the lesson on screen and the
+    hidden controls (``playground.links``)."""
+    config_b = state.trainer_b.config if state.trainer_b is not None else None
+    return link_query(state.trainer.config, config_b, state.lesson, state.hidden_controls)

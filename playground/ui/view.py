@@ -21,9 +21,11 @@ from playground.activations import ACTIVATIONS
 from playground.heads import predicted_classes
 from playground.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
 from playground.initializers import INITIALIZERS
+from playground.lessons import LESSONS
+from playground.notes import chart_notes
 from playground.optimizers import OPTIMIZERS
 from playground.trainer import RECORD_POINTS, Trainer
-from playground.ui import diagram_view, lens, own_data, session
+from playground.ui import diagram_view, lens, own_data, session, walkthrough_panel
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import (
@@ -120,35 +122,50 @@ GRADIENT_CAPTION = (
 
 # ---- training per frame ---------------------------------------------------------------------
 def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> bool:
-    """Train one frame (``frame_epochs``); True when a run diverged in it.
+    """Train one frame (``frame_epochs``); True when the page must redraw its controls: a run diverged in
+    it, or an open lesson's stop epoch was reached.
 
-    Then playing goes on only for a run that still can (compare mode); the caller shows the message.
+    After a divergence, playing goes on only for a run that still can (compare mode); at a lesson's stop,
+    playing pauses with a message (Play again goes on). The caller reruns the page, which shows the messages.
     """
     diverged_before = sum(trainer.diverged for _, trainer in state.runs)
+    stop = session.next_lesson_stop(state)
     frame_epochs(state, max_seconds)
     diverged_now = sum(trainer.diverged for _, trainer in state.runs)
-    if diverged_now == diverged_before:
-        return False
-    state.playing = diverged_now < len(state.runs)
-    return True
+    redraw = False
+    if diverged_now != diverged_before:
+        state.playing = diverged_now < len(state.runs)
+        redraw = True
+    if stop is not None and state.playing and session.lesson_epoch(state) >= stop:
+        state.playing = False
+        state.say("info", session.lesson_stop_text(state, stop, stopped=True))
+        redraw = True
+    return redraw
 
 
 def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> int:
     """Train this frame's epochs on every run still training; returns epochs per run.
 
-    At "max" speed the frame trains for ``max_seconds``; otherwise ``state.speed`` epochs.
+    At "max" speed the frame trains for ``max_seconds``; otherwise ``state.speed`` epochs. An open lesson's
+    next stop epoch caps the frame: Play never trains past where the lesson's text looks.
     """
     active = [trainer for _, trainer in state.runs if not trainer.diverged]
     started = time.perf_counter()
     if not active:
         return 0
+    stop = session.next_lesson_stop(state)
+    limit = None if stop is None else max(stop - session.lesson_epoch(state), 0)
     if state.speed != "max":
+        done = int(state.speed) if limit is None else min(int(state.speed), limit)
         for trainer in active:
-            trainer.train(int(state.speed))
-        done = int(state.speed)
+            trainer.train(done)
     else:
         done, chunk = 0, 1
         while all(not trainer.diverged for trainer in active):
+            if limit is not None:
+                chunk = min(chunk, limit - done)
+                if chunk <= 0:
+                    break
             for trainer in active:
                 trainer.train(chunk)
             done += chunk
@@ -236,12 +253,13 @@ def boundary_chart(
             return plots.regression_surface_update(GRID_AXIS, values, value_range)
 
         shape = f"regression{value_range}"
+    picked = walkthrough_panel.followed_point(state, trainer)  # ringed: the point the walkthrough follows
     return live_chart(
         state,
         key,
-        version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}:{shape}",
+        version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}:{shape}:{picked}",
         last_epoch=shown_epoch(state, trainer),
-        build_figure=figure,
+        build_figure=lambda: plots.with_picked_point(figure(), picked),
         build_update=update,
         height=height,
         priority=0,
@@ -277,7 +295,15 @@ def digits_predictions(trainer: Trainer, epoch: int | None = None) -> np.ndarray
 
 
 @streamed
-def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer | None = None, height=None, **text):
+def digits_chart(
+    state: PlaygroundState,
+    key: str = "digits",
+    trainer: Trainer | None = None,
+    height=None,
+    max_images: int = 24,
+    columns: int = 6,
+    **text,
+):
     """A gallery of test digits with the network's answers (in place of the boundary for image data)."""
     trainer = trainer or state.trainer
 
@@ -287,8 +313,8 @@ def digits_chart(state: PlaygroundState, key: str = "digits", trainer: Trainer |
             trainer.test_points,
             trainer.y_test,
             predicted,
-            max_images=24,
-            columns=6,
+            max_images=max_images,
+            columns=columns,
             height=height or GALLERY_HEIGHT,
             class_names=digit_class_names(trainer),
         )
@@ -372,14 +398,6 @@ def digits_panels(state: PlaygroundState) -> None:
                 )
 
 
-def main_picture(state: PlaygroundState, key: str, trainer: Trainer, height: int, **text) -> None:
-    """The left-hand picture of a run: the plane for 2D data, the digit gallery for images."""
-    if trainer.inputs == "image":
-        digits_chart(state, f"digits{key}", trainer, **text)
-    else:
-        boundary_chart(state, f"boundary{key}", trainer, height=height, **text)
-
-
 @streamed
 def loss_chart(
     state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300, **frame_text
@@ -395,8 +413,16 @@ def loss_chart(
         height,
         priority=1,
         y_axis="linear",
+        note=chart_note(state, trainer, "loss"),
         **frame_text,
     )
+
+
+def chart_note(state: PlaygroundState, trainer: Trainer, chart: str) -> str | None:
+    """The few words written on ``chart`` ("loss" or "gradients") of ``trainer`` when it is empty or flat for a
+    reason (a dead layer, a zero gradient, an oscillating loss: playground/notes.py), at the shown epoch."""
+    shorts = [note.short for note in chart_notes(trainer, state.replay_epoch) if note.chart == chart]
+    return "<br>".join(shorts) or None
 
 
 @streamed
@@ -420,6 +446,8 @@ def gradient_chart(
         height,
         priority=2,
         y_axis="log",
+        same_scale=lambda run: layer_columns(run, GRAD_NORM),  # compare mode: A's and B's axes are the same
+        note=chart_note(state, trainer, "gradients"),
         **frame_text,
     )
 
@@ -431,6 +459,10 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
     names = [TRAIN_LOSS, TEST_LOSS]
     version = f"{key}:{state.run_id}:{state.trainer.history.generation}:{state.trainer_b.history.generation}:{upto}"
     last_epoch = max(shown_epoch(state, trainer) for _, trainer in state.runs)
+    notes = [(name, chart_note(state, trainer, "loss")) for name, trainer in state.runs]
+    note = "<br>".join(f"Run {name}: {text}" for name, text in notes if text) or None
+    if note:
+        version += f":note={note}"  # a new note is a new figure (sent whole)
 
     def ranges() -> dict:
         epochs, losses = [], []
@@ -446,7 +478,7 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
             epochs, (train, test) = history_columns(trainer, names, upto=upto)
             runs.append((f"run {name}", epochs, train, test))
         y_title = plots.LOSS_AXIS_TITLES[state.trainer.problem]  # the runs share their data, so their problem
-        result = plots.with_ranges(plots.compare_loss_figure(runs, height, y_title), ranges())
+        result = plots.with_note(plots.with_ranges(plots.compare_loss_figure(runs, height, y_title), ranges()), note)
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
@@ -505,24 +537,45 @@ def status_html(state: PlaygroundState) -> str:
 
     One element instead of a row of st.metric per run: the status changes every frame, and
     each Streamlit element costs the browser a re-render per frame. Every number carries
-    ``data-metric`` (its label) for tests.
+    ``data-metric`` (its label, "Run A · Train loss" in compare mode) for tests. In compare mode the
+    numbers form a table (a header row of labels, a row per run): two runs' figures in the height of one.
     """
-    rows = []
-    for name, trainer in state.runs:
-        prefix = f"Run {name} · " if state.comparing else ""
-        cells = "".join(
-            f'<div class="bp-metric" data-metric="{html.escape(prefix + label)}">'
-            f'<div class="bp-metric-label">{html.escape(prefix + label)}</div>'
-            f'<div class="bp-metric-value">{html.escape(value)}</div></div>'
-            for label, value in status_metrics(state, trainer)
+    if state.comparing:
+        return f'<div class="bp-status">{compare_status_table(state)}{playing_note(state)}</div>'
+    cells = "".join(
+        f'<div class="bp-metric" data-metric="{html.escape(label)}">'
+        f'<div class="bp-metric-label">{html.escape(label)}</div>'
+        f'<div class="bp-metric-value">{html.escape(value)}</div></div>'
+        for label, value in status_metrics(state, state.trainer)
+    )
+    return f'<div class="bp-status"><div class="bp-status-row">{cells}</div>{playing_note(state)}</div>'
+
+
+def compare_status_table(state: PlaygroundState) -> str:
+    rows = {name: status_metrics(state, trainer) for name, trainer in state.runs}
+    header = "".join(f"<th>{html.escape(label)}</th>" for label, _ in rows["A"])
+    body = "".join(
+        f'<tr class="bp-run-{name.lower()}"><th scope="row">Run {name}</th>'
+        + "".join(
+            f'<td class="bp-metric" data-metric="{html.escape(f"Run {name} · {label}")}">'
+            f'<div class="bp-metric-value">{html.escape(value)}</div></td>'
+            for label, value in metrics
         )
-        rows.append(f'<div class="bp-status-row">{cells}</div>')
-    if state.playing:
-        rows.append(
-            f'<div class="bp-status-note">Training at about {state.epochs_per_second:,.0f} epochs per second '
-            f"({html.escape(str(state.speed))} per frame).</div>"
-        )
-    return f'<div class="bp-status">{"".join(rows)}</div>'
+        + "</tr>"
+        for name, metrics in rows.items()
+    )
+    return f'<table class="bp-status-table"><thead><tr><th></th>{header}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def playing_note(state: PlaygroundState) -> str:
+    if not state.playing:
+        return ""
+    stop = session.next_lesson_stop(state)
+    stops = f" Stops at epoch {stop:,}, where the lesson's text looks." if stop is not None else ""
+    return (
+        f'<div class="bp-status-note">Training at about {state.epochs_per_second:,.0f} epochs per second '
+        f"({html.escape(str(state.speed))} per frame).{stops}</div>"
+    )
 
 
 def replay_slider(state: PlaygroundState) -> None:
@@ -653,38 +706,57 @@ def single_layout(state: PlaygroundState) -> None:
         )
 
 
+# Compare mode on a 1280x720 projector: each run's picture and gradient chart in a row of its own, the
+# overlaid loss beside both rows, so the two runs' boundaries, gradients and losses share the first screen
+# (tests/browser/test_projector_layout.py). The captions follow the charts, below the fold.
+COMPARE_ROW_HEIGHT = 215
+COMPARE_GALLERY_IMAGES, COMPARE_GALLERY_COLUMNS = 12, 6  # two rows of test digits fit a row's height
+
+
 def compare_layout(state: PlaygroundState) -> None:
-    columns = st.columns(2, gap="medium")
-    for column, (name, trainer) in zip(columns, state.runs):
-        with column:
-            image = trainer.inputs == "image"
-            main_picture(
-                state,
-                f"_{name}",
-                trainer,
-                height=470,
-                title=f"Run {name}: " + ("test digits" if image else boundary_title(trainer).lower()),
-                subtitle=describe(trainer),
-                caption=(DIGITS_CAPTION if image else boundary_caption(trainer)) if name == "A" else None,
-            )
-    compare_loss_chart(
-        state,
-        title="Loss over epochs: run A (blue) vs run B (vermillion)",
-        caption=loss_caption(state.trainer) + " Solid lines: training loss; dotted: test loss.",
-    )
-    columns = st.columns(2, gap="medium")
-    for column, (name, trainer) in zip(columns, state.runs):
-        with column:
-            gradient_chart(
-                state,
-                f"gradients_{name}",
-                trainer,
-                height=330,
-                title=f"Run {name}: gradient per layer",
-                caption=GRADIENT_CAPTION if name == "A" else None,
-            )
-    if state.trainer.inputs == "image":
+    """Two rows, one per run (its picture, its gradient chart) and the loss of both beside them."""
+    image = state.trainer.inputs == "image"
+    lesson = LESSONS.get(state.lesson) if state.lesson else None
+    runs, loss = st.columns([2.15, 1], gap="small")
+    with runs:
+        for name, trainer in state.runs:
+            label = (lesson.label_a if name == "A" else lesson.label_b) if lesson and lesson.compare else None
+            run_heading(name, trainer, label)
+            picture, gradients = st.columns([1.15, 1], gap="small")
+            with picture:
+                if image:
+                    digits_chart(
+                        state,
+                        f"digits_{name}",
+                        trainer,
+                        height=COMPARE_ROW_HEIGHT,
+                        max_images=COMPARE_GALLERY_IMAGES,
+                        columns=COMPARE_GALLERY_COLUMNS,
+                    )
+                else:
+                    boundary_chart(state, f"boundary_{name}", trainer, height=COMPARE_ROW_HEIGHT)
+            with gradients:
+                gradient_chart(state, f"gradients_{name}", trainer, height=COMPARE_ROW_HEIGHT, legend="ends")
+    with loss:
+        compare_loss_chart(
+            state,
+            height=2 * COMPARE_ROW_HEIGHT + 40,  # the two rows' charts and one run heading
+            title="Loss: A blue, B vermillion",
+            subtitle="Solid: training · dotted: test",
+        )
+    with st.expander("What these charts show", icon=":material/help:", expanded=not state.lesson):
+        left, middle, right = st.columns(3, gap="medium")
+        left.markdown(DIGITS_CAPTION if image else boundary_caption(state.trainer))
+        middle.markdown(GRADIENT_CAPTION)
+        right.markdown(loss_caption(state.trainer) + " Solid lines: training loss; dotted: test loss.")
+    if image:
         digits_panels(state)
+
+
+def run_heading(name: str, trainer: Trainer, label: str | None) -> None:
+    """One line above a run's row: 'Run A · Sigmoid + Glorot · 8 × 16 sigmoid · Glorot uniform · SGD, lr 0.03'."""
+    parts = [f"<b>Run {name}</b>", *([html.escape(label)] if label else []), html.escape(describe(trainer))]
+    st.markdown(f'<p class="bp-run-heading bp-run-{name.lower()}">{" · ".join(parts)}</p>', unsafe_allow_html=True)
 
 
 def describe(trainer: Trainer) -> str:
