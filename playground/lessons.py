@@ -334,7 +334,7 @@ LESSON_LIST: list[Lesson] = [
         ),
         what_to_look_for=(
             "Before Play: A's train loss at epoch 0 is about 900,000 (10^4 to 10^6 with other seeds), not 0.69. "
-            "Play: A diverges at epoch 1 (the red message; its numbers read 'diverged'), while B, with "
+            "Play: A diverges at epoch 1 (in red beside its name; its numbers read 'diverged'), while B, with "
             "σ = √(2/64) = 0.18, He's value for 64 inputs, trains: at epoch 5 its accuracy is 100 % and its "
             "loss well below 0.69 (0.05). Press Reset: A is back at epoch 0 with the same finite loss, and Play "
             "diverges it again at epoch 1, since nothing changed."

@@ -809,7 +809,9 @@ def loss_figure(
     ]
     layout = _base_layout("epoch", y_title, height)
     layout["yaxis"]["rangemode"] = "tozero"
-    layout["legend"] = dict(TOP_RIGHT_LEGEND)
+    # Two entries a line ("A train", "A test" / "B train", "B test"): in the narrow column beside the two
+    # runs' rows a legend one entry a line would take a third of the chart's height.
+    layout["legend"] = {**TOP_RIGHT_LEGEND, "entrywidth": 0.5, "entrywidthmode": "fraction"}
     layout["margin"]["t"] = 30
     return {"data": data, "layout": layout}
 
@@ -1318,7 +1320,9 @@ def compare_loss_figure(
             )
     layout = _base_layout("epoch", y_title, height)
     layout["yaxis"]["rangemode"] = "tozero"
-    layout["legend"] = dict(TOP_RIGHT_LEGEND)
+    # Two entries a line ("A train", "A test" / "B train", "B test"): in the narrow column beside the two
+    # runs' rows a legend one entry a line would take a third of the chart's height.
+    layout["legend"] = {**TOP_RIGHT_LEGEND, "entrywidth": 0.5, "entrywidthmode": "fraction"}
     layout["margin"]["t"] = 30
     return {"data": data, "layout": layout}
 

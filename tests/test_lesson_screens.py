@@ -142,7 +142,9 @@ def play_until_it_stops(at, frames: int = 80) -> int:
 
 def play_to_stop(at, epoch: int) -> None:
     assert play_until_it_stops(at) == epoch
-    assert any(STOPPED.format(epoch=epoch) in info.value for info in at.info), [i.value for i in at.info]
+    assert any(STOPPED.format(epoch=epoch) in toast.value for toast in at.toast), [t.value for t in at.toast]
+    # ... and, after the toast has gone, the line under the numbers still says so.
+    assert f"Epoch {epoch}: this is where the lesson's text looks." in plain(payloads(at)["status"]["html"])
     state = state_of(at)
     for name, trainer in state.runs:
         if not trainer.diverged:  # a diverged run shows the epoch it stopped at
@@ -240,7 +242,7 @@ def test_play_stops_at_the_lesson_stop_and_play_again_goes_on():
         at.run()
     assert_clean(at)
     assert state_of(at).trainer.epoch == 10 and at.button(key="play_pause").label == "Play"
-    assert any(STOPPED.format(epoch=10) in info.value for info in at.info)
+    assert any(STOPPED.format(epoch=10) in toast.value for toast in at.toast)
     at.run()  # paused: stays
     assert state_of(at).trainer.epoch == 10
     at.button(key="play_pause").click().run()
@@ -391,8 +393,9 @@ def test_lesson_7_on_screen_at_epochs_0_and_5_and_after_reset():
     initial = status(at, "Train loss", "A")
     assert 8e5 < initial < 1e6
     play_to_stop(at, 5)
-    # "A diverges at epoch 1 (the red message; its numbers read 'diverged')"
-    assert any("Run A diverged at epoch 1" in error.value for error in at.error)
+    # "A diverges at epoch 1 (in red beside its name; its numbers read 'diverged')"
+    headings = [block.value for block in at.markdown if "bp-run-heading bp-run-a" in block.value]
+    assert len(headings) == 1 and '<span class="bp-diverged">⚠ diverged at epoch 1</span>' in headings[0]
     assert metric(at, "Run A · Train loss") == "diverged" and status(at, "Epoch", "A") == 1
     # "B ... trains: at epoch 5 its accuracy is 100 % and its loss well below 0.69 (0.05)"
     assert status(at, "Epoch", "B") == 5

@@ -35,7 +35,9 @@ def ensure_plotly_served() -> None:
 
 def _show_messages(state: PlaygroundState) -> None:
     for name, trainer in state.runs:
-        if not trainer.diverged:
+        # A compare lesson says it in the run's heading, in red (view.run_heading): a paragraph here would
+        # push run B's row off a projected screen, and lesson 7's divergence is its point, not a surprise.
+        if not trainer.diverged or (state.lesson and state.comparing):
             continue
         run = f"Run {name} diverged" if state.comparing else "Training diverged"
         st.error(
@@ -54,7 +56,10 @@ def _show_messages(state: PlaygroundState) -> None:
             run = f"**Run {name}:** " if state.comparing else ""
             getattr(st, note.level)(run + note.text, icon="⚠️" if note.level == "warning" else "ℹ️")
     for message in state.messages:
-        getattr(st, message.level)(message.text)
+        if message.level == "toast":  # news that must not push the charts down (a lesson's stop)
+            st.toast(message.text, icon=":material/pause_circle:", duration="long")
+        else:
+            getattr(st, message.level)(message.text)
     state.messages.clear()
 
 

@@ -414,7 +414,8 @@ def playback_bar(state: PlaygroundState) -> None:
             type="primary",
             key="play_pause",
             width="stretch",
-            help="Train continuously; the charts update as it learns. " + KEYBOARD_HELP,
+            help="Train continuously; the charts update as it learns, as many epochs between two redraws as "
+            "the speed menu (right) says ('max speed': as many as fit in a frame). " + KEYBOARD_HELP,
         )
     if state.shows("step"):
         columns[1].button(
@@ -426,14 +427,22 @@ def playback_bar(state: PlaygroundState) -> None:
         state.step_count = int(st.session_state["w_step_count"])
 
     if state.shows("step_n"):
+        # Labels collapsed (the button beside names the number; the speed's options say their unit): the
+        # bar is one control high, so on a 1280x720 projector the charts below stay on the first screen.
         columns[2].number_input(
-            "Epochs for Step ×N", 1, MAX_STEP_COUNT, key="w_step_count", on_change=step_count_changed
+            "Epochs for Step ×N",
+            1,
+            MAX_STEP_COUNT,
+            key="w_step_count",
+            on_change=step_count_changed,
+            label_visibility="collapsed",
         )
         columns[3].button(
             f"Step ×{state.step_count}",
             on_click=lambda: step(state, state.step_count),
             key="step_n",
             width="stretch",
+            help="Train this many epochs at once (the number beside sets it).",
         )
     if state.shows("reset"):
         columns[4].button(
@@ -452,8 +461,10 @@ def playback_bar(state: PlaygroundState) -> None:
     if st.session_state.get("w_speed") not in SPEED_CHOICES:
         st.session_state["w_speed"] = state.speed
     state.speed = columns[5].selectbox(
-        "Speed (epochs/frame)",  # one line: the bar stays one control high (a projector's first screen)
+        "Speed (epochs/frame)",
         SPEED_CHOICES,
+        format_func=lambda speed: {"max": "max speed", "1": "1 epoch/frame"}.get(speed, f"{speed} epochs/frame"),
+        label_visibility="collapsed",
         key="w_speed",
         on_change=lambda: setattr(state, "speed", st.session_state["w_speed"]),
         help="How many epochs are trained between two redraws while playing. 'max' trains as many as fit "

@@ -26,7 +26,11 @@ def page_header(state: PlaygroundState) -> None:
     introduction (lesson_panel)."""
     title, picker = st.columns([1, 1], vertical_alignment="center", gap="medium")
     with title:
-        st.title("Backprop Playground")
+        if state.lesson or state.comparing:
+            # A smaller title: the lesson's bar or compare mode's second row of charts needs the height.
+            st.markdown('<h1 class="bp-title-compact">Backprop Playground</h1>', unsafe_allow_html=True)
+        else:
+            st.title("Backprop Playground")
     if state.shows("lessons"):
         with picker:
             lesson_picker(state)

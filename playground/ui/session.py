@@ -223,7 +223,7 @@ def step(state: PlaygroundState, epochs: int) -> None:
     if _all_diverged(state):
         state.playing = False
     elif stop is not None and lesson_epoch(state) == stop:
-        state.say("info", lesson_stop_text(state, stop, stopped=False))
+        state.say("toast", lesson_stop_text(state, stop, stopped=False))
 
 
 @transition

@@ -65,7 +65,7 @@ class ChartSync:
 
 @dataclass
 class Message:
-    level: str  # "error", "warning", "info", "success"
+    level: str  # "error", "warning", "info", "success", or "toast" (shown without moving the page)
     text: str
 
 

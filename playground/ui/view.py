@@ -138,7 +138,7 @@ def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECOND
         redraw = True
     if stop is not None and state.playing and session.lesson_epoch(state) >= stop:
         state.playing = False
-        state.say("info", session.lesson_stop_text(state, stop, stopped=True))
+        state.say("toast", session.lesson_stop_text(state, stop, stopped=True))
         redraw = True
     return redraw
 
@@ -476,7 +476,7 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
         runs = []
         for name, trainer in state.runs:
             epochs, (train, test) = history_columns(trainer, names, upto=upto)
-            runs.append((f"run {name}", epochs, train, test))
+            runs.append((name, epochs, train, test))  # legend "A train", "A test": two entries a line
         y_title = plots.LOSS_AXIS_TITLES[state.trainer.problem]  # the runs share their data, so their problem
         result = plots.with_note(plots.with_ranges(plots.compare_loss_figure(runs, height, y_title), ranges()), note)
         return plots.epoch_marker(result, upto) if upto is not None else result
@@ -496,7 +496,12 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
 
 # ---- the page's live part -----------------------------------------------------------------------
 def _format_loss(value: float) -> str:
-    return f"{value:.4f}" if np.isfinite(value) else "diverged"
+    """Four decimals while a loss reads like one; a huge one (an exploding run) as 866,016 or 1.23e+09."""
+    if not np.isfinite(value):
+        return "diverged"
+    if abs(value) < 1_000:
+        return f"{value:.4f}"
+    return f"{value:,.0f}" if abs(value) < 10_000_000 else f"{value:.2e}"
 
 
 METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²", "rmse": "RMSE"}
@@ -541,44 +546,61 @@ def status_html(state: PlaygroundState) -> str:
     numbers form a table (a header row of labels, a row per run): two runs' figures in the height of one.
     """
     if state.comparing:
-        return f'<div class="bp-status">{compare_status_table(state)}{playing_note(state)}</div>'
+        return f'<div class="bp-status bp-status-compare">{compare_status_table(state)}{playing_note(state)}</div>'
     cells = "".join(
         f'<div class="bp-metric" data-metric="{html.escape(label)}">'
         f'<div class="bp-metric-label">{html.escape(label)}</div>'
         f'<div class="bp-metric-value">{html.escape(value)}</div></div>'
         for label, value in status_metrics(state, state.trainer)
     )
-    return f'<div class="bp-status"><div class="bp-status-row">{cells}</div>{playing_note(state)}</div>'
+    return f'<div class="bp-status"><div class="bp-status-row">{cells}{playing_note(state)}</div></div>'
 
 
 def compare_status_table(state: PlaygroundState) -> str:
+    """A metric per row, a run per column: narrow enough for the column beside the two runs' charts."""
     rows = {name: status_metrics(state, trainer) for name, trainer in state.runs}
-    header = "".join(f"<th>{html.escape(label)}</th>" for label, _ in rows["A"])
+    header = "".join(f'<th class="bp-run-{name.lower()}">Run {name}</th>' for name in rows)
+    labels = [label for label, _ in rows["A"]]
     body = "".join(
-        f'<tr class="bp-run-{name.lower()}"><th scope="row">Run {name}</th>'
+        f'<tr><th scope="row">{html.escape(label)}</th>'
         + "".join(
             f'<td class="bp-metric" data-metric="{html.escape(f"Run {name} · {label}")}">'
-            f'<div class="bp-metric-value">{html.escape(value)}</div></td>'
-            for label, value in metrics
+            f'<div class="bp-metric-value">{html.escape(dict(metrics).get(label, ""))}</div></td>'
+            for name, metrics in rows.items()
         )
         + "</tr>"
-        for name, metrics in rows.items()
+        for label in labels
     )
     return f'<table class="bp-status-table"><thead><tr><th></th>{header}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def playing_note(state: PlaygroundState) -> str:
-    if not state.playing:
-        return ""
-    stop = session.next_lesson_stop(state)
-    stops = f" Stops at epoch {stop:,}, where the lesson's text looks." if stop is not None else ""
-    return (
-        f'<div class="bp-status-note">Training at about {state.epochs_per_second:,.0f} epochs per second '
-        f"({html.escape(str(state.speed))} per frame).{stops}</div>"
-    )
+    """The line under the numbers: the training speed while playing; paused at a lesson's stop, that this is
+    where its text looks. Always drawn (empty when there is nothing to say), so the charts below never move
+    when Play starts or stops."""
+    text = ""
+    if state.playing:
+        stop = session.next_lesson_stop(state)
+        speed = f"{state.epochs_per_second:,.0f} epochs per second ({html.escape(str(state.speed))} per frame)"
+        if state.comparing:  # two lines in the narrow column beside the runs
+            text = f"About {speed}." + (f" Stops at epoch {stop:,}." if stop is not None else "")
+        else:
+            stops = f" Stops at epoch {stop:,}, where the lesson's text looks." if stop is not None else ""
+            text = f"Training at about {speed}.{stops}"
+    elif state.lesson and session.lesson_epoch(state) in LESSONS[state.lesson].stop_epochs:
+        text = html.escape(session.lesson_stop_text(state, session.lesson_epoch(state), stopped=False))
+    return f'<div class="bp-status-note">{text}</div>'
 
 
-def replay_slider(state: PlaygroundState) -> None:
+def replay_slot(state: PlaygroundState, stacked: bool = False) -> None:
+    """One slot, always present, for the replay slider (shown while paused): the charts after it keep
+    their place in the page, so pressing Play does not remount them."""
+    with st.container():
+        if not state.playing and state.shows("replay"):
+            replay_slider(state, stacked)
+
+
+def replay_slider(state: PlaygroundState, stacked: bool = False) -> None:
     """While paused: pick an earlier epoch (one of the kept snapshots) to see the run as it was."""
     epochs = sorted({epoch for _, trainer in state.runs for epoch, _ in trainer.snapshots} | {state.trainer.epoch})
     epochs = [epoch for epoch in epochs if epoch <= state.trainer.epoch]
@@ -591,8 +613,11 @@ def replay_slider(state: PlaygroundState) -> None:
     def moved() -> None:
         session.set_replay_epoch(state, st.session_state["w_replay"])
 
-    # The label beside the slider, not above it: the row of charts below stays on a projector's first screen.
-    label, slider = st.columns([1.1, 5], vertical_alignment="center", gap="small")
+    # The label beside the slider, not above it: the row of charts below stays on a projector's first screen
+    # (stacked in compare mode's narrow column, where the width is short and the height is not).
+    label, slider = (st.container(), st.container()) if stacked else st.columns(
+        [1.1, 5], vertical_alignment="center", gap="small"
+    )
     label.markdown(
         '<p class="bp-replay-label">Replay: show epoch</p>',
         unsafe_allow_html=True,
@@ -655,15 +680,11 @@ def _live_frame(state: PlaygroundState) -> None:
         pace_frame(state)
         if train_frame(state):
             st.rerun(scope="app")  # show the divergence message (outside the fragment)
-    status_block(state)
-    # One slot, always present, for the replay slider (shown while paused): the charts below keep
-    # their place in the page, so pressing Play does not remount them.
-    with st.container():
-        if not state.playing and state.shows("replay"):
-            replay_slider(state)
     if state.comparing:
-        compare_layout(state)
+        compare_layout(state)  # its status and replay slider sit beside the runs' rows
     else:
+        status_block(state)
+        replay_slot(state)
         single_layout(state)
     if state.shows("diagram"):
         diagram_view.diagram_section(state)
@@ -707,9 +728,10 @@ def single_layout(state: PlaygroundState) -> None:
 
 
 # Compare mode on a 1280x720 projector: each run's picture and gradient chart in a row of its own, the
-# overlaid loss beside both rows, so the two runs' boundaries, gradients and losses share the first screen
-# (tests/browser/test_projector_layout.py). The captions follow the charts, below the fold.
-COMPARE_ROW_HEIGHT = 215
+# status table and the overlaid loss beside both rows, so the two runs' boundaries, gradients and losses
+# share the first screen (tests/browser/test_projector_layout.py). The captions follow, below the fold.
+COMPARE_ROW_HEIGHT = 220
+COMPARE_LOSS_HEIGHT = 210  # below the status table and the replay slider, level with run B's row
 COMPARE_GALLERY_IMAGES, COMPARE_GALLERY_COLUMNS = 12, 6  # two rows of test digits fit a row's height
 
 
@@ -718,7 +740,7 @@ def compare_layout(state: PlaygroundState) -> None:
     image = state.trainer.inputs == "image"
     lesson = LESSONS.get(state.lesson) if state.lesson else None
     runs, loss = st.columns([2.15, 1], gap="small")
-    with runs:
+    with runs, st.container(gap="xsmall"):  # a run's heading close above its row
         for name, trainer in state.runs:
             label = (lesson.label_a if name == "A" else lesson.label_b) if lesson and lesson.compare else None
             run_heading(name, trainer, label)
@@ -737,13 +759,10 @@ def compare_layout(state: PlaygroundState) -> None:
                     boundary_chart(state, f"boundary_{name}", trainer, height=COMPARE_ROW_HEIGHT)
             with gradients:
                 gradient_chart(state, f"gradients_{name}", trainer, height=COMPARE_ROW_HEIGHT, legend="ends")
-    with loss:
-        compare_loss_chart(
-            state,
-            height=2 * COMPARE_ROW_HEIGHT + 40,  # the two rows' charts and one run heading
-            title="Loss: A blue, B vermillion",
-            subtitle="Solid: training · dotted: test",
-        )
+    with loss, st.container(gap="xsmall"):
+        status_block(state)
+        compare_loss_chart(state, height=COMPARE_LOSS_HEIGHT, title="Loss: A blue, B vermillion")
+        replay_slot(state, stacked=True)  # below the loss: showing it does not move a chart
     with st.expander("What these charts show", icon=":material/help:", expanded=not state.lesson):
         left, middle, right = st.columns(3, gap="medium")
         left.markdown(DIGITS_CAPTION if image else boundary_caption(state.trainer))
@@ -756,6 +775,8 @@ def compare_layout(state: PlaygroundState) -> None:
 def run_heading(name: str, trainer: Trainer, label: str | None) -> None:
     """One line above a run's row: 'Run A · Sigmoid + Glorot · 8 × 16 sigmoid · Glorot uniform · SGD, lr 0.03'."""
     parts = [f"<b>Run {name}</b>", *([html.escape(label)] if label else []), html.escape(describe(trainer))]
+    if trainer.diverged:  # first after the name: a long heading is cut at its end, never here
+        parts.insert(1, f'<span class="bp-diverged">⚠ diverged at epoch {trainer.diverged_at:,}</span>')
     st.markdown(f'<p class="bp-run-heading bp-run-{name.lower()}">{" · ".join(parts)}</p>', unsafe_allow_html=True)
 
 

@@ -123,35 +123,110 @@ def test_the_default_page_fits_a_projector_screen(browser, app_server, artifacts
         page.close()
 
 
-def test_a_lesson_link_on_a_projector_folds_its_text_to_show_the_charts(browser, app_server, artifacts_dir):
+# The charts a lesson is about: its picture (boundary, or test digits), gradients and loss, per run.
+def lesson_charts(lesson_key: str | None) -> list[str]:
+    if lesson_key is None:  # compare mode without a lesson
+        return ["boundary_A", "gradients_A", "boundary_B", "gradients_B", "loss_compare"]
+    lesson = LESSONS[lesson_key]
+    picture = "digits" if lesson.config_a.dataset == "digits" else "boundary"
+    if not lesson.compare:
+        return [picture, "loss", "gradients"]
+    return [f"{picture}_A", "gradients_A", f"{picture}_B", "gradients_B", "loss_compare"]
+
+
+CHARTS_DRAWN_BY_NAME_JS = """(names) => names.every(name => {
+    const host = document.querySelector(`.backprop-live-plot[data-chart="${name}"]`);
+    return host && host.querySelector('.main-svg') && Number(host.dataset.redraws) >= 1;
+})"""
+NAMED_CHARTS_IN_VIEW_JS = """(names) => names.every(name => {
+    const host = document.querySelector(`.backprop-live-plot[data-chart="${name}"]`);
+    if (!host) return false;
+    const box = host.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight && box.left >= 0 && box.right <= window.innerWidth;
+})"""
+PAUSED_AT_STOP_JS = """() => {
+    const button = [...document.querySelectorAll('.st-key-play_pause button')].find(b => b.offsetParent);
+    const note = document.querySelector('.bp-status-note');
+    return button && button.innerText.trim() === 'Play' && note && note.innerText.includes("lesson's text looks");
+}"""
+
+
+def assert_lesson_screen(page: Page, charts: list[str], lesson_key: str | None) -> None:
+    for name in charts:
+        assert_in_viewport(page, f'.backprop-live-plot[data-chart="{name}"]', f"the {name} chart")
+    assert_in_viewport(page, ".st-key-play_pause button", "the Play button")
+    if lesson_key is not None:
+        assert_in_viewport(page, '[data-testid="stExpander"] summary', "the lesson's one-line bar")
+        summary = page.locator('[data-testid="stExpander"] summary').first.inner_text()
+        assert f"Read lesson {list(LESSONS).index(lesson_key) + 1}" in summary, summary
+        assert LESSONS[lesson_key].headline in summary, summary
+
+
+@pytest.mark.parametrize("lesson_key", [*LESSONS, None], ids=[*LESSONS, "compare-mode"])
+def test_each_lesson_link_shows_its_charts_on_one_projected_screen_before_and_at_its_stop(
+    browser, app_server, artifacts_dir, lesson_key
+):
+    """Every lesson link (and compare mode without a lesson) at 1280x720: the lesson's one-line bar, the Play
+    button and every chart the lesson is about inside the screen, on opening and where Play stops by itself
+    (the stop's note, the replay slider and a diverged run's mark must not push a chart off)."""
+    query = LESSONS[lesson_key].link if lesson_key else "?compare=1"
+    name = lesson_key or "compare-mode"
+    charts = lesson_charts(lesson_key)
+    page = browser.new_page(viewport=PROJECTOR)
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    try:
+        page.goto(app_server.url + "/" + query, wait_until="domcontentloaded", timeout=PAGE_READY_TIMEOUT)
+        page.wait_for_function(CHARTS_DRAWN_BY_NAME_JS, arg=charts, timeout=PAGE_READY_TIMEOUT)
+        page.wait_for_function(NAMED_CHARTS_IN_VIEW_JS, arg=charts, timeout=TIMEOUT)
+        page.screenshot(path=str(artifacts_dir / f"projector-lesson-{name}.png"))
+        assert_lesson_screen(page, charts, lesson_key)
+        if lesson_key is None:
+            expect(page.locator(".bp-status-table")).to_be_visible()
+        else:
+            page.locator(".st-key-play_pause button").filter(visible=True).first.click()
+            page.wait_for_function(PAUSED_AT_STOP_JS, timeout=60_000)
+            page.wait_for_function(NAMED_CHARTS_IN_VIEW_JS, arg=charts, timeout=TIMEOUT)
+            page.mouse.move(640, 715)  # off the Play button: its tooltip would cover the lesson's bar
+            page.wait_for_timeout(500)  # the last frame's redraw
+            page.screenshot(path=str(artifacts_dir / f"projector-lesson-{name}-stop.png"))
+            assert_lesson_screen(page, charts, lesson_key)
+        assert_readable(page)
+        assert page.js_errors == [], page.js_errors
+    finally:
+        page.close()
+
+
+def test_a_lesson_opens_folded_and_its_full_text_is_one_click_away(browser, app_server, artifacts_dir):
     lesson = LESSONS["vanishing_sigmoid"]
     page = open_projector_page(browser, app_server.url + "/" + lesson.link)
     try:
-        panel = page.locator('[data-testid="stExpander"]').filter(has_text=lesson.title).first
+        panel = page.locator('[data-testid="stExpander"]').filter(has_text="Read lesson 1").first
         explanation = panel.get_by_text(lesson.explanation[:40])
-        expect(explanation).to_be_visible(timeout=TIMEOUT)  # a lesson opens with its text shown
+        expect(explanation).to_be_hidden(timeout=TIMEOUT)  # folded: the charts come first
         # The link's hidden controls are not drawn; the sidebar says so and offers them back.
         expect(page.locator(".st-key-w_dataset")).to_have_count(0)
         expect(page.locator(".st-key-w_batch")).to_have_count(0)
         expect(page.locator(".st-key-w_learning_rate")).to_be_visible()
         expect(page.locator('[data-testid="stSidebar"]').get_by_text("hidden by this lesson")).to_be_visible()
-        page.screenshot(path=str(artifacts_dir / "projector-1280x720-lesson.png"))
-
-        panel.locator("summary").click()  # fold the lesson's text away
-        expect(explanation).to_be_hidden(timeout=TIMEOUT)
-        page.wait_for_function(CHARTS_IN_VIEW_JS, timeout=TIMEOUT)
-        page.screenshot(path=str(artifacts_dir / "projector-1280x720-lesson-folded.png"))
-        assert_charts_and_controls_in_view(page)
-        assert_in_viewport(page, '[data-testid="stExpander"] summary', "the folded lesson's title")
         assert_in_viewport(page, '[data-testid="stSidebar"] .st-key-show_all_controls', "Show all")
 
-        # Folded stays folded when the page redraws (a Step reruns the script).
+        panel.locator("summary").click()  # unfold: the whole text
+        expect(explanation).to_be_visible(timeout=TIMEOUT)
+        expect(panel.get_by_text("What to look for")).to_be_visible()
+        page.screenshot(path=str(artifacts_dir / "projector-1280x720-lesson-unfolded.png"))
+        # Open stays open when the page redraws (a Step reruns the script) ...
         page.locator(".st-key-step_one button").filter(visible=True).click()
         page.wait_for_function(
             "() => document.querySelector('[data-metric=\"Epoch\"] .bp-metric-value')?.innerText === '1'",
             timeout=TIMEOUT,
         )
-        expect(explanation).to_be_hidden()
+        expect(explanation).to_be_visible()
+        # ... and folding it brings the charts back onto the screen.
+        panel.locator("summary").click()
+        expect(explanation).to_be_hidden(timeout=TIMEOUT)
+        page.wait_for_function(CHARTS_IN_VIEW_JS, timeout=TIMEOUT)
+        assert_charts_and_controls_in_view(page)
         # Show all: every control is back.
         page.locator(".st-key-show_all_controls button").filter(visible=True).click()
         expect(page.locator(".st-key-w_dataset")).to_be_visible(timeout=TIMEOUT)
