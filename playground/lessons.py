@@ -37,7 +37,8 @@ class Lesson:
     label_b: str = "B"
     answer: str = ""  # for the teacher, or behind a "show answer" button
     # Controls the lesson hides (names of playground.hiding): the ones beside its point, so a class sees
-    # only what the lesson is about. Opening the lesson hides them; closing it shows every control again.
+    # only what the lesson is about. Opening the lesson hides them; closing it restores the view it was
+    # opened from (with that view's hidden controls).
     hides: tuple[str, ...] = ()
 
     @property
