@@ -60,6 +60,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playground.ui.state import speed_label  # the speed menu's option text
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -381,7 +383,7 @@ class App:
 def measure_speed(app: App, clock: CpuClock, speed: str, seconds: float, warmup: float) -> dict:
     app.set_playing(False)
     app.reset()
-    app.choose("w_speed", speed)
+    app.choose("w_speed", speed_label(speed))
     app.set_playing(True)
     app.page.wait_for_timeout(warmup * 1000)
     app.js("() => window.__bench.startStalls()")
@@ -470,7 +472,7 @@ def measure_latencies(app: App, tries: int) -> dict[str, list[float | None]]:
     results: dict[str, list[float | None]] = {"pause": [], "step": [], "speed": [], "dataset": []}
     app.set_playing(False)
     app.reset()
-    app.choose("w_speed", "5")  # the default speed
+    app.choose("w_speed", speed_label("5"))  # the default speed
     for i in range(tries):
         # Pause while playing: the button says "Play" again.
         app.set_playing(True)
@@ -496,7 +498,7 @@ def measure_latencies(app: App, tries: int) -> dict[str, list[float | None]]:
             app.timed(
                 f"B => [...document.querySelectorAll('.bp-status-note')]"
                 f".some(c => c.innerText.includes('({new_speed} per frame)'))",
-                lambda speed=new_speed: app.pick(speed),
+                lambda speed=new_speed: app.pick(speed_label(speed)),
             )
         )
 

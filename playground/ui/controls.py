@@ -33,7 +33,7 @@ from playground.ui.session import (
     show_all_controls,
     step,
 )
-from playground.ui.state import SPEED_CHOICES, PlaygroundState
+from playground.ui.state import SPEED_CHOICES, PlaygroundState, speed_label
 
 
 def _log_choices(field: str, mantissas=(1, 2, 3, 5), low: float | None = None) -> list[float]:
@@ -463,7 +463,7 @@ def playback_bar(state: PlaygroundState) -> None:
     state.speed = columns[5].selectbox(
         "Speed (epochs/frame)",
         SPEED_CHOICES,
-        format_func=lambda speed: {"max": "max speed", "1": "1 epoch/frame"}.get(speed, f"{speed} epochs/frame"),
+        format_func=speed_label,
         label_visibility="collapsed",
         key="w_speed",
         on_change=lambda: setattr(state, "speed", st.session_state["w_speed"]),

@@ -27,6 +27,11 @@ STATUS_PATH = "/bp/status"  # how many sessions the server holds (JSON numbers; 
 # Epochs per redraw offered by the speed control; "max" fills a time budget per frame.
 SPEED_CHOICES = ("1", "2", "5", "10", "20", "50", "100", "max")
 DEFAULT_SPEED = "5"
+
+
+def speed_label(speed: str) -> str:
+    """How the speed menu shows a speed (its label is collapsed, so each option says its unit)."""
+    return {"max": "max speed", "1": "1 epoch/frame"}.get(speed, f"{speed} epochs/frame")
 # While playing, frames normally travel on the live stream (stream.py), paced by what the browser has
 # drawn. Without a stream (a proxy that drops websockets, or AppTest) the page falls back to a rerun
 # timer: the browser's timer asks for a frame every FRAME_INTERVAL_SECONDS, more often than

@@ -17,6 +17,8 @@ if os.environ.get("CI") != "true":  # in CI a missing playwright is an error, as
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from playground.ui.state import speed_label  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 CORE_CHARTS = ("boundary", "loss", "gradients")  # the default layout's live charts (data-chart of each host)
@@ -227,7 +229,7 @@ def test_speed_change_while_playing_takes_effect(page: Page):
     assert steps_before and min(steps_before) < 50, f"speed 5 should advance by small steps: {before}"
 
     mark = len(before)
-    choose(page, "w_speed", "50")
+    choose(page, "w_speed", speed_label("50"))
     expect(page.get_by_text("(50 per frame)")).to_be_visible(timeout=TIMEOUT)
     # From now on every frame trains 50 epochs: the last three visible steps are all multiples of 50.
     page.wait_for_function(
@@ -496,7 +498,7 @@ def test_digits_play_and_pause_shows_gallery_confusion_and_weights(browser, app_
             return [name, {title: host.layout.title.text, annotations: (host.layout.annotations || []).length,
                            z: host.data[0].z.length}];
         }))""")
-        assert figures["digits"]["annotations"] == 24 and "predicted vs true" in figures["digits"]["title"]
+        assert figures["digits"]["annotations"] == 24 and "24 test digits" in figures["digits"]["title"]
         assert figures["confusion"]["z"] == 10 and "accuracy" in figures["confusion"]["title"]
         assert figures["first_layer"]["annotations"] == 16 and "hidden units" in figures["first_layer"]["title"]
         for title in ("Test digits: the network's answers", "Confusion matrix (test set)", "First-layer weights"):

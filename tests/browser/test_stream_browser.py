@@ -32,6 +32,7 @@ from tests.browser.test_browser import (  # noqa: E402
     pause,
     play,
     play_button,
+    speed_label,
     wait_charts_at,
     wait_epoch,
 )
@@ -219,7 +220,7 @@ SPEEDS = ("1", "2", "5", "10", "20", "50", "100", "max")
 @pytest.mark.parametrize("speed", SPEEDS)
 def test_fifty_clicks_of_play_pause_step_reset_each_take_effect(page: Page, speed, artifacts_dir):
     """Play, Pause, Step, Reset in a row, 50 clicks, each checked before the next (a lost click fails)."""
-    choose(page, "w_speed", speed)
+    choose(page, "w_speed", speed_label(speed))
     wait_stream(page)
     latencies: dict[str, list[float]] = {"play": [], "pause": [], "step": [], "reset": []}
     actions = ("play", "pause", "step", "reset")
