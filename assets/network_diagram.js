@@ -13,7 +13,7 @@
 //                           says in one legend line what they leave out ('L1–L16: 8 Sigmoid units each')
 //   colouring               "weights": edges by sign and |w|, units by their output; "gradients":
 //                           edges by |dL/dw| and units by |delta|, on one log colour scale
-//   gradient_range          that scale's [low, high] log10: fixed (playground/diagram.py), the same for
+//   gradient_range          that scale's [low, high] log10: fixed (playground/teaching/diagram.py), the same for
 //                           every run, so that two diagrams side by side compare by colour
 //   walkthrough             (optional) the backprop walkthrough's step: {title, highlight (a unit layer),
 //                           unit_values: {k: [...]}, unit_label, edges: {l: {values (b64), scale}}, edge_label}
@@ -35,7 +35,7 @@ const VIRIDIS = [
   [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37],
 ]; // prettier-ignore
 const FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif";
-const DEFAULT_GRADIENT_RANGE = [-8, 0]; // as playground/diagram.py's GRADIENT_LOG_RANGE
+const DEFAULT_GRADIENT_RANGE = [-8, 0]; // as playground/teaching/diagram.py's GRADIENT_LOG_RANGE
 const HEADING_SIZE = 14, SUBHEADING_SIZE = 13, LEGEND_SIZE = 13, LEGEND_LINE = 19;
 const HEADING_GAP = 10; // pixels at least between two column headings
 const TOP = 44; // the two heading lines

@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, the rep
 import numpy as np  # noqa: E402
 
 from playground import Trainer, TrainingConfig  # noqa: E402
-from playground.trainer import RECORD_POINTS  # noqa: E402
+from playground.training.trainer import RECORD_POINTS  # noqa: E402
 
 TARGET_RATIO = 5.0  # ours must be at least this many times faster than scikit-learn, and than PyTorch on mini-batches
 FLOOR_TARGET = 0.9  # ours (with its record) within 10 % of the NumPy floor (without): ours/floor >= 0.9

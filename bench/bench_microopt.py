@@ -2,7 +2,7 @@
 
     python -m bench.bench_microopt
 
-``playground.network.Pass`` merges two kinds of NumPy call (see its docstring): the activation
+``playground.engine.network.Pass`` merges two kinds of NumPy call (see its docstring): the activation
 derivatives of consecutive same-activation layers (one call over their buffers) and the weight and
 bias gradients of consecutive same-shape layers (one stacked matmul and reduction). This script
 rebuilds trainers with either or both replaced by the plain per-layer calls and times them side by
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import playground.network as network_module  # noqa: E402
+import playground.engine.network as network_module  # noqa: E402
 from playground import Trainer, TrainingConfig  # noqa: E402
 
 CASES = {

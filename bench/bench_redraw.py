@@ -31,8 +31,8 @@ def measure_redraw_cost(frames: int = 300, epochs_between_frames: int = 5) -> di
     for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
-    from playground.config import TrainingConfig
-    from playground.trainer import Trainer
+    from playground.training.config import TrainingConfig
+    from playground.training.trainer import Trainer
     from playground.ui import lens, live, view
     from playground.ui.state import PlaygroundState
 

@@ -1,9 +1,12 @@
 """Backprop Playground: a NumPy backprop engine and a Streamlit app to watch it learn.
 
-The engine (everything here but ``ui``) imports NumPy and pandas only.
+Sub-packages, with dependencies flowing one way (ui -> teaching, plots, links -> training -> data, engine):
+``engine`` (layers, network, optimisers: pure NumPy), ``data``, ``training`` (config, trainer, history),
+``teaching`` (lessons, walkthrough, diagnostics, diagram), ``links`` (URL and model file), ``plots`` and
+``ui`` (the only one that imports streamlit).
 """
 
-from playground.config import TrainingConfig
-from playground.trainer import Trainer
+from playground.training.config import TrainingConfig
+from playground.training.trainer import Trainer
 
 __all__ = ["Trainer", "TrainingConfig"]

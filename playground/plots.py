@@ -914,7 +914,7 @@ NOTE_COLOUR = "#9A3412"  # dark vermillion on a pale box: readable on a projecto
 
 def with_note(figure: dict, text: str | None, name: str = "note") -> dict:
     """Write ``text`` (``<br>`` breaks lines) in the middle of the plot, over the data: why a chart is
-    empty or flat (playground.notes). The annotation's ``name`` lets the browser tests find it."""
+    empty or flat (playground.teaching.notes). The annotation's ``name`` lets the browser tests find it."""
     if not text:
         return figure
     annotation = {

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_RELU_SLOPE, get_activation
+from playground.engine.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_RELU_SLOPE, get_activation
 
 H = 1e-6
 KINKED = {"relu", "leaky_relu", "elu"}

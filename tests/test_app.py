@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.config import MAX_HIDDEN_LAYERS
+from playground.training.config import MAX_HIDDEN_LAYERS
 from playground.ui.state import STATE_KEY
 
 TIMEOUT = 60

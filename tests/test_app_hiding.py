@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.hiding import GROUPS, expand
-from playground.lessons import LESSONS
+from playground.links.hiding import GROUPS, expand
+from playground.teaching.lessons import LESSONS
 from playground.ui import session
 from playground.ui.state import STATE_KEY
 

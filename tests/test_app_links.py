@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from playground.config import TrainingConfig
-from playground.lessons import LESSONS
+from playground.teaching.lessons import LESSONS
+from playground.training.config import TrainingConfig
 from tests.test_app import assert_clean, start, state_of
 from tests.test_app_hiding import query_value, widget_keys
 

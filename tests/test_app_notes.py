@@ -1,4 +1,4 @@
-"""No silent charts, in the app: the message and the words on the chart (playground/notes.py); "+" widths."""
+"""No silent charts, in the app: the message and the words on the chart (playground/teaching/notes.py); "+" widths."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from playground.config import TrainingConfig, to_query
-from playground.model_io import model_to_json
-from playground.trainer import Trainer
+from playground.links.model_file import model_to_json
+from playground.training.config import TrainingConfig, to_query
+from playground.training.trainer import Trainer
 from playground.ui.session import load_model_file
 from tests.test_app import assert_clean, chart_texts, metric, start, state_of
 

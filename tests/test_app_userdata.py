@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from test_app import assert_clean, chart_texts, start, state_of
 
+from playground.data.userdata import csv_template, parse_csv, to_csv
 from playground.ui import own_data, session
-from playground.userdata import csv_template, parse_csv, to_csv
 
 GOOD = b"x1,x2,label,split\n-3,-3,0,train\n3,3,1,train\n-2.5,-1,0,train\n1,2.5,1,train\n-2,-2.5,0,test\n2.5,2,1,test\n"
 
@@ -179,7 +179,7 @@ def test_in_compare_mode_an_edit_changes_both_runs_and_keeps_both_going():
 
 
 def test_a_link_with_points_opens_on_them_and_a_damaged_one_says_so():
-    from playground.userdata import to_url_text
+    from playground.data.userdata import to_url_text
 
     data = parse_csv(GOOD)
     at = start({"dataset": "custom", "user_data": to_url_text(data)})
@@ -195,7 +195,7 @@ def test_a_link_with_points_opens_on_them_and_a_damaged_one_says_so():
 def test_the_uploader_states_the_csv_limit_and_stays_open_after_an_upload():
     from pathlib import Path
 
-    from playground.userdata import MAX_CSV_BYTES
+    from playground.data.userdata import MAX_CSV_BYTES
 
     at = start()
     uploader = at.file_uploader(key=own_data.UPLOAD_KEY)

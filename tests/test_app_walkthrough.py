@@ -1,7 +1,7 @@
 """The backprop walkthrough panel driven headlessly with AppTest: real script runs, the engine's numbers.
 
 Opens the walkthrough on a point, goes Next through every step and Back again, checks that the tables,
-the formula and the loss on screen are the engine's (``playground.walkthrough``, itself checked against
+the formula and the loss on screen are the engine's (``playground.teaching.walkthrough``, itself checked against
 the network in tests/test_walkthrough.py), that Apply moves the weights by exactly the update shown, and
 that bad rows and vanished points give a message, not a traceback.
 """
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.teaching.walkthrough import walkthrough
 from playground.ui import session
 from playground.ui.walkthrough_panel import APPLY_LABEL, TITLE, significant
-from playground.walkthrough import walkthrough
 from tests.test_app import assert_clean, chart_texts, start, state_of
 
 ROW_LABEL = "Training row"
@@ -324,7 +324,7 @@ def test_apply_shows_its_effect_the_loss_the_weight_and_the_history_row():
     trainer = state_of(at).trainer
     shown = walkthrough(trainer, 3)
     rows = len(trainer.history)
-    from playground.walkthrough import largest_change
+    from playground.teaching.walkthrough import largest_change
 
     layer, source, target, old, delta = largest_change(shown)
     next(b for b in at.button if b.label == APPLY_LABEL).click().run()

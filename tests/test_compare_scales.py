@@ -10,11 +10,12 @@ import math
 import numpy as np
 import pytest
 
-from playground import diagram, plots
-from playground.config import TrainingConfig
-from playground.history import GRAD_NORM
-from playground.lessons import LESSONS
-from playground.trainer import Trainer
+from playground import plots
+from playground.teaching import diagram
+from playground.teaching.lessons import LESSONS
+from playground.training.config import TrainingConfig
+from playground.training.history import GRAD_NORM
+from playground.training.trainer import Trainer
 from playground.ui import diagram_view, lens, live, view
 from playground.ui.charts import compared_runs, history_columns, layer_columns
 from playground.ui.state import PlaygroundState

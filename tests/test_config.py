@@ -8,8 +8,12 @@ from urllib.parse import parse_qs, urlencode
 import numpy as np
 import pytest
 
-from playground.activations import ACTIVATIONS
-from playground.config import (
+from playground.data.datasets import DATASETS, FEATURES, MAX_NOISE, MAX_POINTS, MIN_POINTS
+from playground.engine.activations import ACTIVATIONS
+from playground.engine.initializers import INITIALIZERS
+from playground.engine.losses import REGULARIZERS
+from playground.engine.optimizers import OPTIMIZERS
+from playground.training.config import (
     MAX_HIDDEN_LAYERS,
     MAX_LEARNING_RATE,
     MAX_NEURONS,
@@ -26,10 +30,6 @@ from playground.config import (
     from_query,
     to_query,
 )
-from playground.datasets import DATASETS, FEATURES, MAX_NOISE, MAX_POINTS, MIN_POINTS
-from playground.initializers import INITIALIZERS
-from playground.losses import REGULARIZERS
-from playground.optimizers import OPTIMIZERS
 
 # field, (value below range, its clamp), (value above range, its clamp)
 NUMERIC_BOUNDS = [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.datasets import (
+from playground.data.datasets import (
     DATASETS,
     DOMAIN_HALF_WIDTH,
     FEATURES,

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playground import diagnostics as dg
-from playground.activations import ACTIVATIONS
-from playground.config import TrainingConfig
-from playground.network import Network
-from playground.trainer import Trainer
+from playground.engine.activations import ACTIVATIONS
+from playground.engine.network import Network
+from playground.teaching import diagnostics as dg
+from playground.training.config import TrainingConfig
+from playground.training.trainer import Trainer
 
 
 def small_data(n=40, n_inputs=2, seed=0):
@@ -373,7 +373,7 @@ def test_histograms_count_non_finite_values_apart():
 
 def test_no_ui_imports():
     code = (
-        "import sys, playground.diagnostics, playground.lessons; "
+        "import sys, playground.teaching.diagnostics, playground.teaching.lessons; "
         "bad = [m for m in ('streamlit', 'plotly') if m in sys.modules]; "
         "sys.exit(str(bad) if bad else 0)"
     )

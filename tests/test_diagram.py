@@ -1,4 +1,4 @@
-"""The network diagram's numbers (playground/diagram.py) and its payload (playground/ui/diagram_view.py):
+"""The network diagram's numbers (playground/teaching/diagram.py) and its payload (playground/ui/diagram_view.py):
 what it draws is the engine's network, its gradients are the gradient chart's, and a weight set by
 hand is the one training continues from."""
 
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from playground import Trainer, TrainingConfig
-from playground.datasets import DOMAIN_HALF_WIDTH
-from playground.diagram import MAX_DRAWN_UNITS, THUMBNAIL_SIDE, drawn_units, network_picture, thumbnail_grid
-from playground.history import DELTA_MEAN_ABS, GRAD_NORM, layer_column
-from playground.trainer import MAX_EDITED_PARAMETER, RECORD_POINTS
+from playground.data.datasets import DOMAIN_HALF_WIDTH
+from playground.teaching.diagram import MAX_DRAWN_UNITS, THUMBNAIL_SIDE, drawn_units, network_picture, thumbnail_grid
+from playground.training.history import DELTA_MEAN_ABS, GRAD_NORM, layer_column
+from playground.training.trainer import MAX_EDITED_PARAMETER, RECORD_POINTS
 from playground.ui import diagram_view, session
 from playground.ui.state import PlaygroundState
 

@@ -9,19 +9,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_MODULES = [
     "playground",
-    "playground.activations",
-    "playground.heads",
-    "playground.losses",
-    "playground.initializers",
-    "playground.datasets",
-    "playground.optimizers",
-    "playground.network",
-    "playground.history",
-    "playground.config",
-    "playground.trainer",
-    "playground.diagnostics",
-    "playground.lessons",
-    "playground.model_io",
+    "playground.engine.activations",
+    "playground.engine.heads",
+    "playground.engine.losses",
+    "playground.engine.initializers",
+    "playground.data.datasets",
+    "playground.engine.optimizers",
+    "playground.engine.network",
+    "playground.engine.layers",
+    "playground.data.userdata",
+    "playground.training.history",
+    "playground.training.config",
+    "playground.training.trainer",
+    "playground.teaching.diagnostics",
+    "playground.teaching.lessons",
+    "playground.teaching.walkthrough",
+    "playground.teaching.diagram",
+    "playground.teaching.notes",
+    "playground.links.model_file",
+    "playground.links.url",
+    "playground.links.hiding",
 ]
 FORBIDDEN = ["streamlit", "plotly"]
 
@@ -42,7 +49,7 @@ def _loaded_after_import(modules):
 
 @pytest.mark.parametrize(
     "module",
-    ["playground", "playground.trainer", "playground.network", ENGINE_MODULES],
+    ["playground", "playground.training.trainer", "playground.engine.network", ENGINE_MODULES],
     ids=["playground", "trainer", "network", "all-engine-modules"],
 )
 def test_engine_import_leaves_ui_libraries_unloaded(module):

@@ -10,10 +10,10 @@ import pytest
 from autograd import grad as autograd_grad
 
 from playground import Trainer, TrainingConfig
-from playground.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_RELU_SLOPE
-from playground.datasets import FEATURES, make_features
-from playground.heads import HEADS
-from playground.network import Network, parameter_count
+from playground.data.datasets import FEATURES, make_features
+from playground.engine.activations import ACTIVATIONS, ELU_ALPHA, LEAKY_RELU_SLOPE
+from playground.engine.heads import HEADS
+from playground.engine.network import Network, parameter_count
 
 H = 1e-5
 N_SAMPLES = 12

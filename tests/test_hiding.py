@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground.config import MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, quoted
-from playground.hiding import CONTROLS, GROUPS, NAMES, expand, hide_value, is_hidden, parse_hide
-from playground.lessons import LESSON_LIST
+from playground.links.hiding import CONTROLS, GROUPS, NAMES, expand, hide_value, is_hidden, parse_hide
+from playground.teaching.lessons import LESSON_LIST
+from playground.training.config import MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, quoted
 
 
 def test_valid_names_are_hidden_without_a_message():

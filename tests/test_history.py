@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from playground.history import History
+from playground.training.history import History
 
 COLUMNS = ["epoch", "loss", "accuracy"]
 

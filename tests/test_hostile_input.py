@@ -13,10 +13,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playground.config import FIELDS, MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, TrainingConfig, from_query
-from playground.hiding import NAMES, hide_value, parse_hide
-from playground.model_io import MAX_FILE_BYTES, ModelFileError, model_from_json, model_to_json
-from playground.trainer import Trainer
+from playground.links.hiding import NAMES, hide_value, parse_hide
+from playground.links.model_file import MAX_FILE_BYTES, ModelFileError, model_from_json, model_to_json
+from playground.training.config import FIELDS, MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, TrainingConfig, from_query
+from playground.training.trainer import Trainer
 from playground.ui.session import create_state, load_model_file
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,7 +36,7 @@ QUERY_KEYS = st.one_of(
         [*sorted(FIELDS), *(f"b.{name}" for name in sorted(FIELDS)), "lesson", "hide", "compare", "foo", ""]
     ),
     st.text(max_size=20),
-)  # b.<name>: run B's settings in compare mode (playground.links)
+)  # b.<name>: run B's settings in compare mode (playground.links.url)
 QUERIES = st.dictionaries(QUERY_KEYS, st.one_of(NASTY_TEXT, st.lists(NASTY_TEXT, max_size=3)), max_size=12)
 
 

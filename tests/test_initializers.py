@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.initializers import INITIALIZERS, get_initializer
+from playground.engine.initializers import INITIALIZERS, get_initializer
 
 SIGMA = 0.7
 SHAPES = [(400, 300), (300, 400), (500, 60)]

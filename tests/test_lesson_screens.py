@@ -21,8 +21,8 @@ import re
 import numpy as np
 import pytest
 
-from playground.lessons import LESSON_LIST, LESSONS
-from playground.trainer import Trainer
+from playground.teaching.lessons import LESSON_LIST, LESSONS
+from playground.training.trainer import Trainer
 from playground.ui import session, stream, view
 from playground.ui.state import PlaygroundState
 from tests.test_app import assert_clean, metric, start, state_of

@@ -15,10 +15,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from playground.config import clamp_values, config_values
-from playground.diagnostics import gradient_ratio, gradient_ratio_readout, layer_health, predicted_gains
-from playground.lessons import LESSON_LIST, LESSONS, Lesson, get_lesson
-from playground.trainer import Trainer
+from playground.teaching.diagnostics import gradient_ratio, gradient_ratio_readout, layer_health, predicted_gains
+from playground.teaching.lessons import LESSON_LIST, LESSONS, Lesson, get_lesson
+from playground.training.config import clamp_values, config_values
+from playground.training.trainer import Trainer
 
 SEEDS = (0, 1, 2)
 LN2 = math.log(2.0)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playground.config import FIELDS, MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, TrainingConfig
-from playground.lessons import LESSON_LIST, LESSONS
-from playground.links import PER_RUN_FIELDS, RUN_B_PREFIX, SHARED_FIELDS, link_query, parse_link
+from playground.links.url import PER_RUN_FIELDS, RUN_B_PREFIX, SHARED_FIELDS, link_query, parse_link
+from playground.teaching.lessons import LESSON_LIST, LESSONS
+from playground.training.config import FIELDS, MAX_MESSAGE_VALUE_CHARS, MAX_QUERY_CHARS, TrainingConfig
 from playground.ui import session
 from playground.ui.state import url_query
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from playground.config import TrainingConfig
-from playground.trainer import Trainer
+from playground.training.config import TrainingConfig
+from playground.training.trainer import Trainer
 from playground.ui import live, view
 from playground.ui.state import PlaygroundState
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from playground.losses import (
+from playground.engine.losses import (
     REGULARIZERS,
     binary_cross_entropy_from_logits,
     binary_cross_entropy_logit_gradient,

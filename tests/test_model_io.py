@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from playground.config import TrainingConfig
-from playground.model_io import ModelFileError, model_from_json, model_to_json
-from playground.trainer import Trainer
+from playground.links.model_file import ModelFileError, model_from_json, model_to_json
+from playground.training.config import TrainingConfig
+from playground.training.trainer import Trainer
 
 
 def saved(config: TrainingConfig | None = None, epochs: int = 3) -> tuple[Trainer, str]:

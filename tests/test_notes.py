@@ -1,4 +1,4 @@
-"""No silent charts: the notes that say why a chart is empty or flat (playground/notes.py)."""
+"""No silent charts: the notes that say why a chart is empty or flat (playground/teaching/notes.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from playground import Trainer, TrainingConfig
-from playground.notes import OSCILLATION_MIN_ROWS, chart_notes, oscillation, oscillation_note
+from playground.teaching.notes import OSCILLATION_MIN_ROWS, chart_notes, oscillation, oscillation_note
 
 # Six "+" clicks from [4, 2] used to copy the last width: ReLU + He on it is dead at epoch 0.
 DEAD_CONFIG = TrainingConfig(hidden_layers=(4, 2, 2, 2, 2, 2, 2, 2), activations=("relu",) * 8, initializer="he_normal")
@@ -39,7 +39,7 @@ def test_a_dead_network_says_no_gradient_reaches_its_weights_and_which_layer_is_
 def test_a_dead_layer_that_cuts_off_only_the_lower_weights_names_them():
     row = {"epoch": 5, "dead1": 0.0, "dead2": 1.0, "grad_norm_W1": 0.0, "grad_norm_W2": 0.0, "grad_norm_W3": 0.0}
     row["grad_norm_W4"] = 0.1
-    from playground.notes import dead_network_note
+    from playground.teaching.notes import dead_network_note
 
     note = dead_network_note(row, 4)
     assert "No gradient reaches W1–W3" in note.text and "hidden layer 2" in note.text

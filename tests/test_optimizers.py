@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from playground.optimizers import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
+from playground.engine.optimizers import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 
 THETA0 = [0.5, -1.25, 2.0]
 GRADS = [[0.1, -0.4, 2.5], [-0.3, 0.2, 1.0], [0.05, 0.0, -2.0]]

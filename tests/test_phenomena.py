@@ -18,8 +18,8 @@ import math
 import numpy as np
 import pytest
 
-from playground.config import MAX_HIDDEN_LAYERS, TrainingConfig
-from playground.trainer import Trainer
+from playground.training.config import MAX_HIDDEN_LAYERS, TrainingConfig
+from playground.training.trainer import Trainer
 
 SEEDS = (0, 1, 2)
 DEPTH = 30

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from playground import Trainer, TrainingConfig
-from playground.config import MAX_SEED
-from playground.history import history_columns
-from playground.network import Network, Pass, layer_views
-from playground.optimizers import SGD, Adam, Momentum
-from playground.trainer import MAX_SNAPSHOTS, RECORD_POINTS
+from playground.engine.network import Network, Pass, layer_views
+from playground.engine.optimizers import SGD, Adam, Momentum
+from playground.training.config import MAX_SEED
+from playground.training.history import history_columns
+from playground.training.trainer import MAX_SNAPSHOTS, RECORD_POINTS
 
 SMALL = TrainingConfig(n_points=200)  # the default experiment on fewer points: fast
 
@@ -592,7 +592,7 @@ def test_divergence_between_records_is_caught_at_its_epoch(config):
     ],
 )
 def test_record_interval_follows_the_cost_of_a_record(sizes, n_train, batch, expected):
-    from playground.trainer import record_interval
+    from playground.training.trainer import record_interval
 
     low, high = expected
     assert low <= record_interval(sizes, n_train, n_train, batch) <= high

@@ -1,4 +1,4 @@
-"""Your own data (playground/userdata.py): the CSV loader's every refusal names its row or column; the round
+"""Your own data (playground/data/userdata.py): the CSV loader's every refusal names its row or column; the round
 trips CSV -> data -> CSV, data -> URL -> data and through the model file; the config's rules; and the
 trainer going on from its weights when points are added or erased (Trainer.edit_data)."""
 
@@ -10,10 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from playground.config import MAX_QUERY_CHARS, TrainingConfig, clamp_values, from_query, to_query
-from playground.model_io import ModelFileError, model_from_json, model_to_json
-from playground.trainer import Trainer
-from playground.userdata import (
+from playground.data.userdata import (
     MAX_CSV_BYTES,
     MAX_USER_POINTS,
     UserData,
@@ -26,6 +23,9 @@ from playground.userdata import (
     to_csv,
     to_url_text,
 )
+from playground.links.model_file import ModelFileError, model_from_json, model_to_json
+from playground.training.config import MAX_QUERY_CHARS, TrainingConfig, clamp_values, from_query, to_query
+from playground.training.trainer import Trainer
 
 
 def refusal(text: str | bytes) -> str:

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_hostile_input import NASTY_TEXT, SETTINGS
 
-from playground.trainer import Trainer
+from playground.data.userdata import MAX_CSV_BYTES, UserData, UserDataError, from_url_text, parse_csv, to_csv
+from playground.training.trainer import Trainer
 from playground.ui.session import create_state, load_user_csv
-from playground.userdata import MAX_CSV_BYTES, UserData, UserDataError, from_url_text, parse_csv, to_csv
 
 COORDINATES = st.integers(-600, 600).map(lambda hundredths: hundredths / 100)
 
@@ -89,7 +89,7 @@ def test_the_csv_loader_refuses_anything_else_with_a_reason(data):
 
 
 def _config_for(data: UserData):
-    from playground.config import TrainingConfig
+    from playground.training.config import TrainingConfig
 
     return TrainingConfig(dataset="custom", user_data=data, hidden_layers=(3,), activations=("tanh",))
 

@@ -1,4 +1,4 @@
-"""The backprop walkthrough's numbers (playground/walkthrough.py) against the engine and independent checks.
+"""The backprop walkthrough's numbers (playground/teaching/walkthrough.py) against the engine and independent checks.
 
 The walkthrough computes one training step on one example explicitly, in the textbook's notation.
 Here every number it shows is compared with: the engine's forward and backward pass on that single
@@ -21,8 +21,8 @@ from autograd import grad as autograd_grad
 from test_gradients import AUTOGRAD_ACTIVATIONS, _unpack, autograd_loss
 
 from playground import Trainer, TrainingConfig
-from playground.network import layer_views
-from playground.walkthrough import apply_walkthrough, check_index, unit_labels, walkthrough
+from playground.engine.network import layer_views
+from playground.teaching.walkthrough import apply_walkthrough, check_index, unit_labels, walkthrough
 
 H = 1e-6
 
@@ -480,7 +480,7 @@ def _scaling_numbers(text: str) -> tuple[list[float], list[float], dict[str, flo
     ids=["default", "all-seven"],
 )
 def test_the_inputs_step_says_how_the_point_becomes_x_with_the_tables_numbers(features):
-    from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
+    from playground.data.datasets import DOMAIN_HALF_WIDTH, FEATURES
     from playground.ui.walkthrough_panel import significant
 
     trainer = Trainer(TrainingConfig(dataset="circle", features=features))
@@ -515,7 +515,7 @@ def test_the_inputs_step_of_an_image_says_what_the_pixels_are():
 
 
 def test_largest_change_names_the_weight_that_moves_most():
-    from playground.walkthrough import largest_change
+    from playground.teaching.walkthrough import largest_change
 
     trainer = Trainer(TrainingConfig(dataset="xor", hidden_layers=(3, 2)))
     shown = walkthrough(trainer, 5)

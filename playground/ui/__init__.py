@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.notes import chart_notes
+from playground.teaching.notes import chart_notes
 from playground.ui import controls, export, guide, live, session, stream, view, walkthrough_panel
 from playground.ui.session import get_state
 from playground.ui.state import PlaygroundState, url_query
@@ -48,7 +48,7 @@ def _show_messages(state: PlaygroundState) -> None:
             "weights' scale.",
             icon="⚠️",
         )
-    # Why a chart is empty or flat (playground/notes.py), also written on the chart itself. With a lesson open
+    # Why a chart is empty or flat (playground/teaching/notes.py), also written on the chart itself. With a lesson open
     # only on the chart: the lesson's text names what to look for, and its charts must stay on one projected
     # screen (lesson 5's dead network is its point, not a surprise).
     for name, trainer in state.runs if state.lesson is None else ():

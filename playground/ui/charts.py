@@ -12,8 +12,8 @@ from collections.abc import Callable
 import numpy as np
 
 from playground import plots
-from playground.history import layer_columns as history_layer_columns
-from playground.trainer import Trainer
+from playground.training.history import layer_columns as history_layer_columns
+from playground.training.trainer import Trainer
 from playground.ui.live import live_chart, streamed
 from playground.ui.state import ChartSync, PlaygroundState
 
@@ -59,7 +59,7 @@ def version_of(state: PlaygroundState, trainer: Trainer, name: str) -> str:
 
 
 def layer_columns(trainer: Trainer, prefix: str) -> list[str]:
-    """The history columns of one per-layer figure (``playground.history.LAYER_FIGURES``), layer 1 first."""
+    """The history columns of one per-layer figure (``playground.training.history.LAYER_FIGURES``), layer 1 first."""
     return history_layer_columns(prefix, trainer.network.n_layers)
 
 
@@ -77,7 +77,7 @@ def history_chart(
     y_axis: str = "linear",
     y_include: tuple[float, ...] = (),
     same_scale: Callable[[Trainer], list[str]] | None = None,
-    note: str | None = None,  # why the chart is empty or flat (plots.with_note; playground/notes.py)
+    note: str | None = None,  # why the chart is empty or flat (plots.with_note; playground/teaching/notes.py)
     **frame_text,
 ):
     """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.

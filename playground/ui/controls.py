@@ -13,13 +13,13 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from playground.activations import ACTIVATIONS
-from playground.config import DEFAULT_FEATURES, FIELDS, next_seed
-from playground.datasets import DATASETS, FEATURES
-from playground.hiding import GROUPS, expand
-from playground.initializers import INITIALIZERS
-from playground.losses import REGULARIZERS
-from playground.optimizers import OPTIMIZERS
+from playground.data.datasets import DATASETS, FEATURES
+from playground.engine.activations import ACTIVATIONS
+from playground.engine.initializers import INITIALIZERS
+from playground.engine.losses import REGULARIZERS
+from playground.engine.optimizers import OPTIMIZERS
+from playground.links.hiding import GROUPS, expand
+from playground.training.config import DEFAULT_FEATURES, FIELDS, next_seed
 from playground.ui import own_data
 from playground.ui.session import (
     MAX_STEP_COUNT,
@@ -49,6 +49,10 @@ LEARNING_RATES = _log_choices("learning_rate")  # 1e-5 ... 10, log-spaced
 REGULARIZATION_RATES = [0.0, *_log_choices("regularization_rate", (1, 3), low=1e-5)]
 SIGMAS = _log_choices("init_sigma")
 MAX_DEPTH, MAX_WIDTH = FIELDS["hidden_layers"].max_length, int(FIELDS["hidden_layers"].high)
+DROPOUTS = [round(0.05 * step, 2) for step in range(int(round(FIELDS["dropout"].high / 0.05)) + 1)]  # 0 ... 0.5
+GRADIENT_CLIPS = [0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]  # 0: off; else the largest global gradient norm
+NORMALIZATION_LABELS = {"none": "None", "batch": "Batch norm", "layer": "Layer norm"}
+BATCH_NORM_MIN_BATCH = 2  # one example has no spread to standardise (TrainingConfig refuses batch_size 1)
 MAX_SEED = int(FIELDS["data_seed"].high)
 
 
@@ -59,6 +63,11 @@ def _with_current(choices: list[float], value: float) -> list[float]:
 
 def _format_number(value: float) -> str:
     return f"{value:g}"
+
+
+def _format_or_off(value: float) -> str:
+    """0 means the cure is off (dropout, gradient clipping)."""
+    return "off" if value == 0 else f"{value:g}"
 
 
 def _on_widget(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any], dict]) -> None:
@@ -221,6 +230,7 @@ def network_controls(state: PlaygroundState) -> None:
         _layer_controls(state, depth)
     if state.shows("activations"):
         _activation_controls(state, depth)
+    _deep_network_controls(state)
     _initialisation_controls(state)
 
 
@@ -302,6 +312,115 @@ def _activation_controls(state: PlaygroundState, depth: int) -> None:
             )
 
 
+# ---- the cures for deep networks (playground.engine.layers): two network settings, two training settings ----
+RESIDUAL_HELP = (
+    "Adds each hidden layer's input to its output, a = f(z) + input (He et al. 2016): the gradient reaches "
+    "early layers through the additions undiminished, however many layers it crosses. Changing it starts the "
+    "run again at epoch 0."
+)
+NORMALIZATION_HELP = (
+    "Standardises each hidden layer's pre-activations, then scales and shifts them by trained γ and β (batch "
+    "norm: over the examples of a batch, Ioffe & Szegedy 2015; layer norm: over one example's neurons, Ba et al. "
+    "2016), so every layer's inputs keep a healthy spread and the gradients of all layers stay alike. Changing it "
+    "starts the run again at epoch 0."
+)
+DROPOUT_HELP = (
+    "While training, each hidden neuron's output is dropped (set to 0) with this probability and the rest "
+    "scaled by 1/(1 − p) (Srivastava et al. 2014), so no neuron can rely on another and the network overfits "
+    "less; predictions and the charts' losses use every neuron. Changing it keeps the current weights."
+)
+GRADIENT_CLIP_HELP = (
+    "Before each step, a gradient whose global norm (all weights, biases, γ and β together) exceeds this is "
+    "scaled down to it, keeping its direction (Pascanu et al. 2013), so one exploding gradient cannot throw "
+    "the weights far. Changing it keeps the current weights."
+)
+
+
+def _layer_ranges(layers: list[int]) -> str:
+    """1-based layer numbers as ranges: [1, 2, 3, 5] -> "1-3, 5"."""
+    runs: list[list[int]] = []
+    for layer in layers:
+        if runs and layer == runs[-1][-1] + 1:
+            runs[-1].append(layer)
+        else:
+            runs.append([layer])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
+
+
+def skip_summary(layer_sizes: list[int], skips: list[bool]) -> str:
+    """Which hidden layers get a skip connection and which cannot, in one sentence.
+
+    layer_sizes: [n_inputs, *hidden, n_outputs]; skips: one bool per hidden layer (``Network.skips``). A skip
+    adds a layer's input to its output, so only a layer whose input and output widths match can have one.
+    """
+    if not skips:
+        return "There is no hidden layer to skip: add one with ＋."
+
+    def widths(layer: int) -> str:  # 1-based hidden layer
+        fan_in, fan_out = layer_sizes[layer - 1], layer_sizes[layer]
+        return f"{fan_in} input{'s' if fan_in != 1 else ''} → {fan_out}" if layer == 1 else f"{fan_in} → {fan_out}"
+
+    with_skip = [h + 1 for h, skip in enumerate(skips) if skip]
+    without = [h + 1 for h, skip in enumerate(skips) if not skip]
+    if not without:
+        return f"Every hidden layer gets a skip (layer{'s' if len(skips) > 1 else ''} {_layer_ranges(with_skip)})."
+    shown = without[:3]
+    listed = ", ".join(f"{layer} ({widths(layer)})" for layer in shown)
+    more = f" and {len(without) - len(shown)} more" if len(without) > len(shown) else ""
+    cannot = f"layer{'s' if len(without) > 1 else ''} {listed}{more}"
+    if not with_skip:
+        return (
+            f"No hidden layer gets a skip: each changes width ({cannot}), and a skip adds a layer's input to its "
+            "output. Give neighbouring layers the same number of neurons."
+        )
+    return (
+        f"Layer{'s' if len(with_skip) > 1 else ''} {_layer_ranges(with_skip)} get{'' if len(with_skip) > 1 else 's'} "
+        f"a skip; {cannot} cannot (input and output widths differ)."
+    )
+
+
+def _deep_network_controls(state: PlaygroundState) -> None:
+    """Skip connections and normalisation: network settings (changing one builds the network afresh)."""
+    c = state.config
+    _bind("w_residual", c.residual)
+    if state.shows("residual"):
+        # The skips the network would have with residual=True (Network.skips: matching widths); the caption
+        # below, drawn when they are on, reads the network's own.
+        would_skip = [c.layer_sizes[h] == c.layer_sizes[h + 1] for h in range(len(c.hidden_layers))]
+        st.checkbox(
+            "Skip connections",
+            help=f"{RESIDUAL_HELP} Only a layer whose input and output widths match can have one. With these "
+            f"layers: {skip_summary(c.layer_sizes, would_skip)}",
+            **_callback(state, "w_residual", lambda v: {"residual": bool(v)}),
+        )
+        if c.residual:
+            st.caption(skip_summary(c.layer_sizes, state.edited.network.skips))
+    _bind("w_normalization", c.normalization)
+    if state.shows("normalization"):
+        st.selectbox(
+            "Normalisation",
+            list(NORMALIZATION_LABELS),
+            format_func=NORMALIZATION_LABELS.get,
+            help=NORMALIZATION_HELP,
+            key="w_normalization",
+            on_change=_on_normalization,
+            args=(state,),
+        )
+
+
+def _on_normalization(state: PlaygroundState) -> None:
+    """Batch norm with a batch of 1 cannot standardise: the batch size moves to 2, and the page says so."""
+    value = st.session_state["w_normalization"]
+    raise_batch = value == "batch" and state.config.batch_size < BATCH_NORM_MIN_BATCH
+    apply_change(state, normalization=value, **({"batch_size": BATCH_NORM_MIN_BATCH} if raise_batch else {}))
+    if raise_batch and state.config.normalization == "batch":
+        state.say(
+            "warning",
+            f"Batch norm standardises each neuron over the examples of a batch, and one example has no spread: "
+            f"the batch size was set to {BATCH_NORM_MIN_BATCH}.",
+        )
+
+
 def _initialisation_controls(state: PlaygroundState) -> None:
     c = state.config
     if any(state.shows(name) for name in ("initializer", "init_sigma", "weight_seed")):
@@ -369,15 +488,21 @@ def training_controls(state: PlaygroundState) -> None:
             **_callback(state, "w_learning_rate", lambda v: {"learning_rate": float(v)}),
         )
     n_train = c.n_train
-    _bind("w_batch", min(c.batch_size, n_train))
-    if state.shows("batch_size") and n_train == 1:  # your own data can have one training point: no range
-        st.caption("Batch size: 1 (the only training point).")
+    # Batch norm needs two examples per batch (TrainingConfig refuses fewer): the slider starts at 2.
+    smallest = BATCH_NORM_MIN_BATCH if c.normalization == "batch" else 1
+    _bind("w_batch", max(min(c.batch_size, n_train), min(smallest, n_train)))
+    if state.shows("batch_size") and n_train <= smallest:  # your own data can have one training point: no range
+        text = f"Batch size: {n_train} ({'the only training point' if n_train == 1 else 'all training points'})."
+        if c.normalization == "batch" and n_train == 1:
+            text += " Batch norm needs at least 2: with one example, each normalised neuron outputs its β."
+        st.caption(text)
     elif state.shows("batch_size"):
         st.slider(
             "Batch size",
-            1,
+            smallest,
             n_train,
-            help=f"Points per weight update. {n_train} (all training points) is full-batch gradient descent.",
+            help=f"Points per weight update. {n_train} (all training points) is full-batch gradient descent."
+            + (" Batch norm needs at least 2 (one example has no spread to standardise)." if smallest > 1 else ""),
             **_callback(state, "w_batch", lambda v: {"batch_size": int(v)}),
         )
     _bind("w_regularization", c.regularization)
@@ -395,6 +520,24 @@ def training_controls(state: PlaygroundState) -> None:
             _with_current(REGULARIZATION_RATES, c.regularization_rate),
             format_func=_format_number,
             **_callback(state, "w_regularization_rate", lambda v: {"regularization_rate": float(v)}),
+        )
+    _bind("w_dropout", c.dropout)
+    if state.shows("dropout"):
+        st.select_slider(
+            "Dropout (share of hidden outputs)",
+            _with_current(DROPOUTS, c.dropout),
+            format_func=_format_or_off,
+            help=DROPOUT_HELP,
+            **_callback(state, "w_dropout", lambda v: {"dropout": float(v)}),
+        )
+    _bind("w_gradient_clip", c.gradient_clip)
+    if state.shows("gradient_clip"):
+        st.select_slider(
+            "Gradient clipping (max global norm)",
+            _with_current(GRADIENT_CLIPS, c.gradient_clip),
+            format_func=_format_or_off,
+            help=GRADIENT_CLIP_HELP,
+            **_callback(state, "w_gradient_clip", lambda v: {"gradient_clip": float(v)}),
         )
 
 
@@ -473,7 +616,7 @@ def playback_bar(state: PlaygroundState) -> None:
 
 
 def _section_shown(state: PlaygroundState, group: str) -> bool:
-    """A section's heading is drawn while any of its controls is (see playground.hiding.GROUPS)."""
+    """A section's heading is drawn while any of its controls is (see playground.links.hiding.GROUPS)."""
     return any(state.shows(name) for name in GROUPS[group])
 
 

@@ -1,7 +1,7 @@
 """The network diagram on the page: a live element (``@streamed``) drawn on a canvas by
 assets/network_diagram.js, and the weight edits a click on it sends back.
 
-Python computes the picture (playground/diagram.py) and packs its arrays as base64 bytes: a
+Python computes the picture (playground/teaching/diagram.py) and packs its arrays as base64 bytes: a
 12 x 64 network's frame is about 60 KB, a default one about 2 KB. The browser redraws the canvas
 whole from each payload; nothing is remounted while playing.
 """
@@ -14,10 +14,10 @@ import json
 import numpy as np
 import streamlit as st
 
-from playground import diagram
-from playground.activations import ACTIVATIONS
-from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
-from playground.trainer import RECORD_POINTS, Trainer
+from playground.data.datasets import DOMAIN_HALF_WIDTH, FEATURES
+from playground.engine.activations import ACTIVATIONS
+from playground.teaching import diagram
+from playground.training.trainer import RECORD_POINTS, Trainer
 from playground.ui import session, walkthrough_panel
 from playground.ui.charts import shown_epoch
 from playground.ui.live import element_trigger_value, live_element, on_element_event, streamed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.model_io import model_to_json
+from playground.links.model_file import model_to_json
 from playground.ui.session import load_model_file
 from playground.ui.state import PlaygroundState
 

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
-from playground.hiding import expand
-from playground.lessons import LESSON_LIST, LESSONS, Lesson
+from playground.links.hiding import expand
+from playground.teaching.lessons import LESSON_LIST, LESSONS, Lesson
 from playground.ui import session
 from playground.ui.charts import superscript_powers
 from playground.ui.state import PlaygroundState
@@ -106,11 +106,14 @@ def lesson_panel(state: PlaygroundState) -> None:
     if st.session_state.get(key) != state.lesson_text_open:
         st.session_state[key] = state.lesson_text_open
     text, close = st.columns([6, 1], vertical_alignment="top", gap="small")
-    with text, st.expander(
-        lesson_bar_label(lesson),
-        key=key,  # open or folded as st.session_state[key] says (set above from the state)
-        on_change=lambda: session.set_lesson_text_open(state, st.session_state[key]),
-        icon=":material/school:",
+    with (
+        text,
+        st.expander(
+            lesson_bar_label(lesson),
+            key=key,  # open or folded as st.session_state[key] says (set above from the state)
+            on_change=lambda: session.set_lesson_text_open(state, st.session_state[key]),
+            icon=":material/school:",
+        ),
     ):
         st.markdown(superscript_powers(lesson.explanation))
         if lesson.compare:

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import diagnostics, plots
-from playground.history import DEAD, DELTA_MEAN_ABS, DISTANCE, EPOCH, GRAD_NORM, SATURATION, UPDATE_RATIO
-from playground.trainer import Trainer
+from playground import plots
+from playground.teaching import diagnostics
+from playground.training.history import DEAD, DELTA_MEAN_ABS, DISTANCE, EPOCH, GRAD_NORM, SATURATION, UPDATE_RATIO
+from playground.training.trainer import Trainer
 from playground.ui.charts import (
     compared_runs,
     history_chart,

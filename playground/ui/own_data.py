@@ -3,7 +3,7 @@
 Drawn by ``controls.data_controls`` (2D data only: CSV files hold 2D points, so the digit images get no
 click modes and no upload; "Your own data" in the Dataset box switches them to the template's points). The
 clicks themselves arrive from the boundary chart (assets/live_plot.js -> live.py) and are handled by
-``session.plane_click``; the data's rules are in playground/userdata.py.
+``session.plane_click``; the data's rules are in playground/data/userdata.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ import json
 
 import streamlit as st
 
-from playground.config import link_holds_user_data
+from playground.data.userdata import (
+    CLASS_NAMES,
+    MAX_CSV_BYTES,
+    MAX_USER_POINTS,
+    csv_template,
+    link_capacity,
+    to_csv,
+)
+from playground.training.config import link_holds_user_data
 from playground.ui.live import element_trigger_value, on_element_event
 from playground.ui.session import (
     clear_user_data,
@@ -23,14 +31,6 @@ from playground.ui.session import (
     set_click_mode,
 )
 from playground.ui.state import PlaygroundState
-from playground.userdata import (
-    CLASS_NAMES,
-    MAX_CSV_BYTES,
-    MAX_USER_POINTS,
-    csv_template,
-    link_capacity,
-    to_csv,
-)
 
 UPLOAD_KEY = "w_user_csv"
 
@@ -85,7 +85,7 @@ def dataset_changes(state: PlaygroundState, name: str) -> dict:
     if trainer.config.user_data is not None:
         return {}
     if trainer.inputs == "image":
-        from playground.userdata import parse_csv
+        from playground.data.userdata import parse_csv
 
         return {"dataset": "custom", "user_data": parse_csv(csv_template())}
     data, _ = editable_data(trainer)

@@ -14,11 +14,11 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.config import TrainingConfig, clamp_values, config_values, next_seed
-from playground.lessons import LESSONS
-from playground.links import SHARED_FIELDS, parse_link
-from playground.model_io import ModelFileError, model_from_json
-from playground.trainer import Trainer
+from playground.links.model_file import ModelFileError, model_from_json
+from playground.links.url import SHARED_FIELDS, parse_link
+from playground.teaching.lessons import LESSONS
+from playground.training.config import TrainingConfig, clamp_values, config_values, next_seed
+from playground.training.trainer import Trainer
 from playground.ui.state import STATE_KEY, PlaygroundState, SavedView, url_query
 
 MAX_STEP_COUNT = 1000
@@ -43,7 +43,7 @@ def transition(change: Callable[..., Any]) -> Callable[..., Any]:
 
 # ---- the session's state ----------------------------------------------------------------------
 def create_state(query: dict[str, str | list[str]]) -> PlaygroundState:
-    """A session's state from a link's parameters (``playground.links``): its runs, compare mode, lesson and
+    """A session's state from a link's parameters (``playground.links.url``): its runs, compare mode, lesson and
     hidden controls, paused at epoch 0; a warning per value ignored."""
     link = parse_link(query)
     state = PlaygroundState(trainer=Trainer(link.config_a))
@@ -408,7 +408,7 @@ def follow_walkthrough(state: PlaygroundState) -> int | None:
     A row set by someone else (a click on the plane) is adopted; the same row holding another point
     (the data changed) is looked up by its point, and closed with a message when it is gone.
     """
-    from playground.walkthrough import step_count
+    from playground.teaching.walkthrough import step_count
 
     trainer, index = state.trainer, state.walkthrough_index
     if index is None:
@@ -493,7 +493,7 @@ def apply_walkthrough_update(state: PlaygroundState) -> None:
     The weights change by exactly the shown update and the optimiser's state moves on as that step
     moves it; the history gets a row at the same epoch (one step on one example is not an epoch).
     """
-    from playground.walkthrough import apply_walkthrough, walkthrough
+    from playground.teaching.walkthrough import apply_walkthrough, walkthrough
 
     index = follow_walkthrough(state)
     if index is None:
@@ -518,8 +518,8 @@ def apply_walkthrough_update(state: PlaygroundState) -> None:
 
 def applied_text(trainer: Trainer, shown, after) -> str:
     """What Apply did, seen: the point's loss before -> after, the weight that moved most, the history row."""
-    from playground.history import TRAIN_LOSS
-    from playground.walkthrough import largest_change
+    from playground.teaching.walkthrough import largest_change
+    from playground.training.history import TRAIN_LOSS
 
     layer, source, target, old, delta = largest_change(shown)
     train_loss = trainer.history.column(TRAIN_LOSS)
@@ -543,7 +543,7 @@ def applied_toast(shown, after) -> str:
     )
 
 
-# ---- your own data: clicks on the plane and CSV files (playground/userdata.py) ------------------------
+# ---- your own data: clicks on the plane and CSV files (playground/data/userdata.py) ------------------------
 # An edit keeps the run going (weights, optimiser, epoch and history: Trainer.edit_data); the first edit of
 # a generated 2D dataset turns its current points (train and test, split kept) into your own data. In
 # compare mode both runs get the same data. Each transition asks for a full app run (a click arrives in a
@@ -567,7 +567,7 @@ def click_modes(trainer: Trainer) -> list[str]:
 
 def editable_data(trainer: Trainer):
     """(the run's data as UserData, points moved onto the plane's edge): its user data, or its generated points."""
-    from playground.userdata import from_arrays
+    from playground.data.userdata import from_arrays
 
     if trainer.config.user_data is not None:
         return trainer.config.user_data, 0
@@ -579,7 +579,7 @@ def editable_data(trainer: Trainer):
 
 def _edit_runs(state: PlaygroundState, data, walkthrough_row: int | None) -> None:
     """Train every run on ``data`` from now on; the walkthrough follows training row ``walkthrough_row``."""
-    from playground.datasets import DATASETS
+    from playground.data.datasets import DATASETS
 
     was_generated = state.trainer.config.user_data is None
     outcomes = {trainer.edit_data(data) for _, trainer in state.runs}
@@ -638,7 +638,7 @@ def plane_click(state: PlaygroundState, x1: Any, x2: Any, shift: bool = False, n
 @transition
 def pick_point(state: PlaygroundState, x1: float, x2: float) -> None:
     """Follow the training point nearest to (x1, x2) in the backprop walkthrough (none near: a message)."""
-    from playground.userdata import PICK_RADIUS
+    from playground.data.userdata import PICK_RADIUS
 
     trainer = state.trainer
     distances = np.hypot(trainer.train_points[:, 0] - x1, trainer.train_points[:, 1] - x2)
@@ -668,7 +668,7 @@ def pick_point(state: PlaygroundState, x1: float, x2: float) -> None:
 @transition
 def add_point(state: PlaygroundState, x1: float, x2: float, value: float) -> None:
     """Add a training point at (x1, x2) with label or target ``value``; training goes on."""
-    from playground.userdata import UserDataError
+    from playground.data.userdata import UserDataError
 
     if state.trainer.inputs == "image":
         state.say("warning", "The digit images cannot be edited by clicking; pick a 2D dataset first.")
@@ -688,7 +688,7 @@ def add_point(state: PlaygroundState, x1: float, x2: float, value: float) -> Non
 @transition
 def erase_point(state: PlaygroundState, x1: float, x2: float) -> None:
     """Erase the point nearest to (x1, x2) (training or, when shown, test); none near: nothing happens."""
-    from playground.userdata import PICK_RADIUS, UserDataError
+    from playground.data.userdata import PICK_RADIUS, UserDataError
 
     if state.trainer.inputs == "image":
         return
@@ -714,7 +714,7 @@ def erase_point(state: PlaygroundState, x1: float, x2: float) -> None:
 def load_user_csv(state: PlaygroundState, name: str, data: bytes) -> bool:
     """Train on the points of an uploaded CSV (from epoch 0: a new data set). A bad file: a message naming the
     row or column, and nothing changes."""
-    from playground.userdata import UserDataError, parse_csv
+    from playground.data.userdata import UserDataError, parse_csv
 
     config = state.trainer.config
     try:
@@ -738,7 +738,7 @@ def load_user_csv(state: PlaygroundState, name: str, data: bytes) -> bool:
 @transition
 def clear_user_data(state: PlaygroundState) -> None:
     """Back to the generated dataset the points came from (the default one for uploaded points)."""
-    from playground.datasets import DATASETS
+    from playground.data.datasets import DATASETS
 
     data = state.trainer.config.user_data
     if data is None:

@@ -15,10 +15,10 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
-from playground.config import TrainingConfig
-from playground.hiding import is_hidden
-from playground.links import link_query
-from playground.trainer import Trainer
+from playground.links.hiding import is_hidden
+from playground.links.url import link_query
+from playground.training.config import TrainingConfig
+from playground.training.trainer import Trainer
 
 STATE_KEY = "backprop_playground"
 STREAM_PATH = "/bp/stream"  # the live stream's websocket route (app.py, stream.py)
@@ -32,6 +32,8 @@ DEFAULT_SPEED = "5"
 def speed_label(speed: str) -> str:
     """How the speed menu shows a speed (its label is collapsed, so each option says its unit)."""
     return {"max": "max speed", "1": "1 epoch/frame"}.get(speed, f"{speed} epochs/frame")
+
+
 # While playing, frames normally travel on the live stream (stream.py), paced by what the browser has
 # drawn. Without a stream (a proxy that drops websockets, or AppTest) the page falls back to a rerun
 # timer: the browser's timer asks for a frame every FRAME_INTERVAL_SECONDS, more often than
@@ -95,7 +97,7 @@ class PlaygroundState:
     # The lesson's full text is unfolded. A lesson opens with one line (its question) so that its charts fit
     # a projector's first screen; the text is one click away.
     lesson_text_open: bool = False
-    # Controls not drawn: names and group names of playground.hiding, from the link's ?hide= or a lesson's.
+    # Controls not drawn: names and group names of playground.links.hiding, from the link's ?hide= or a lesson's.
     hidden_controls: frozenset[str] = frozenset()
     # What a lesson chosen in the playground replaced (Close lesson restores it); None: the default playground.
     before_lesson: SavedView | None = None
@@ -186,7 +188,7 @@ class PlaygroundState:
         self.restart_charts()
 
     def shows(self, control: str) -> bool:
-        """Whether the control named ``control`` (playground.hiding.CONTROLS) is drawn."""
+        """Whether the control named ``control`` (playground.links.hiding.CONTROLS) is drawn."""
         return not is_hidden(self.hidden_controls, control)
 
 
@@ -203,6 +205,6 @@ SESSION_FIELDS = frozenset(
 
 def url_query(state: PlaygroundState) -> dict[str, str]:
     """The shareable URL's parameters: both runs' settings and compare mode, the lesson on screen and the
-    hidden controls (``playground.links``)."""
+    hidden controls (``playground.links.url``)."""
     config_b = state.trainer_b.config if state.trainer_b is not None else None
     return link_query(state.trainer.config, config_b, state.lesson, state.hidden_controls)

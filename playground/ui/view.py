@@ -17,14 +17,14 @@ import numpy as np
 import streamlit as st
 
 from playground import plots
-from playground.activations import ACTIVATIONS
-from playground.heads import predicted_classes
-from playground.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
-from playground.initializers import INITIALIZERS
-from playground.lessons import LESSONS
-from playground.notes import chart_notes
-from playground.optimizers import OPTIMIZERS
-from playground.trainer import RECORD_POINTS, Trainer
+from playground.engine.activations import ACTIVATIONS
+from playground.engine.heads import predicted_classes
+from playground.engine.initializers import INITIALIZERS
+from playground.engine.optimizers import OPTIMIZERS
+from playground.teaching.lessons import LESSONS
+from playground.teaching.notes import chart_notes
+from playground.training.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
+from playground.training.trainer import RECORD_POINTS, Trainer
 from playground.ui import diagram_view, lens, own_data, session, walkthrough_panel
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart, live_html, streamed
@@ -420,7 +420,7 @@ def loss_chart(
 
 def chart_note(state: PlaygroundState, trainer: Trainer, chart: str) -> str | None:
     """The few words written on ``chart`` ("loss" or "gradients") of ``trainer`` when it is empty or flat for a
-    reason (a dead layer, a zero gradient, an oscillating loss: playground/notes.py), at the shown epoch."""
+    reason (a dead layer, a zero gradient, an oscillating loss: playground/teaching/notes.py), at the shown epoch."""
     shorts = [note.short for note in chart_notes(trainer, state.replay_epoch) if note.chart == chart]
     return "<br>".join(shorts) or None
 
@@ -615,8 +615,8 @@ def replay_slider(state: PlaygroundState, stacked: bool = False) -> None:
 
     # The label beside the slider, not above it: the row of charts below stays on a projector's first screen
     # (stacked in compare mode's narrow column, where the width is short and the height is not).
-    label, slider = (st.container(), st.container()) if stacked else st.columns(
-        [1.1, 5], vertical_alignment="center", gap="small"
+    label, slider = (
+        (st.container(), st.container()) if stacked else st.columns([1.1, 5], vertical_alignment="center", gap="small")
     )
     label.markdown(
         '<p class="bp-replay-label">Replay: show epoch</p>',
@@ -793,6 +793,13 @@ def describe(trainer: Trainer) -> str:
     init = INITIALIZERS[c.initializer].label + (
         f" σ={c.init_sigma:.3g}" if INITIALIZERS[c.initializer].uses_sigma else ""
     )
+    cures = [
+        *(["skips"] if c.residual else []),
+        *([{"batch": "batch norm", "layer": "layer norm"}[c.normalization]] if c.normalization != "none" else []),
+        *([f"dropout {c.dropout:g}"] if c.dropout else []),
+        *([f"clip {c.gradient_clip:g}"] if c.gradient_clip else []),
+    ]
+    network += "".join(f" + {cure}" for cure in cures)
     return f"{network} · {init} · {OPTIMIZERS[c.optimizer].label}, lr {c.learning_rate:g}"
 
 

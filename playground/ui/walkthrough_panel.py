@@ -1,7 +1,7 @@
 """Backprop, step by step: one training example through the chain rule, with the engine's numbers.
 
 Drawn outside the live fragment (``playground.ui._draw_page``), while paused. The numbers come from
-``playground.walkthrough`` (computed on each run: a handful of small products), the state changes
+``playground.teaching.walkthrough`` (computed on each run: a handful of small products), the state changes
 from the transitions in session.py (open, random point, Next / Back, close, apply the update).
 It follows run A, in compare mode too. ``current_step(state)`` gives the network diagram the step on
 screen.
@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from playground.teaching.walkthrough import Step, Walkthrough, step_count, walkthrough
 from playground.ui import session
 from playground.ui.state import PlaygroundState
-from playground.walkthrough import Step, Walkthrough, step_count, walkthrough
 
 TITLE = "Backprop, step by step: one example through the chain rule"
 ANCHOR = "walkthrough"  # the panel heading's id: the toasts' "go to it" links scroll there (#walkthrough)

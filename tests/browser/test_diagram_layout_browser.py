@@ -67,9 +67,7 @@ def assert_readable(host, expected_headings: int) -> list[dict]:
         assert box["size"] >= 12, f"{box['text']!r} is set in {box['size']} px type"
         assert box["x"] >= -0.5 and box["x"] + box["w"] <= size["width"] + 0.5, f"{box['text']!r} leaves the canvas"
         assert box["y"] >= -0.5 and box["y"] + box["h"] <= size["height"] + 0.5, f"{box['text']!r} leaves the canvas"
-    clashes = [
-        (a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if _overlaps(a, b)
-    ]
+    clashes = [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if _overlaps(a, b)]
     assert clashes == [], f"overlapping texts: {clashes[:5]}"
     headings = [b for b in boxes if b["kind"] == "heading"]
     assert headings and len(headings) <= expected_headings

@@ -15,7 +15,7 @@ if os.environ.get("CI") != "true":  # in CI a missing playwright is an error, as
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from playground.lessons import LESSONS  # noqa: E402
+from playground.teaching.lessons import LESSONS  # noqa: E402
 from tests.browser.conftest import CHARTS_DRAWN_JS, CORE_CHARTS, PAGE_READY_TIMEOUT  # noqa: E402
 
 pytestmark = pytest.mark.browser

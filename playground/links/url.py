@@ -8,7 +8,7 @@ A link holds run A's settings, compare mode and run B's, the lesson on screen an
 - ``lesson=<key>`` a lesson: the settings are then counted from the lesson's (run A from its run A, run B
   from its run B), so the link stays ``?lesson=relu_he&hide=...`` until a setting changes; ``compare=0``
   or ``compare=1`` when compare mode differs from the lesson's;
-- ``hide=...`` the hidden controls (``playground.hiding``).
+- ``hide=...`` the hidden controls (``playground.links.hiding``).
 
 Old links (run A's settings, ``lesson=``, ``hide=``) mean what they meant. ``parse_link`` never raises:
 a malformed value is ignored with a message, as ``config.from_query`` does.
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from playground.config import (
+from playground.links.hiding import HIDE_PARAMETER, hide_value, parse_hide
+from playground.teaching.lessons import LESSONS
+from playground.training.config import (
     DATA_FIELDS,
     FIELDS,
     MAX_QUERY_CHARS,
@@ -29,8 +31,6 @@ from playground.config import (
     quoted,
     to_query,
 )
-from playground.hiding import HIDE_PARAMETER, hide_value, parse_hide
-from playground.lessons import LESSONS
 
 LESSON_PARAMETER = "lesson"
 COMPARE_PARAMETER = "compare"

@@ -7,7 +7,7 @@
 
 One epoch is one shuffled pass over the training set in mini-batches (a full batch is the whole
 set in its stored order: shuffling one batch would change nothing but rounding). Every batch
-runs the same ``Pass`` (playground.network), the one implementation of forward and backward.
+runs the same ``Pass`` (playground.engine.network), the one implementation of forward and backward.
 
 History rows (see ``_record`` and the README's "History columns") are measured at an epoch's
 final weights on a fixed *record sample*: the first ``RECORD_POINTS`` training points and as many
@@ -34,11 +34,16 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from playground.config import DATA_FIELDS, NETWORK_FIELDS, TrainingConfig, next_seed
-from playground.datasets import DATASETS, USER_DATASET, make_dataset, make_features, train_test_split
-from playground.history import (
+from playground.data.datasets import DATASETS, USER_DATASET, make_dataset, make_features, train_test_split
+from playground.data.userdata import UserData
+from playground.engine.network import Network, Pass, layer_views, parameter_count
+from playground.engine.optimizers import make_optimizer
+from playground.training.config import DATA_FIELDS, NETWORK_FIELDS, TrainingConfig, next_seed
+from playground.training.history import (
+    CLIPPED,
     DEFAULT_MAX_ROWS,
     EPOCH,
+    GLOBAL_GRAD_NORM,
     LAYER_FIGURES,
     METRICS,
     TEST_LOSS,
@@ -48,9 +53,6 @@ from playground.history import (
     layer_column,
     metric_column,
 )
-from playground.network import Network, Pass, layer_views, parameter_count
-from playground.optimizers import make_optimizer
-from playground.userdata import UserData
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
 RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
@@ -149,30 +151,47 @@ class Trainer:
             np.random.default_rng([c.weight_seed, 1]),
             c.init_sigma,
             c.head,
+            residual=c.residual,
+            normalization=c.normalization,
+            dropout=c.dropout,
         )
         self.initial_theta = self.network.theta.copy()
+        self.initial_statistics = self.network.statistics.copy()
         network = self.network
         self.T_train, self.T_test = network.targets(self.y_train), network.targets(self.y_test)
         # The record sample: contiguous leading rows, so these are views, not copies.
-        self._record_train = self._sample(self.X_train, self.T_train, self.y_train)
-        self._record_test = self._sample(self.X_test, self.T_test, self.y_test)
+        self._build_record_passes()
         self._batches_for: int | None = None
         self._record_every_for: int | None = None
-        self._starts = np.cumsum([0] + [(i + 1) * o for i, o in zip(c.layer_sizes[:-1], c.layer_sizes[1:])])[:-1]
-        self._weight_starts = np.ravel(
-            [[s, s + i * o] for s, i, o in zip(self._starts, c.layer_sizes, c.layer_sizes[1:])]
-        )
+        # [start, stop] of each W in theta, for np.add.reduceat: the even segments are the weights
+        self._weight_starts = np.ravel(network.layout.weight_spans())
         self._squares = np.empty((4, network.theta.size))
         self._theta_before = np.empty_like(network.theta)
         self.reset()
 
-    def _sample(self, X: np.ndarray, T: np.ndarray, y: np.ndarray) -> tuple[Pass, np.ndarray, np.ndarray, np.ndarray]:
+    def _sample(
+        self, X: np.ndarray, T: np.ndarray, y: np.ndarray, mode: str
+    ) -> tuple[Pass, np.ndarray, np.ndarray, np.ndarray]:
         n = min(RECORD_POINTS, y.shape[0])
-        return Pass(self.network, n), X[:n], T[:n], y[:n]
+        return Pass(self.network, n, mode), X[:n], T[:n], y[:n]
+
+    def _build_record_passes(self) -> None:
+        """The record's passes: gradients on the training sample as a step computes them, without dropout
+        ("measure"); losses and metrics as predictions are made ("predict": with batch norm's running
+        averages, so a separate pass over the training sample only when the network has batch norm)."""
+        self._record_train = self._sample(self.X_train, self.T_train, self.y_train, "measure")
+        self._record_test = self._sample(self.X_test, self.T_test, self.y_test, "predict")
+        self._record_train_predict = (
+            self._sample(self.X_train, self.T_train, self.y_train, "predict")
+            if self.network.normalization == "batch"
+            else None
+        )
 
     def reset(self) -> None:
         """Back to epoch 0 with the same initial weights, optimiser state and batch order."""
         self.network.theta[...] = self.initial_theta
+        self.network.statistics[...] = self.initial_statistics
+        self.network.dropout_rng = np.random.default_rng([self.config.weight_seed, 3])  # masks replay too
         initial_squares = np.add.reduceat(self.initial_theta * self.initial_theta, self._weight_starts)[::2]
         self._initial_norms = np.sqrt(initial_squares).tolist()  # for the distance travelled
         self.optimizer = make_optimizer(self.config.optimizer, self.config.learning_rate, self.network.theta.size)
@@ -180,7 +199,9 @@ class Trainer:
         self.epoch = 0
         self.diverged_at: int | None = None
         self.history = History(history_columns(self.network.n_layers, self.problem), self.max_history_rows)
-        self.snapshots: list[tuple[int, np.ndarray]] = []
+        self.snapshots: list[tuple[int, np.ndarray]] = []  # (epoch, theta and then batch norm's statistics)
+        self._clipped_since_record = 0
+        self._last_global_norm = math.nan
         self._snapshot_stride = 1
         self._last_update = np.zeros_like(self.network.theta)
         self._record()
@@ -190,6 +211,7 @@ class Trainer:
         Reset then returns to them (a loaded model)."""
         self.set_weights(weights)
         self.initial_theta = self.network.theta.copy()
+        self.initial_statistics = self.network.statistics.copy()
         self.reset()
 
     def reinitialize(self, weight_seed: int | None = None) -> None:
@@ -226,6 +248,9 @@ class Trainer:
         if self.diverged:
             self.reset()
             return "restarted"
+        if config.dropout != old.dropout:
+            self.network.set_dropout(config.dropout)
+            self._batches_for = None  # the training passes get (or lose) their dropout layers
         if config.optimizer != old.optimizer:
             self.optimizer = make_optimizer(config.optimizer, config.learning_rate, self.network.theta.size)
         else:
@@ -249,8 +274,7 @@ class Trainer:
         self._build_data()
         network = self.network
         self.T_train, self.T_test = network.targets(self.y_train), network.targets(self.y_test)
-        self._record_train = self._sample(self.X_train, self.T_train, self.y_train)
-        self._record_test = self._sample(self.X_test, self.T_test, self.y_test)
+        self._build_record_passes()
         self._batches_for = None  # batch buffers follow the training set's size
         self._record_every_for = None
         return "edited"
@@ -301,11 +325,14 @@ class Trainer:
                 X, T = self.X_train, self.T_train
             passes: dict[int, Pass] = {}
             self._batch_list = []
-            for start in range(0, n_train, batch):
-                size = min(batch, n_train - start)
+            starts = list(range(0, n_train, batch))
+            if self.network.normalization == "batch" and len(starts) > 1 and n_train - starts[-1] == 1:
+                starts.pop()  # batch norm cannot standardise one example: it joins the batch before it
+            for start, stop in zip(starts, starts[1:] + [n_train]):
+                size = stop - start
                 if size not in passes:
-                    passes[size] = Pass(self.network, size)
-                self._batch_list.append((passes[size], X[start : start + size], T[start : start + size]))
+                    passes[size] = Pass(self.network, size, "train")
+                self._batch_list.append((passes[size], X[start:stop], T[start:stop]))
             self._batches_for = batch
         if self._shuffle:
             order = self.shuffle_rng.permutation(n_train)
@@ -318,18 +345,25 @@ class Trainer:
         theta, grad, step = network.theta, network.grad, self.optimizer.step
         rule, rate = c.regularization, c.regularization_rate
         regularize = rule != "none" and rate > 0
+        clip = c.gradient_clip
         batches = self._batches()
         for batch_pass, X_batch, T_batch in batches[:-1]:
             batch_pass.forward(X_batch)
             batch_pass.backward(X_batch, T_batch)
             if regularize:
                 network.add_regularization_gradient(rule, rate)
+            if clip:
+                self._clip(grad, clip)
             step(theta, grad)
         batch_pass, X_batch, T_batch = batches[-1]  # the last batch: its update is recorded
         batch_pass.forward(X_batch)
         batch_pass.backward(X_batch, T_batch)
         if regularize:
             network.add_regularization_gradient(rule, rate)
+        if clip:
+            self._last_global_norm = self._clip(grad, clip)
+        elif record:
+            self._last_global_norm = math.sqrt(np.dot(grad, grad))
         if record:
             np.copyto(self._theta_before, theta)
             step(theta, grad)
@@ -341,6 +375,16 @@ class Trainer:
             if not record:
                 self._last_update.fill(np.nan)  # unknown: the update was not kept
             self._record()  # decides divergence on the record sample, as on every recorded epoch
+
+    def _clip(self, grad: np.ndarray, max_norm: float) -> float:
+        """Gradient clipping by global norm (Pascanu et al. 2013), before the optimiser's step: when
+        ||grad|| > max_norm, grad <- grad * max_norm / ||grad||, so its direction is kept and only the
+        step's length is capped. Returns the norm before clipping."""
+        norm = math.sqrt(np.dot(grad, grad))
+        if norm > max_norm:  # (False for NaN: a diverged gradient is left for the divergence check)
+            np.multiply(grad, max_norm / norm, grad)
+            self._clipped_since_record += 1
+        return norm
 
     def _may_have_diverged(self, last_batch: Pass) -> bool:
         """A cheap watch between records: the parameters, or the last batch's logits, are no longer finite.
@@ -375,11 +419,18 @@ class Trainer:
         train.forward(X_train)
         train.backward(X_train, T_train)
         penalty = network.regularization_penalty(c.regularization, c.regularization_rate)
-        train_loss, train_metrics = self._measure(self._record_train, penalty)
+        if self._record_train_predict is None:
+            train_loss, train_metrics = self._measure(self._record_train, penalty)
+        else:  # batch norm: the loss as predictions are made, with its running averages
+            predict_pass, X_predict = self._record_train_predict[0], self._record_train_predict[1]
+            predict_pass.forward(X_predict)
+            train_loss, train_metrics = self._measure(self._record_train_predict, penalty)
         test, X_test = self._record_test[0], self._record_test[1]
         test.forward(X_test)
         test_loss, test_metrics = self._measure(self._record_test, penalty)
         row = {EPOCH: self.epoch, TRAIN_LOSS: train_loss, TEST_LOSS: test_loss}
+        row[CLIPPED], row[GLOBAL_GRAD_NORM] = self._clipped_since_record, self._last_global_norm
+        self._clipped_since_record = 0
         for metric in METRICS[self.problem]:
             row[metric_column("train", metric)] = train_metrics[metric]
             row[metric_column("test", metric)] = test_metrics[metric]
@@ -406,7 +457,7 @@ class Trainer:
             row[layer_column(ratio_key, name)] = update_norms[layer] / W_norm if W_norm else np.nan
             row[layer_column(distance_key, name)] = distances[layer] / initial_norm if initial_norm else np.nan
             if layer < network.n_layers - 1:
-                a = train.hidden[layer]
+                a = train.activated[layer]
                 activation = network.hidden_activations[layer]
                 if activation.saturation_test is not None:
                     row[layer_column(saturation_key, name)] = float(np.mean(activation.saturation_test(a)))
@@ -425,7 +476,7 @@ class Trainer:
             self._snapshot_stride *= 2
             if self.epoch % self._snapshot_stride:
                 return
-        self.snapshots.append((self.epoch, self.network.theta.copy()))
+        self.snapshots.append((self.epoch, np.concatenate((self.network.theta, self.network.statistics))))
 
     def evaluate(self, network: Network | None = None) -> dict[str, float]:
         """Exact loss and metrics on the whole training and test sets (the record uses a sample).
@@ -450,7 +501,7 @@ class Trainer:
     # ---- reading ---------------------------------------------------------------------------
     @property
     def history_frame(self) -> pd.DataFrame:
-        """The per-epoch history as a DataFrame (see ``playground.history.history_columns``)."""
+        """The per-epoch history as a DataFrame (see ``playground.training.history.history_columns``)."""
         return self.history.to_frame()
 
     def features(self, points: np.ndarray) -> np.ndarray:
@@ -492,7 +543,7 @@ class Trainer:
 
     def record_update(self, update: np.ndarray) -> None:
         """Add a history row now, after the parameters were moved by ``update`` (n_parameters,) outside
-        ``train`` (one optimiser step on one example: ``playground.walkthrough.apply_walkthrough``).
+        ``train`` (one optimiser step on one example: ``playground.teaching.walkthrough.apply_walkthrough``).
 
         The epoch count stays (no epoch was trained): the row has the current epoch, measured at the new
         weights, and its update ratio is that of ``update``.
@@ -547,9 +598,10 @@ class Trainer:
         """
         if epoch is None or self.epoch <= epoch:
             return self.epoch, self.network
-        chosen_epoch, theta = self.snapshots[0]
-        for snapshot_epoch, snapshot_theta in self.snapshots:
+        chosen_epoch, saved = self.snapshots[0]
+        for snapshot_epoch, snapshot in self.snapshots:
             if snapshot_epoch > epoch:
                 break
-            chosen_epoch, theta = snapshot_epoch, snapshot_theta
-        return chosen_epoch, self.network.copy(theta)
+            chosen_epoch, saved = snapshot_epoch, snapshot
+        size = self.network.theta.size
+        return chosen_epoch, self.network.copy(saved[:size], saved[size:])

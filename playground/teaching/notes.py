@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from playground.history import DEAD, EPOCH, GRAD_NORM, TRAIN_LOSS, layer_column
+from playground.training.history import DEAD, EPOCH, GRAD_NORM, TRAIN_LOSS, layer_column
 
 # ---- thresholds ------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ MAX_NOISE = 0.5
 
 MIN_CLASSES, MAX_CLASSES = 2, 5  # for the datasets with a class-count setting
 IMAGE_SIDE = 8  # the digits are 8 x 8 pixel images, stored row by row
-DIGITS_FILE = Path(__file__).resolve().parent / "data" / "digits.csv.gz"
+DIGITS_FILE = Path(__file__).resolve().parent / "digits.csv.gz"
 
 Generator = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 
@@ -180,13 +180,13 @@ def moons(n_points: int, noise: float, rng: np.random.Generator, n_classes: int 
     return X, _labels(n_points)
 
 
-USER_DATASET = "custom"  # the user's own points (playground.userdata), held by the config's user_data
+USER_DATASET = "custom"  # the user's own points (playground.data.userdata), held by the config's user_data
 
 
 def user_points(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2):
     """The user's own data is not generated: its points come from ``TrainingConfig.user_data``."""
     raise ValueError(
-        f"dataset {USER_DATASET!r} has no generator: its points are the config's user_data (playground.userdata)"
+        f"dataset {USER_DATASET!r} has no generator: its points are the config's user_data (playground.data.userdata)"
     )
 
 

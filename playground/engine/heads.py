@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from playground.activations import sigmoid_into
-from playground.losses import binary_cross_entropy_from_logits
+from playground.engine.activations import sigmoid_into
+from playground.engine.losses import binary_cross_entropy_from_logits
 
 PROBLEMS = ("binary", "multiclass", "regression")
 

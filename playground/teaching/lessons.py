@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from playground.config import TrainingConfig
-from playground.hiding import HIDE_PARAMETER, hide_value
+from playground.links.hiding import HIDE_PARAMETER, hide_value
+from playground.training.config import TrainingConfig
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Lesson:
     label_a: str = "A"  # short names for the compare mode's two panes
     label_b: str = "B"
     answer: str = ""  # for the teacher, or behind a "show answer" button
-    # Controls the lesson hides (names of playground.hiding): the ones beside its point, so a class sees
+    # Controls the lesson hides (names of playground.links.hiding): the ones beside its point, so a class sees
     # only what the lesson is about. Opening the lesson hides them; closing it restores the view it was
     # opened from (with that view's hidden controls).
     hides: tuple[str, ...] = ()

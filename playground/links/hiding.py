@@ -3,13 +3,15 @@
 A teacher shares a focused setup, as the TensorFlow Playground's tutorials do: the controls named in
 the link's ``hide`` parameter are not drawn, and a student can show them all again. Each control has one
 stable name (a setting's name where the control edits one, as in the rest of the URL); a group name
-(``data``, ``network``, ``training``, ``playback``) hides every control of its section. The lessons name
-what they hide (``playground.lessons``). Pure Python: the UI draws, this only names and parses.
+(``data``, ``network``, ``training``, ``playback``) hides every control of its section, and ``deep`` hides
+the cures for deep networks (skip connections, normalisation, dropout, gradient clipping) in both sections.
+The lessons name what they hide (``playground.teaching.lessons``). Pure Python: the UI draws, this only
+names and parses.
 """
 
 from __future__ import annotations
 
-from playground.config import MAX_QUERY_CHARS, quoted
+from playground.training.config import MAX_QUERY_CHARS, quoted
 
 HIDE_PARAMETER = "hide"
 
@@ -29,6 +31,8 @@ CONTROLS: dict[str, str] = {
     "own_data": "your own data: what a click on the plane does (add, erase points) and the CSV upload/download",
     "hidden_layers": "the hidden layers (＋/－) and their neurons",
     "activations": "the activation(s), and A different activation per layer",
+    "residual": "Skip connections",
+    "normalization": "Normalisation (none, batch norm, layer norm)",
     "initializer": "Weight initialisation",
     "init_sigma": "σ of the initial weights",
     "weight_seed": "the weight seed and New weights",
@@ -37,6 +41,8 @@ CONTROLS: dict[str, str] = {
     "batch_size": "Batch size",
     "regularization": "Regularisation",
     "regularization_rate": "Regularisation rate",
+    "dropout": "Dropout",
+    "gradient_clip": "Gradient clipping",
     # the main area
     "lessons": "the guided-lesson picker",
     "play": "Play / Pause",
@@ -51,7 +57,8 @@ CONTROLS: dict[str, str] = {
     "export": "History table, export and import",
 }
 
-# A group hides every control of a section.
+# A group hides every control of a section; "deep" hides the deep-network controls of two sections. A control
+# may be in several groups: the sections' headings are drawn while any of their group's controls is.
 GROUPS: dict[str, tuple[str, ...]] = {
     "data": (
         "dataset",
@@ -64,9 +71,26 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "show_test",
         "features",
     ),
-    "network": ("hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"),
-    "training": ("optimizer", "learning_rate", "batch_size", "regularization", "regularization_rate"),
+    "network": (
+        "hidden_layers",
+        "activations",
+        "residual",
+        "normalization",
+        "initializer",
+        "init_sigma",
+        "weight_seed",
+    ),
+    "training": (
+        "optimizer",
+        "learning_rate",
+        "batch_size",
+        "regularization",
+        "regularization_rate",
+        "dropout",
+        "gradient_clip",
+    ),
     "playback": ("play", "step", "step_n", "reset", "speed", "replay"),
+    "deep": ("residual", "normalization", "dropout", "gradient_clip"),
 }
 NAMES: tuple[str, ...] = (*GROUPS, *CONTROLS)  # every name a link may use, in the order the URL writes them
 MAX_QUOTED_UNKNOWN = 3  # a message names at most this many of the unknown names

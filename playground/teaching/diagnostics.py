@@ -24,8 +24,16 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from playground.history import DEAD, GRAD_NORM, SATURATION, TRAIN_LOSS, UPDATE_RATIO, layer_column, metric_column
-from playground.network import Network
+from playground.engine.network import ForwardCache, Network
+from playground.training.history import (
+    DEAD,
+    GRAD_NORM,
+    SATURATION,
+    TRAIN_LOSS,
+    UPDATE_RATIO,
+    layer_column,
+    metric_column,
+)
 
 # ---- thresholds ------------------------------------------------------------------------------
 
@@ -84,31 +92,32 @@ LOG_DELTA_RANGE = (-12.0, 2.0)
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def _layer_slices(network: Network) -> list[slice]:
-    """Where layer l's parameters (W_l then b_l, contiguous) sit in ``network.theta``."""
-    slices, offset = [], 0
-    for fan_in, fan_out in zip(network.layer_sizes[:-1], network.layer_sizes[1:]):
-        size = fan_in * fan_out + fan_out
-        slices.append(slice(offset, offset + size))
-        offset += size
-    return slices
+def _layer_indices(network: Network, layer: int) -> np.ndarray:
+    """Indices in ``network.theta`` of weight layer ``layer``'s (0-based) parameters: W and b, and gamma
+    and beta when that hidden layer is normalised (``network.layout``)."""
+    indices = [np.arange(*network.layout.layer_span(layer))]
+    indices += [
+        np.arange(block.start, block.stop)
+        for block in network.layout.blocks
+        if block.layer == layer and block.kind in ("gamma", "beta")
+    ]
+    return np.concatenate(indices)
 
 
-def _per_example_deltas(network: Network, activations: list[np.ndarray], output_error: np.ndarray) -> list[np.ndarray]:
+def _per_example_deltas(network: Network, cache: ForwardCache, output_error: np.ndarray) -> list[np.ndarray]:
     """Back-propagate a per-example output error ``(n, n_outputs)`` (or ``(n,)`` for one output)
-    into [delta_1, ..., delta_L], each (n, fan_out).
+    into [delta_1, ..., delta_L], each (n, fan_out), through the layers of ``cache`` (a "predict"
+    pass: every example on its own, batch norm on its running averages, no dropout).
 
-    The same recursion as ``Network.backward`` (delta_l = delta_{l+1} W_{l+1}^T * f'(a_l)), but it
-    writes nothing into the network's gradient buffer.
+    The engine's own backward (``Pass.backward_from``); the network's gradient buffer is left as it was.
     """
-    delta = np.asarray(output_error, dtype=np.float64).reshape(activations[0].shape[0], -1)  # (n, n_outputs)
-    deltas = [delta]
-    for layer in range(network.n_layers - 1, 0, -1):
-        a = activations[layer]  # output of hidden layer `layer` (1-based), (n, fan_out)
-        delta = (delta @ network.weights[layer].T) * network.hidden_activations[layer - 1].derivative(a)
-        deltas.append(delta)
-    deltas.reverse()
-    return deltas
+    delta = np.asarray(output_error, dtype=np.float64).reshape(cache.logits.shape[0], -1)  # (n, n_outputs)
+    saved_grad = network.grad.copy()
+    try:
+        cache.pass_.backward_from(np.ascontiguousarray(delta))
+        return [d.copy() for d in cache.pass_.deltas]
+    finally:
+        network.grad[...] = saved_grad
 
 
 def _latest_row(source: Any) -> Mapping[str, float]:
@@ -210,16 +219,16 @@ def gradient_check(
             loss, analytic = network.loss_and_gradient(X_check, y_check, regularization, rate)
             # Rounding noise of one central difference: two losses each off by ~eps |L|, over 2h.
             entry_noise = np.finfo(np.float64).eps * max(abs(loss), np.finfo(np.float64).tiny) / h
-            for layer, part in enumerate(_layer_slices(network), start=1):
-                indices = np.arange(part.start, part.stop)
+            for layer in range(1, network.n_layers + 1):
+                indices = _layer_indices(network, layer - 1)
                 if max_entries_per_layer is not None and indices.size > max_entries_per_layer:
                     indices = np.sort(rng.choice(indices, size=max_entries_per_layer, replace=False))
                 numeric = np.empty(indices.size)
                 for k, i in enumerate(indices):
                     theta[i] = saved_theta[i] + h
-                    loss_plus = network.loss(X_check, y_check, regularization, rate)
+                    loss_plus = network.loss(X_check, y_check, regularization, rate, mode="measure")
                     theta[i] = saved_theta[i] - h
-                    loss_minus = network.loss(X_check, y_check, regularization, rate)
+                    loss_minus = network.loss(X_check, y_check, regularization, rate, mode="measure")
                     theta[i] = saved_theta[i]  # exact restore, not (theta + h) - h
                     numeric[k] = (loss_plus - loss_minus) / (2.0 * h)
                 a = analytic[indices]
@@ -291,12 +300,12 @@ def predicted_gains(network: Network, X: np.ndarray, y: np.ndarray | None = None
             output_error = np.random.default_rng(0).standard_normal(cache.logits.shape)
         else:
             output_error = cache.outputs - network.targets(y)
-        deltas = _per_example_deltas(network, cache.activations, output_error)
+        deltas = _per_example_deltas(network, cache, output_error)
         L = network.n_layers
         sizes = network.layer_sizes
         weight_variance = [float(np.mean(W * W)) for W in network.weights]
         derivative_sq = [
-            float(np.mean(network.hidden_activations[l].derivative(cache.activations[l + 1]) ** 2))
+            float(np.mean(network.hidden_activations[l].derivative(cache.pass_.activated[l]) ** 2))
             for l in range(L - 1)
         ] + [1.0]
         forward_gain = [sizes[l] * weight_variance[l] * derivative_sq[l] for l in range(L)]
@@ -598,7 +607,7 @@ def gradient_histograms(
     with np.errstate(all="ignore"):
         cache = network.forward(np.asarray(X, dtype=np.float64))
         output_error = cache.outputs - network.targets(y)
-        hidden = _per_example_deltas(network, cache.activations, output_error)[:-1]
+        hidden = _per_example_deltas(network, cache, output_error)[:-1]
         if scale == "log10":
             values = [np.log10(np.abs(d)) for d in hidden]  # -inf for exact zeros: clipped to the lowest bin
             values = [np.where(np.isneginf(v), LOG_DELTA_RANGE[0], v) for v in values]

@@ -13,6 +13,20 @@ between drawn units only; the layer's totals (‖W‖, ‖dL/dW‖ over every we
 Image inputs (the digits) have 64 pixels: the input column is one node, and each first-layer unit
 is drawn as its 64 incoming weights laid out as the 8x8 image (what that unit looks for).
 
+The new layer kinds (playground/engine/layers.py) are drawn on the hidden layers they belong to: a skip
+connection as an arc from the layer's input column to its output column, coloured in the gradient view
+by the error signal that reaches the block's output y (``output_signal``: the skip hands mean |n dL/dy|
+down to the layer's input unchanged); normalisation and dropout as marks on the layer's column, with
+gamma and beta per unit.
+
+Two passes, each in the mode its numbers are about (``playground.engine.layers.MODES``):
+  - the unit pictures are predictions, made as the decision boundary is drawn: "predict" mode, so batch
+    norm uses its running averages and dropout is off;
+  - the gradients and error signals are a training step's: "measure" mode on the record sample, as the
+    trainer's record measures them (batch norm on the sample's own statistics, no dropout noise), so the
+    diagram's ‖dL/dW_l‖ and mean |n delta| are the gradient chart's at the same epoch.
+The numbers are read from the engine's layers after these passes; nothing here restates their maths.
+
 No UI here: the app turns a ``NetworkPicture`` into its chart payload (playground/ui/diagram_view.py).
 """
 
@@ -22,7 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from playground.network import Network
+from playground.engine.layers import Dense, HiddenBlock
+from playground.engine.network import Network, Pass
 
 MAX_DRAWN_UNITS = 16  # units drawn per column; wider layers aggregate the rest into one node
 # The gradient colouring's fixed scale, log10 of |dL/dw| and of the error signal mean |n delta|: the same
@@ -55,10 +70,17 @@ class NetworkPicture:
                      reaching the unit; k >= 1), NaN for the inputs
       hidden_error[k] root mean square of that signal over the units not drawn (NaN if all are drawn)
       biases[k]      (shown[k],) (k >= 1; empty for the inputs)
+      gammas[k], betas[k]  (shown[k],) the normalisation's scale and shift of each hidden unit (empty for
+                     the inputs, the outputs and a network without normalisation)
     Per weight layer l = 0 .. L-1 (from unit layer l to l + 1):
       weights[l], gradients[l]  (shown[l], shown[l + 1]) W and dL/dW between drawn units
       weight_norms[l], gradient_norms[l]  ‖W_l‖ and ‖dL/dW_l‖ over every weight of the layer
     ``edges_drawn[l]`` is False where the edges are not drawn (the 64 pixels of an image input).
+    Per hidden layer h = 0 .. L-2 (unit layer h + 1, whose input is unit layer h):
+      skips[h]          True: the layer has a skip connection, y = x + block(x) (an arc from column h to h + 1)
+      output_signal[h]  mean over the sample and all the layer's units of |n dL/dy|, y the layer's output
+                        (after the skip): the error signal the skip carries down to the input unchanged
+    normalization: "none", "batch" or "layer" (every hidden layer); dropout: the share dropped while training.
     """
 
     sizes: list[int]
@@ -74,6 +96,12 @@ class NetworkPicture:
     gradient_norms: list[float]
     edges_drawn: list[bool]
     image_inputs: bool
+    gammas: list[np.ndarray]
+    betas: list[np.ndarray]
+    skips: list[bool]
+    output_signal: list[float]
+    normalization: str
+    dropout: float
 
 
 def _scaled(values: np.ndarray, bound: float | None) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +123,17 @@ def _scaled(values: np.ndarray, bound: float | None) -> tuple[np.ndarray, np.nda
 _BOUNDS = {"tanh": 1.0, "sigmoid": 1.0}
 
 
+def _output_gradients(batch_pass: Pass) -> list[np.ndarray]:
+    """dL/dy of each hidden layer's output y, (n, width) per hidden layer, after ``batch_pass.backward``.
+
+    It is what the layer above handed down: the output layer's dx for the last hidden layer; for the
+    others the next block's dx (its dense part's dx, plus dy itself when that block has a skip: the
+    buffer HiddenBlock.backward returns)."""
+    blocks = batch_pass.blocks
+    above: list[Dense | HiddenBlock] = [*blocks[1:], batch_pass.output][: len(blocks)]
+    return [layer.dx if isinstance(layer, Dense) or layer.skip else layer.dense.dx for layer in above]
+
+
 def network_picture(
     network: Network,
     grid_inputs: np.ndarray | None,
@@ -108,7 +147,12 @@ def network_picture(
     ordered [x2][x1] (None for image inputs: the first layer is drawn from its weights instead);
     sample_inputs (n, n_inputs), sample_labels (n,): the training sample the gradients are measured on
     (the gradient chart's record sample, so ‖dL/dW_l‖ here equals that chart's value at this epoch).
-    The network is not changed: its gradient buffer is a copy's.
+
+    The unit pictures come from a "predict" pass over the grid (with batch norm: its running averages,
+    as the decision boundary is drawn; dropout off); the gradients, error signals and the skips' signal
+    from a "measure" pass over the sample (batch statistics, no dropout), as the trainer's record.
+    A hidden unit's picture is the layer's output y, after the skip where there is one (y = x + block(x),
+    what the next layer receives). The network is not changed: its gradient buffer is a copy's.
     """
     network = network.copy()
     sizes = network.layer_sizes
@@ -118,9 +162,10 @@ def network_picture(
     if image_inputs:
         shown[0] = 1  # the 8 x 8 pixels are one node
     with np.errstate(all="ignore"):
-        cache = network.forward(sample_inputs)
+        cache = network.forward(sample_inputs, mode="measure")
         deltas = network.backward(cache, sample_labels, keep_deltas=True)
-        grid = None if image_inputs else network.forward(grid_inputs)
+        output_gradients = _output_gradients(cache.pass_)
+        grid = None if image_inputs else network.forward(grid_inputs, mode="predict")
 
     thumbnails: list[np.ndarray | None] = []
     thumb_scale: list[np.ndarray] = []
@@ -143,7 +188,8 @@ def network_picture(
             layer_values, bound = grid.activations[0], None
         elif k < n_layers:
             layer_values = grid.activations[k]
-            bound = _BOUNDS.get(network.hidden_activation_names[k - 1])
+            # x + tanh(z) is not bounded by tanh's bound: a layer with a skip is scaled per unit.
+            bound = None if network.skips[k - 1] else _BOUNDS.get(network.hidden_activation_names[k - 1])
         else:
             layer_values, bound = grid.outputs, (1.0 if network.head.problem != "regression" else None)
         layer_values = layer_values[:, : shown[k]]
@@ -162,6 +208,7 @@ def network_picture(
         unit_error.append(mean_signal[: shown[layer + 1]])
         rest = mean_signal[shown[layer + 1] :]
         hidden_error.append(float(np.sqrt(np.mean(rest * rest))) if rest.size else float("nan"))
+    output_signal = [float(np.abs(gradient).mean()) * n for gradient in output_gradients]
 
     weights, gradients, edges_drawn = [], [], []
     for layer in range(n_layers):
@@ -170,6 +217,11 @@ def network_picture(
         edges_drawn.append(drawn)
         weights.append(network.weights[layer][:rows, :cols].copy() if drawn else np.zeros((1, cols)))
         gradients.append(network.grad_weights[layer][:rows, :cols].copy() if drawn else np.zeros((1, cols)))
+    # gamma and beta per unit layer: none for the inputs and the output, nor without normalisation
+    no_units = [np.zeros(0)] * (n_layers + 1)
+    gammas, betas = list(no_units), list(no_units)
+    for h, (gamma, beta) in enumerate(zip(network.gammas, network.betas)):
+        gammas[h + 1], betas[h + 1] = gamma[: shown[h + 1]].copy(), beta[: shown[h + 1]].copy()
     return NetworkPicture(
         sizes=list(sizes),
         shown=shown,
@@ -184,6 +236,12 @@ def network_picture(
         gradient_norms=[float(np.linalg.norm(G)) for G in network.grad_weights],
         edges_drawn=edges_drawn,
         image_inputs=image_inputs,
+        gammas=gammas,
+        betas=betas,
+        skips=list(network.skips),
+        output_signal=output_signal,
+        normalization=network.normalization,
+        dropout=network.dropout,
     )
 
 

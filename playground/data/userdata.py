@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.datasets import DOMAIN_HALF_WIDTH, MAX_CLASSES, MIN_CLASSES
+from playground.data.datasets import DOMAIN_HALF_WIDTH, MAX_CLASSES, MIN_CLASSES
 
 MAX_USER_POINTS = 2000  # as many as a generated dataset can have
 MIN_USER_POINTS = 2  # one training and one test point

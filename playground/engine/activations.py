@@ -93,7 +93,7 @@ def get_activation(name: str) -> Activation:
 
 
 # ---- in-place kernels for the training loop --------------------------------------------------
-# The network's one forward/backward (``playground.network.Pass``) works in preallocated buffers.
+# The network's one forward/backward (``playground.engine.network.Pass``) works in preallocated buffers.
 # These kernels do exactly the arithmetic of ``value``, ``derivative`` and ``saturation_test``
 # above -- the same NumPy operations on the same operands in the same order, so the results are
 # bit-for-bit those of the allocating versions -- without allocating. Only the built-in

@@ -28,6 +28,9 @@ METRICS = {"binary": ("accuracy",), "multiclass": ("accuracy",), "regression": (
 GRAD_NORM, DELTA_MEAN_ABS, DELTA_VARIANCE = "grad_norm_W", "delta_mean_abs", "delta_variance"
 UPDATE_RATIO, DISTANCE, SATURATION, DEAD = "update_ratio", "distance", "saturation", "dead"
 LAYER_FIGURES = (GRAD_NORM, DELTA_MEAN_ABS, DELTA_VARIANCE, UPDATE_RATIO, DISTANCE, SATURATION, DEAD)
+# Gradient clipping: the mini-batches whose gradient was clipped since the previous row (0 when clipping is
+# off), and the global gradient norm of the row's epoch's last batch, before clipping.
+CLIPPED, GLOBAL_GRAD_NORM = "clipped_batches", "grad_norm_global"
 
 
 def metric_column(split: str, metric: str) -> str:
@@ -50,7 +53,7 @@ def history_columns(n_layers: int, problem: str = "binary") -> list[str]:
     columns += [metric_column(split, metric) for metric in METRICS[problem] for split in SPLITS]
     for figure in LAYER_FIGURES:
         columns += layer_columns(figure, n_layers)
-    return columns
+    return columns + [CLIPPED, GLOBAL_GRAD_NORM]
 
 
 class History:

@@ -6,12 +6,12 @@ them, each layer's z and a, the head's output and the loss, the output error, ea
 dL/dW and dL/db, and the update the run's optimiser would make. Nothing in the trainer changes:
 the optimiser is stepped on a copy. ``apply_walkthrough`` then makes that step for real.
 
-This is the teaching version of the maths. The engine (``playground.network.Pass``) computes the
+This is the teaching version of the maths. The engine (``playground.engine.network.Pass``) computes the
 same things in batches, in place, with merged calls; here every quantity is computed explicitly, one
 example at a time, in the textbook's column-vector notation, and ``tests/test_walkthrough.py``
 proves the numbers equal the engine's (and an independent autodiff and central differences).
 
-Notation (one example, so vectors, not (n, ...) arrays; ``playground.network`` has the batch form):
+Notation (one example, so vectors, not (n, ...) arrays; ``playground.engine.network`` has the batch form):
   unit layer k: 0 = the inputs, 1 .. L-1 the hidden layers, L the outputs; n_k units each
   weight layer l (1-based in the text, as the UI counts): W_l = network.weights[l - 1], (n_{l-1}, n_l);
       its 0-based index l - 1 is what ``edge_values`` use, as ``network.weights`` does
@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, get_activation
-from playground.datasets import DOMAIN_HALF_WIDTH, FEATURES
-from playground.network import Network, layer_views
-from playground.optimizers import SGD, Adam, Momentum
-from playground.trainer import Trainer
+from playground.data.datasets import DOMAIN_HALF_WIDTH, FEATURES
+from playground.engine.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, get_activation
+from playground.engine.network import Network, layer_views
+from playground.engine.optimizers import SGD, Adam, Momentum
+from playground.training.trainer import Trainer
 
 # ---- units as the walkthrough and the network diagram name them ---------------------------------
 

@@ -5,7 +5,7 @@ Format (version 1):
      "config": {...TrainingConfig fields...},
      "layers": [{"W": [[...], ...], "b": [...]}, ...]}   # W_l: (fan_in, fan_out), b_l: (fan_out,)
 config.user_data (your own data, dataset "custom"): null, or {"classes": K, "based_on": name,
-"points": [[x1, x2, label or target, 1 = train / 0 = test], ...]} (playground.userdata.to_json_value).
+"points": [[x1, x2, label or target, 1 = train / 0 = test], ...]} (playground.data.userdata.to_json_value).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import fields
 
 import numpy as np
 
-from playground.config import TrainingConfig, quoted
-from playground.network import parameter_count
-from playground.userdata import UserDataError, from_json_value, to_json_value
+from playground.data.userdata import UserDataError, from_json_value, to_json_value
+from playground.engine.network import parameter_count
+from playground.training.config import TrainingConfig, quoted
 
 FORMAT = "backprop-playground-model"
 VERSION = 1

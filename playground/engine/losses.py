@@ -1,6 +1,6 @@
 """Binary cross-entropy and the regularisers: value and gradient side by side.
 
-Binary cross-entropy (the sigmoid head's loss, see ``playground.heads``) is computed from the
+Binary cross-entropy (the sigmoid head's loss, see ``playground.engine.heads``) is computed from the
 logits ``z``, never from a probability that has been rounded to 0 or 1, so it is finite for any
 finite logit. The other heads' losses live with their heads.
 """

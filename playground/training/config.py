@@ -17,8 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from playground.activations import ACTIVATIONS
-from playground.datasets import (
+from playground.data.datasets import (
     DATASETS,
     DEFAULT_FEATURES,
     FEATURES,
@@ -29,11 +28,13 @@ from playground.datasets import (
     MIN_POINTS,
     USER_DATASET,
 )
-from playground.heads import HEAD_FOR_PROBLEM
-from playground.initializers import INITIALIZERS
-from playground.losses import REGULARIZERS
-from playground.optimizers import OPTIMIZERS
-from playground.userdata import MAX_LINK_DATA_CHARS, UserData, UserDataError, from_url_text, to_url_text
+from playground.data.userdata import MAX_LINK_DATA_CHARS, UserData, UserDataError, from_url_text, to_url_text
+from playground.engine.activations import ACTIVATIONS
+from playground.engine.heads import HEAD_FOR_PROBLEM
+from playground.engine.initializers import INITIALIZERS
+from playground.engine.losses import REGULARIZERS
+from playground.engine.network import MAX_DROPOUT, NORMALIZATIONS
+from playground.engine.optimizers import OPTIMIZERS
 
 # Deep enough for He et al.'s 30-layer ReLU experiment (Xavier stalls, He trains).
 MAX_HIDDEN_LAYERS = 32
@@ -43,6 +44,7 @@ MAX_REGULARIZATION_RATE = 10.0
 MIN_SIGMA, MAX_SIGMA = 1e-3, 10.0
 MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION = 0.1, 0.9
 MAX_SEED = 2**31 - 1
+MAX_GRADIENT_CLIP = 100.0  # a larger global norm never binds on these networks' gradients
 
 
 def next_seed(seed: int) -> int:
@@ -55,7 +57,7 @@ class Bound:
     """What one field allows. kind: "int", "float", "choice" (one of ``choices``), "names" (a
     non-empty tuple of distinct ``choices``), "layers" (a tuple of ints in [low, high], at most
     ``max_length`` long), "per_layer" (one of ``choices`` per hidden layer) or "user_data" (None or a
-    ``playground.userdata.UserData``, which checks itself)."""
+    ``playground.data.userdata.UserData``, which checks itself)."""
 
     kind: str
     low: float = 0
@@ -68,10 +70,12 @@ class Bound:
             return f"a number from {self.low:g} to {self.high:g}"
         if self.kind == "choice":
             return f"one of {list(self.choices)}"
+        if self.kind == "bool":
+            return "True or False"
         if self.kind == "names":
             return f"a non-empty tuple of distinct names from {list(self.choices)}"
         if self.kind == "user_data":
-            return f"None, or a playground.userdata.UserData with dataset={USER_DATASET!r}"
+            return f"None, or a playground.data.userdata.UserData with dataset={USER_DATASET!r}"
         if self.kind == "layers":
             return f"a tuple of up to {self.max_length} layer widths, each from {self.low:g} to {self.high:g}"
         return f"a tuple with one name per hidden layer, each one of {list(self.choices)}"
@@ -95,6 +99,10 @@ FIELDS: dict[str, Bound] = {
     "batch_size": Bound("int", 1, MAX_POINTS),
     "regularization": Bound("choice", choices=tuple(REGULARIZERS)),
     "regularization_rate": Bound("float", 0.0, MAX_REGULARIZATION_RATE),
+    "residual": Bound("bool"),
+    "normalization": Bound("choice", choices=NORMALIZATIONS),
+    "dropout": Bound("float", 0.0, MAX_DROPOUT),
+    "gradient_clip": Bound("float", 0.0, MAX_GRADIENT_CLIP),
     "user_data": Bound("user_data"),
 }
 
@@ -102,7 +110,7 @@ FIELDS: dict[str, Bound] = {
 @dataclass(frozen=True)
 class TrainingConfig:
     # Data
-    dataset: str = "circle"  # see playground.datasets.DATASETS; the dataset implies the problem
+    dataset: str = "circle"  # see playground.data.datasets.DATASETS; the dataset implies the problem
     n_classes: int = 2  # classes of "spiral" and "blobs" (2 is binary); other datasets fix their own
     n_points: int = 500  # TF Playground's 500 points (the digits sets have their own size)
     noise: float = 0.0  # fraction 0-0.5 of the domain, like its 0-50 % slider (2D datasets)
@@ -121,7 +129,12 @@ class TrainingConfig:
     batch_size: int = 10  # TF Playground's default
     regularization: str = "none"
     regularization_rate: float = 0.0
-    # Your own data (dataset "custom"): the points, labels or targets and split (playground.userdata).
+    # Deep networks: the cures for vanishing and exploding gradients (playground.engine.layers)
+    residual: bool = False  # a skip connection around every hidden layer whose input and output widths match
+    normalization: str = "none"  # "batch" or "layer": between each hidden layer's dense part and its activation
+    dropout: float = 0.0  # share of hidden outputs dropped while training (inverted: predictions use all)
+    gradient_clip: float = 0.0  # 0: off; else the largest global gradient norm a step may use
+    # Your own data (dataset "custom"): the points, labels or targets and split (playground.data.userdata).
     # With it, n_classes, n_points, noise, train_fraction and data_seed do not apply.
     user_data: UserData | None = None
 
@@ -144,6 +157,8 @@ class TrainingConfig:
                 object.__setattr__(self, name, float(value))
             elif bound.kind == "layers":
                 object.__setattr__(self, name, tuple(int(width) for width in value))
+            elif bound.kind == "bool":
+                object.__setattr__(self, name, bool(value))
 
     # ---- what the settings imply -------------------------------------------------------------
     @property
@@ -213,6 +228,8 @@ def _field_problem(name: str, value, config_values: dict) -> str | None:
         return None if bound.low <= value <= bound.high else allowed
     if bound.kind == "choice":
         return None if isinstance(value, str) and value in bound.choices else allowed
+    if bound.kind == "bool":
+        return None if isinstance(value, (bool, np.bool_)) else allowed
     if bound.kind == "user_data":
         return None if value is None or isinstance(value, UserData) else allowed
     if isinstance(value, str):
@@ -251,8 +268,13 @@ def config_problems(config: TrainingConfig) -> list[str]:
     dataset = DATASETS.get(config.dataset)
     if dataset is not None and dataset.inputs == "image" and config.features != DEFAULT_FEATURES:
         problems.append(f"features do not apply to {config.dataset} (its inputs are the 64 pixels)")
+    if config.normalization == "batch" and _is_number(config.batch_size) and config.batch_size < 2:
+        problems.append(
+            "batch_size must be at least 2 with normalization='batch': batch norm standardises each unit over the "
+            "batch, and one example has no spread"
+        )
     if config.dataset == USER_DATASET and config.user_data is None:
-        problems.append(f"dataset={USER_DATASET!r} needs user_data (a playground.userdata.UserData: your points)")
+        problems.append(f"dataset={USER_DATASET!r} needs user_data (a playground.data.userdata.UserData: your points)")
     if config.dataset != USER_DATASET and config.user_data is not None:
         problems.append(f"user_data applies only to dataset={USER_DATASET!r}, got dataset={quoted(config.dataset)}")
     return problems
@@ -279,7 +301,7 @@ def _clamped(name: str, value, values: dict, default):
         return _clamp(value, bound.low, bound.high, default)
     if bound.kind == "choice":
         return value if value in bound.choices else default
-    if bound.kind == "user_data":
+    if bound.kind in ("user_data", "bool"):
         return default
     items = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if bound.kind == "names":
@@ -327,6 +349,9 @@ def clamp_values(values: dict, base: TrainingConfig | None = None) -> tuple[Trai
                 f"{name}={quoted(value)} is not allowed ({FIELDS[name].describe()}); it was set to {quoted(fixed)}."
             )
         clean[name] = fixed
+    if clean["normalization"] == "batch" and clean["batch_size"] < 2:
+        messages.append("Batch norm needs at least 2 examples per batch; the batch size was set to 2.")
+        clean["batch_size"] = 2
     if clean["dataset"] == USER_DATASET and clean["user_data"] is None:
         messages.append(
             f"dataset={USER_DATASET} (your own points) came without its points; showing the default dataset. "
@@ -340,7 +365,10 @@ def clamp_values(values: dict, base: TrainingConfig | None = None) -> tuple[Trai
 
 # Fields that, when changed, need new data / a new network; the rest apply to a running trainer.
 DATA_FIELDS = frozenset({"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed", "user_data"})
-NETWORK_FIELDS = frozenset({"features", "hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"})
+NETWORK_FIELDS = frozenset(
+    {"features", "hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"}
+    | {"residual", "normalization"}
+)
 
 
 def config_values(config: TrainingConfig) -> dict:
@@ -348,9 +376,19 @@ def config_values(config: TrainingConfig) -> dict:
     return {name: getattr(config, name) for name in FIELDS}
 
 
+def _parse_bool(text: str) -> bool:
+    """A link's on/off value: 1, true, yes, on or 0, false, no, off (any case)."""
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not on or off: {text!r}")
+
+
 def to_query(config: TrainingConfig, base: TrainingConfig | None = None, prefix: str = "") -> dict[str, str]:
     """URL query parameters for the fields that differ from ``base`` (default: the defaults), each
-    name preceded by ``prefix`` (run B's are ``b.``: ``playground.links``).
+    name preceded by ``prefix`` (run B's are ``b.``: ``playground.links.url``).
 
     The user's points go in when they fit (``link_holds_user_data``); otherwise the link names the dataset
     without them, and opening it says so.
@@ -362,7 +400,10 @@ def to_query(config: TrainingConfig, base: TrainingConfig | None = None, prefix:
             if value is not None and value != default[name] and link_holds_user_data(config):
                 query[prefix + name] = to_url_text(value)
         elif value != default[name]:
-            query[prefix + name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+            if isinstance(value, bool):
+                query[prefix + name] = "1" if value else "0"
+            else:
+                query[prefix + name] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
     return query
 
 
@@ -381,7 +422,7 @@ def from_query(
 ) -> tuple[TrainingConfig, list[str]]:
     """Parse URL parameters into a valid config, plus a message per value that was ignored or moved.
 
-    Reads the parameters named ``prefix`` + a field's name (run B's are ``b.``: ``playground.links``); a
+    Reads the parameters named ``prefix`` + a field's name (run B's are ``b.``: ``playground.links.url``); a
     field the query does not name keeps ``base``'s value (default: the defaults). Never raises: a
     malformed value keeps ``base``'s and is reported.
     """
@@ -406,7 +447,9 @@ def from_query(
                 problems.append(f"Ignored {prefix}user_data from the URL: {error}.")
             continue
         try:
-            if isinstance(default, tuple):
+            if isinstance(default, bool):
+                values[name] = _parse_bool(text)
+            elif isinstance(default, tuple):
                 parts = [p.strip() for p in text.split(",") if p.strip()]
                 values[name] = tuple(int(p) for p in parts) if name == "hidden_layers" else tuple(parts)
             elif isinstance(default, int):
