@@ -113,3 +113,16 @@ def test_each_lesson_link_is_listed_in_the_readme():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for lesson in LESSON_LIST:
         assert lesson.link in readme, lesson.link
+
+
+def test_deep_hides_the_four_cures_which_also_belong_to_their_sections():
+    hidden, problems = parse_hide({"hide": "deep"})
+    assert hidden == {"deep"} and problems == []
+    assert expand(hidden) == {"residual", "normalization", "dropout", "gradient_clip"}
+    # Each sits in the section it is drawn in, so hiding a section hides it (and the section's heading goes).
+    assert {"residual", "normalization"} <= set(GROUPS["network"])
+    assert {"dropout", "gradient_clip"} <= set(GROUPS["training"])
+    assert is_hidden(frozenset({"training"}), "gradient_clip") and not is_hidden(frozenset({"network"}), "dropout")
+    # A group and one of its members together count each control once.
+    assert expand({"deep", "network"}) == set(GROUPS["network"]) | {"dropout", "gradient_clip"}
+    assert hide_value(frozenset({"dropout", "deep"})) == "deep,dropout"

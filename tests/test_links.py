@@ -55,6 +55,29 @@ def test_run_b_may_differ_in_depth_features_and_optimiser():
     assert view(round_trip(state)) == view(state)
 
 
+def test_each_runs_deep_settings_round_trip():
+    state = session.create_state({"hidden_layers": "8,8,8", "residual": "1", "dropout": "0.2"})
+    session.set_compare(state, True)  # run B starts as a copy of run A, and the sidebar edits it
+    session.apply_change(state, residual=False, normalization="batch", gradient_clip=1.0)
+    query = url_query(state)
+    assert query["residual"] == "1" and query["dropout"] == "0.2"
+    assert query["b.residual"] == "0" and query["b.normalization"] == "batch" and query["b.gradient_clip"] == "1.0"
+    assert "b.dropout" not in query  # the same as run A's
+    again = round_trip(state)
+    assert view(again) == view(state) and not again.messages
+    assert again.trainer_b.network.normalization == "batch" and again.trainer.network.skips == [False, True, True]
+
+
+def test_run_b_with_batch_norm_and_a_batch_of_one_is_moved_to_two_with_a_message():
+    state = session.create_state({"compare": "1", "batch_size": "1", "b.normalization": "batch"})
+    assert state.trainer.config.batch_size == 1 and state.trainer_b.config.batch_size == 2
+    said = [m.text for m in state.messages]
+    assert any(
+        text.startswith("Run B: b.batch_size=1") and "normalization='batch'" in text and "set to 2" in text
+        for text in said
+    ), said
+
+
 @pytest.mark.parametrize("key", list(LESSONS))
 def test_a_lesson_link_stays_short_until_a_setting_changes(key):
     lesson = LESSONS[key]

@@ -121,21 +121,35 @@ class Normalization:
         self.x_hat = np.empty((n, width))
         self.y = np.empty((n, width))
         self.dx = np.empty((n, width))
-        self.inverse_std = None  # (1, width) for batch norm, (n, 1) for layer norm
+        self.scratch = np.empty((n, width))
+        # One statistic per unit for batch norm (1, width), per example for layer norm (n, 1)
+        statistic = (1, width) if kind == "batch" else (n, 1)
+        self.mean, self.variance, self.inverse_std = np.empty(statistic), np.empty(statistic), np.empty(statistic)
+        self.mean_dx_hat, self.mean_dx_hat_x_hat = np.empty(statistic), np.empty(statistic)
+        self.count = np.array(float(n if kind == "batch" else width))  # values each statistic averages
         self.batch_statistics = True
+
+    def _average(self, values: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """out <- the mean of values over ``axis`` (what np.mean(values, axis, keepdims=True) computes,
+        the same sum divided by the same count, into a buffer allocated once)."""
+        np.add.reduce(values, self.axis, None, out, True)
+        return np.divide(out, self.count, out)
 
     def forward(self, x: np.ndarray, mode: str) -> np.ndarray:
         self.batch_statistics = self.running is None or mode != "predict"
         if self.batch_statistics:
-            mean = x.mean(axis=self.axis, keepdims=True)
-            np.subtract(x, mean, self.x_hat)
-            variance = np.mean(self.x_hat * self.x_hat, axis=self.axis, keepdims=True)
+            mean = self._average(x, self.mean)
+            np.subtract(x, mean, self.x_hat)  # x - mean, standardised below
+            np.multiply(self.x_hat, self.x_hat, self.scratch)
+            variance = self._average(self.scratch, self.variance)
             if mode == "train" and self.running is not None:
                 self.running.update(mean.ravel(), variance.ravel())
         else:
             mean, variance = self.running.averages()
             np.subtract(x, mean, self.x_hat)
-        self.inverse_std = 1.0 / np.sqrt(variance + NORM_EPSILON)
+        np.add(variance, NORM_EPSILON, self.inverse_std)  # 1 / sqrt(var + eps)
+        np.sqrt(self.inverse_std, self.inverse_std)
+        np.divide(1.0, self.inverse_std, self.inverse_std)
         np.multiply(self.x_hat, self.inverse_std, self.x_hat)
         np.multiply(self.x_hat, self.gamma, self.y)
         np.add(self.y, self.beta, self.y)
@@ -143,13 +157,16 @@ class Normalization:
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         np.add.reduce(dy, 0, None, self.grad_beta)
-        np.add.reduce(dy * self.x_hat, 0, None, self.grad_gamma)
+        np.multiply(dy, self.x_hat, self.scratch)
+        np.add.reduce(self.scratch, 0, None, self.grad_gamma)
         dx_hat = np.multiply(dy, self.gamma, self.dx)
         if self.batch_statistics:
-            axis = self.axis
-            correction = dx_hat.mean(axis=axis, keepdims=True) + self.x_hat * np.mean(
-                dx_hat * self.x_hat, axis=axis, keepdims=True
-            )
+            # correction = mean(dx_hat) + x_hat * mean(dx_hat * x_hat), then dx_hat - correction
+            self._average(dx_hat, self.mean_dx_hat)
+            np.multiply(dx_hat, self.x_hat, self.scratch)
+            self._average(self.scratch, self.mean_dx_hat_x_hat)
+            correction = np.multiply(self.x_hat, self.mean_dx_hat_x_hat, self.scratch)
+            np.add(self.mean_dx_hat, correction, correction)
             np.subtract(dx_hat, correction, self.dx)
         np.multiply(self.dx, self.inverse_std, self.dx)
         return self.dx

@@ -350,7 +350,10 @@ def clamp_values(values: dict, base: TrainingConfig | None = None) -> tuple[Trai
             )
         clean[name] = fixed
     if clean["normalization"] == "batch" and clean["batch_size"] < 2:
-        messages.append("Batch norm needs at least 2 examples per batch; the batch size was set to 2.")
+        messages.append(
+            f"batch_size={quoted(clean['batch_size'])} is not allowed with normalization='batch' (batch norm "
+            "needs at least 2 examples per batch); it was set to 2."
+        )
         clean["batch_size"] = 2
     if clean["dataset"] == USER_DATASET and clean["user_data"] is None:
         messages.append(

@@ -27,9 +27,10 @@ with a row every epoch.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,56 @@ def record_interval(layer_sizes: list[int], n_train: int, n_test: int, batch_siz
         + min(RECORD_POINTS, n_test) * test_example
     )
     return max(1, math.ceil(record / (RECORD_SHARE * epoch)))
+
+
+def clip_by_global_norm(grad: np.ndarray, max_norm: float) -> tuple[float, float]:
+    """Gradient clipping by global norm (Pascanu et al. 2013), in place on ``grad`` (n_parameters,): when
+    ||grad|| > max_norm, grad <- grad * max_norm / ||grad||, so its direction is kept and only the step's
+    length is capped. Returns (the norm before clipping, the factor applied: 1.0 when not clipped).
+    NaN compares False: a diverged gradient is left for the divergence check."""
+    norm = math.sqrt(np.dot(grad, grad))
+    if norm > max_norm:
+        scale = max_norm / norm
+        np.multiply(grad, scale, grad)
+        return norm, scale
+    return norm, 1.0
+
+
+@dataclass
+class SingleStep:
+    """What one optimiser step on chosen points did (``Trainer.step_on``), every number of it.
+
+    network: the network stepped: the trainer's own when applied, else a copy (its theta is now theta_after).
+    batch_pass: its layers bound to the points, every buffer as this step's forward and backward left it
+        (the forward values are those at theta_before).
+    X: (n, n_inputs) the inputs; T: (n, n_outputs) the head's targets; mode: the pass's mode.
+    loss: the head's mean loss; penalty: the regulariser's term (both at theta_before).
+    data_gradient: dL/dtheta of the data loss, (n_parameters,) in ``network.layout``.
+    gradient: data_gradient plus the regulariser's term: what clipping and the optimiser start from.
+    gradient_norm: ||gradient||; clip_scale: the factor clipping applied (1.0: not clipped or off).
+    theta_before / theta_after: the parameters before and after the optimiser's step (n_parameters,).
+    optimizer: the optimiser after its step (the trainer's own when applied, else a copy).
+    """
+
+    network: Network
+    batch_pass: Pass
+    X: np.ndarray
+    T: np.ndarray
+    mode: str
+    loss: float
+    penalty: float
+    data_gradient: np.ndarray
+    gradient: np.ndarray
+    gradient_norm: float
+    clip_scale: float
+    theta_before: np.ndarray
+    theta_after: np.ndarray
+    optimizer: object
+
+    @property
+    def update(self) -> np.ndarray:
+        """theta_after - theta_before, (n_parameters,)."""
+        return self.theta_after - self.theta_before
 
 
 class Trainer:
@@ -206,10 +257,33 @@ class Trainer:
         self._last_update = np.zeros_like(self.network.theta)
         self._record()
 
-    def start_from(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    def start_from(
+        self,
+        weights: list[tuple[np.ndarray, np.ndarray]],
+        gammas: list[np.ndarray] | None = None,
+        betas: list[np.ndarray] | None = None,
+        statistics: np.ndarray | None = None,
+    ) -> None:
         """Make ``weights`` (as ``get_weights`` gives them) the run's initial weights and restart at epoch 0:
-        Reset then returns to them (a loaded model)."""
+        Reset then returns to them (a loaded model: ``playground.links.model_file``).
+
+        A normalised network's gamma and beta (one (width,) array per hidden layer, as ``network.gammas`` and
+        ``network.betas``) and batch norm's running averages (``network.statistics``' layout) start from the
+        given ones too; None keeps the network's own (gamma 1, beta 0, no batch seen). Wrong shapes raise
+        ValueError before anything changes."""
+        network = self.network
+        for name, given, views in (("gammas", gammas, network.gammas), ("betas", betas, network.betas)):
+            shapes = [view.shape for view in views]
+            if given is not None and [np.shape(array) for array in given] != shapes:
+                raise ValueError(f"{name} must be one array per hidden layer of shapes {shapes}")
+        if statistics is not None and np.shape(statistics) != network.statistics.shape:
+            raise ValueError(f"statistics must have shape {network.statistics.shape}, got {np.shape(statistics)}")
         self.set_weights(weights)
+        for given, views in ((gammas, network.gammas), (betas, network.betas)):
+            for array, view in zip(given or [], views):
+                view[...] = array
+        if statistics is not None:
+            network.statistics[...] = statistics
         self.initial_theta = self.network.theta.copy()
         self.initial_statistics = self.network.statistics.copy()
         self.reset()
@@ -245,12 +319,12 @@ class Trainer:
                 self._build_features()
             self._build_network()
             return "network"
+        if config.dropout != old.dropout:  # before a restart too: the restarted run uses the new share
+            self.network.set_dropout(config.dropout)
+            self._batches_for = None  # the training passes get (or lose) their dropout layers
         if self.diverged:
             self.reset()
             return "restarted"
-        if config.dropout != old.dropout:
-            self.network.set_dropout(config.dropout)
-            self._batches_for = None  # the training passes get (or lose) their dropout layers
         if config.optimizer != old.optimizer:
             self.optimizer = make_optimizer(config.optimizer, config.learning_rate, self.network.theta.size)
         else:
@@ -374,15 +448,15 @@ class Trainer:
         if record or self._may_have_diverged(batch_pass):
             if not record:
                 self._last_update.fill(np.nan)  # unknown: the update was not kept
+                if not clip:
+                    self._last_global_norm = math.nan  # not measured either (only clipping measures every epoch)
             self._record()  # decides divergence on the record sample, as on every recorded epoch
 
     def _clip(self, grad: np.ndarray, max_norm: float) -> float:
-        """Gradient clipping by global norm (Pascanu et al. 2013), before the optimiser's step: when
-        ||grad|| > max_norm, grad <- grad * max_norm / ||grad||, so its direction is kept and only the
-        step's length is capped. Returns the norm before clipping."""
-        norm = math.sqrt(np.dot(grad, grad))
-        if norm > max_norm:  # (False for NaN: a diverged gradient is left for the divergence check)
-            np.multiply(grad, max_norm / norm, grad)
+        """``clip_by_global_norm`` (before the optimiser's step), counting the clipped batches for the
+        history. Returns the norm before clipping."""
+        norm, scale = clip_by_global_norm(grad, max_norm)
+        if scale != 1.0:
             self._clipped_since_record += 1
         return norm
 
@@ -550,6 +624,61 @@ class Trainer:
         """
         np.copyto(self._last_update, update)
         self._record()
+
+    # ---- one step on chosen points (the backprop walkthrough's step; scripting) ---------------------
+    def step_on(self, points: np.ndarray, y: np.ndarray, mode: str = "train", apply: bool = True) -> SingleStep:
+        """One optimiser step on ``points`` alone: (n, 2) points or (n, 64) images, labels y (n,).
+
+        The calls of one batch of ``train`` (``_train_one_epoch``) on a batch of exactly these points: a
+        ``Pass`` in ``mode`` forward and backward, the regulariser's gradient, clipping by global norm
+        (``config.gradient_clip``), the optimiser's step. ``mode`` (``playground.engine.layers.MODES``):
+        "train" as an epoch's batches (batch norm on the batch's statistics and its running averages
+        updated; dropout masks drawn from the network's generator); "predict": batch norm's running
+        averages as fixed numbers and no dropout, the backprop walkthrough's step on one example (batch
+        statistics of one example are degenerate: every standardised value 0); "measure" as "train"
+        without side effects. Batch norm in "train" or "measure" needs at least 2 points (ValueError).
+
+        apply=True: the trainer's own network and optimiser take the step; the epoch count stays (no epoch
+        was trained) and the history gets a row at the new weights (``record_update``). apply=False: a
+        preview on copies (parameters, running averages, dropout generator, optimiser); nothing in the
+        trainer changes. Both run the same calls on the same numbers, so they agree bit for bit.
+        """
+        X = self.features(points)
+        y = np.asarray(y, dtype=np.float64)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"labels must have shape ({X.shape[0]},) to match the inputs, got {y.shape}")
+        if self.network.normalization == "batch" and mode != "predict" and X.shape[0] < 2:
+            raise ValueError(
+                "batch norm standardises each unit over the batch: a step on one point needs mode='predict' "
+                "(its running averages) or at least 2 points"
+            )
+        c, network, optimizer = self.config, self.network, self.optimizer
+        if not apply:
+            network, optimizer = network.copy(), copy.deepcopy(optimizer)
+            network.dropout_rng = copy.deepcopy(self.network.dropout_rng)  # the same masks the real step draws
+        T = network.targets(y)
+        with np.errstate(all="ignore"):  # a diverged run steps to NaN: reported by the record, not warned about
+            batch_pass = Pass(network, X.shape[0], mode)
+            batch_pass.forward(X)
+            batch_pass.backward(X, T)
+            data_gradient = network.grad.copy()
+            network.add_regularization_gradient(c.regularization, c.regularization_rate)
+            gradient = network.grad.copy()
+            loss = network.head.loss(batch_pass.logits, T)
+            penalty = network.regularization_penalty(c.regularization, c.regularization_rate)
+            if c.gradient_clip:
+                norm, scale = clip_by_global_norm(network.grad, c.gradient_clip)
+            else:
+                norm, scale = math.sqrt(np.dot(gradient, gradient)), 1.0
+            theta_before = network.theta.copy()
+            optimizer.step(network.theta, network.grad)
+        numbers = (loss, penalty, data_gradient, gradient, norm, scale, theta_before, network.theta.copy())
+        step = SingleStep(network, batch_pass, X, T, mode, *numbers, optimizer)
+        if apply:
+            self._clipped_since_record += int(scale != 1.0)
+            self._last_global_norm = norm
+            self.record_update(step.update)
+        return step
 
     def set_parameter(self, kind: str, layer: int, row: int, col: int, value: float) -> float:
         """Set one weight (``kind`` "weight": W_layer[row, col]) or bias ("bias": b_layer[col]), 0-based

@@ -32,7 +32,9 @@ def export_panel(state: PlaygroundState) -> None:
             )
             right.download_button(
                 f"Download {label.lower()}model (JSON)",
-                lambda trainer=trainer: model_to_json(trainer.config, trainer.get_weights(), trainer.epoch).encode(),
+                lambda trainer=trainer: model_to_json(
+                    trainer.config, trainer.get_weights(), trainer.epoch, trainer.network
+                ).encode(),
                 file_name=f"model_{name}_epoch{trainer.epoch}.json",
                 mime="application/json",
                 key=f"download_model_{name}",

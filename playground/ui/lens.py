@@ -361,10 +361,33 @@ def predict_text(epoch: int) -> str:
     )
 
 
+def design_note(network) -> str | None:
+    """What the gain formula leaves out for a network with skip connections or normalisation (None: plain)."""
+    parts = []
+    if any(network.skips):
+        layers = ", ".join(f"W{h + 1}" for h, skip in enumerate(network.skips) if skip)
+        parts.append(
+            f"Layers {layers} have a skip connection: the error reaching the layer below is δ from the skip "
+            "*plus* the gated path, so it does not shrink by the gain shown"
+        )
+    if network.normalization != "none":
+        kind = "Batch" if network.normalization == "batch" else "Layer"
+        parts.append(
+            f"{kind} norm rescales each layer's signal to unit variance times γ, so the scale of W no longer sets "
+            "the gain (the check below covers γ and β with each layer's W and b)"
+        )
+    if not parts:
+        return None
+    return "The predicted gains are those of a plain stack. " + "; ".join(parts) + ": read the measured column."
+
+
 def predict_and_check(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     epoch, network = trainer.network_at(state.replay_epoch)
     gains = diagnostics.predicted_gains(network, trainer.X_train, trainer.y_train)
     st.markdown(predict_text(epoch))
+    design = design_note(network)
+    if design:
+        st.info(design, icon=":material/info:")
     table = pd.DataFrame(
         {
             "layer": [f"W{int(layer)}" for layer in gains["layer"]],

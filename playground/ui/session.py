@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.links.model_file import ModelFileError, model_from_json
+from playground.links.model_file import ModelFileError, read_model
 from playground.links.url import SHARED_FIELDS, parse_link
 from playground.teaching.lessons import LESSONS
 from playground.training.config import TrainingConfig, clamp_values, config_values, next_seed
@@ -334,9 +334,9 @@ def sync_shared_settings(state: PlaygroundState, changes: dict) -> None:
 def load_model_file(state: PlaygroundState, name: str, data: bytes) -> bool:
     """Replace the session's run by the model in ``data``; on any problem say why and change nothing."""
     try:
-        config, weights, epoch = model_from_json(data)
-        trainer = Trainer(config)
-        trainer.start_from(weights)  # Reset returns to the loaded weights
+        model = read_model(data)
+        trainer = model.trainer()  # starts from the loaded parameters: Reset returns to them
+        config, epoch = model.config, model.epoch
     except ModelFileError as error:
         state.say("error", f"Could not load {name!r}: {error} Nothing was changed.")
         return False
