@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.teaching.walkthrough import walkthrough
+from playground.teaching.walkthrough_steps import _sub
 from playground.ui import session
 from playground.ui.walkthrough_panel import APPLY_LABEL, TITLE, significant
 from tests.test_app import assert_clean, chart_texts, start, state_of
@@ -89,6 +90,11 @@ def assert_numbers_on_screen_are_the_engines(at: AppTest) -> None:
     if step.kind == "loss":
         text = " ".join(m.value for m in at.markdown)
         assert f"ℓ ({shown.loss_name}) = **{shown.loss:.4g}**" in text
+    # single numbers (the loss, the learning rate, layer norm's μ and σ, clipping's norm and scale) above the tables
+    text = " ".join(m.value for m in at.markdown)
+    for name, value in step.numbers.items():
+        if np.ndim(value) == 0:
+            assert f"{step.symbols[name]} = **{float(value):.4g}**" in text, name
 
 
 def test_the_panel_is_there_and_closed_at_first():
@@ -343,3 +349,55 @@ def test_the_walkthrough_of_a_digit_is_not_ringed_on_any_plane():
 
     assert followed_point(state_of(at), state_of(at).trainer) is None
     assert "divided by 16" in " ".join(m.value for m in at.markdown)
+
+
+# ---- every layer kind (issue 18): skip connections, batch and layer norm, dropout, clipping ----------------
+DESIGN_QUERIES = {
+    "batchnorm-skip-dropout-clip": {
+        "hidden_layers": "4,4",
+        "residual": "1",
+        "normalization": "batch",
+        "dropout": "0.2",
+        "gradient_clip": "0.05",
+        "optimizer": "adam",
+        "learning_rate": "0.01",
+    },
+    "layernorm-skip": {"hidden_layers": "3,3,3", "residual": "1", "normalization": "layer"},
+}
+
+
+@pytest.mark.parametrize("query", list(DESIGN_QUERIES.values()), ids=list(DESIGN_QUERIES))
+def test_every_layer_kind_is_walked_through_with_the_engines_numbers_and_applied_exactly(query):
+    at = start(query)
+    button(at, "step_one").click().run()  # one epoch: running averages and optimiser state to read
+    at = open_row(at, 6)
+    state = state_of(at)
+    trainer = state.trainer
+    shown = walkthrough(trainer, 6)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Skip connections around hidden layer" in captions and "a = input + f(input)" in captions
+    if query["normalization"] == "batch":
+        assert "running averages" in captions and "Dropout (p = 0.2) is off in this step" in captions
+        assert "Gradient clipping at norm 0.05" in captions
+    else:
+        assert "Layer norm" in captions
+    count = len(shown.steps)
+    for number in range(count):
+        assert_numbers_on_screen_are_the_engines(at)
+        step = shown.steps[number]
+        if step.kind == "forward" and step.layer < trainer.network.n_layers:
+            units, _ = panel_tables(at)
+            columns = {column for frame in units for column in frame.columns}
+            assert f"ẑ{_sub(step.layer)}" in columns and f"γ{_sub(step.layer)}" in columns
+        if number < count - 1:
+            button(at, "walk_next").click().run()
+            assert_clean(at)
+    assert counter(at).startswith(f"Step {count} of {count}: update")
+    theta_before = trainer.network.theta.copy()
+    statistics = trainer.network.statistics.copy()
+    next(b for b in at.button if b.label == APPLY_LABEL).click().run()
+    assert_clean(at)
+    np.testing.assert_array_equal(theta_before, shown.theta_before)
+    np.testing.assert_array_equal(trainer.network.theta, shown.theta_after)  # exactly the step shown
+    np.testing.assert_array_equal(trainer.network.statistics, statistics)  # one example's step keeps them
+    assert any("Applied: one" in s.value for s in at.success)

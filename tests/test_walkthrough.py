@@ -1,12 +1,15 @@
 """The backprop walkthrough's numbers (playground/teaching/walkthrough.py) against the engine and independent checks.
 
-The walkthrough computes one training step on one example explicitly, in the textbook's notation.
-Here every number it shows is compared with: the engine's forward and backward pass on that single
+The walkthrough reads one training step on one example from the engine's layers (Trainer.step_on as a
+preview). Here every number it shows is compared with: the engine's forward and backward pass on that single
 point (``Network.forward`` / ``backward`` / ``loss_and_gradient``), an independent autodiff
 (``autograd``, the implementation of tests/test_gradients.py, plus offsets on each z for the deltas),
 central differences on a few parameters, and, for the update, the trainer's own training loop run on a
 training set of that one point with batch size 1 -- for SGD, momentum and Adam, on binary, multi-class,
 regression and digits networks, with ReLU, tanh, sigmoid and linear hidden layers and L2 (and L1).
+The second half does the same for every layer kind (skip connections, batch norm, layer norm, dropout,
+gradient clipping), with an autograd of each design written from the definitions, and checks that the
+update shown and applied is the trainer's own step (``Trainer.step_on``) bit for bit.
 """
 
 from __future__ import annotations
@@ -21,8 +24,16 @@ from autograd import grad as autograd_grad
 from test_gradients import AUTOGRAD_ACTIVATIONS, _unpack, autograd_loss
 
 from playground import Trainer, TrainingConfig
-from playground.engine.network import layer_views
-from playground.teaching.walkthrough import apply_walkthrough, check_index, unit_labels, walkthrough
+from playground.engine.layers import NORM_EPSILON
+from playground.engine.network import Network, layer_views
+from playground.teaching.walkthrough import (
+    STEP_MODE,
+    apply_walkthrough,
+    check_index,
+    step_count,
+    unit_labels,
+    walkthrough,
+)
 
 H = 1e-6
 
@@ -360,7 +371,8 @@ def test_applying_the_update_is_that_step_and_the_next_step_continues_alike(case
     shown = walkthrough(trainer, index)
     epoch, rows = trainer.epoch, len(trainer.history)
     apply_walkthrough(trainer, shown)
-    np.testing.assert_array_equal(trainer.network.theta, shown.theta_before + shown.update)
+    np.testing.assert_array_equal(trainer.network.theta, shown.theta_after)  # the step shown, bit for bit
+    np.testing.assert_allclose(trainer.network.theta, shown.theta_before + shown.update, rtol=1e-15, atol=1e-15)
     single.train(1)
     np.testing.assert_allclose(trainer.network.theta, single.network.theta, rtol=1e-11, atol=1e-15)
     assert trainer.epoch == epoch  # one step on one example is not an epoch
@@ -525,3 +537,436 @@ def test_largest_change_names_the_weight_that_moves_most():
     row, column = shown.labels[layer - 1].index(source), shown.labels[layer].index(target)
     assert trainer.network.weights[layer - 1][row, column] == old
     assert shown.update_weights[layer - 1][row, column] == delta
+
+
+# ---- every layer kind: skip connections, batch norm, layer norm, dropout, clipping (issue 18) ----------
+# The walkthrough reads these numbers from the engine's layers (a Pass in "predict" mode: batch norm on its
+# running averages, dropout off, layer norm on the example's own statistics). Each case is checked against
+# the engine run separately, against an independent autograd of the same design written from the
+# definitions, and its update against the trainer's own step (Trainer.step_on) on that one example.
+DESIGN_CASES = [
+    ("skip-tanh-sgd", TrainingConfig(dataset="circle", hidden_layers=(4, 4, 4), residual=True), 2, 7),
+    (
+        "skip-from-the-inputs-relu",  # two inputs and a first layer of 2: the first layer has a skip too
+        TrainingConfig(
+            dataset="xor", hidden_layers=(2, 2), activations=("relu", "relu"), residual=True, initializer="he_normal"
+        ),
+        2,
+        3,
+    ),
+    (
+        "batchnorm-relu-momentum",
+        TrainingConfig(
+            dataset="xor",
+            hidden_layers=(5, 5),
+            activations=("relu", "relu"),
+            initializer="he_normal",
+            normalization="batch",
+            optimizer="momentum",
+            batch_size=10,
+        ),
+        3,
+        11,
+    ),
+    ("batchnorm-before-training", TrainingConfig(hidden_layers=(4, 4), normalization="batch", batch_size=8), 0, 5),
+    (
+        "layernorm-skip-adam-l2",
+        TrainingConfig(
+            dataset="spiral",
+            hidden_layers=(4, 4, 4),
+            residual=True,
+            normalization="layer",
+            optimizer="adam",
+            learning_rate=0.01,
+            regularization="l2",
+            regularization_rate=0.01,
+        ),
+        3,
+        2,
+    ),
+    (
+        "dropout-batchnorm-skip-multiclass-l1",
+        TrainingConfig(
+            dataset="blobs",
+            n_classes=3,
+            hidden_layers=(6, 6, 6),
+            activations=("sigmoid", "tanh", "sigmoid"),
+            residual=True,
+            normalization="batch",
+            dropout=0.3,
+            batch_size=16,
+            regularization="l1",
+            regularization_rate=0.001,
+        ),
+        2,
+        9,
+    ),
+    (
+        "clipped-layernorm-regression",
+        TrainingConfig(
+            dataset="bumps",
+            hidden_layers=(5, 5),
+            normalization="layer",
+            optimizer="momentum",
+            gradient_clip=0.01,
+        ),
+        2,
+        4,
+    ),
+    (
+        "clip-not-reached-adam",
+        TrainingConfig(dataset="circle", hidden_layers=(3,), optimizer="adam", gradient_clip=50.0),
+        1,
+        1,
+    ),
+]
+DESIGN_IDS = [case[0] for case in DESIGN_CASES]
+
+
+@pytest.fixture(scope="module", params=DESIGN_CASES, ids=DESIGN_IDS)
+def design_case(request):
+    _, config, epochs, index = request.param
+    trainer = Trainer(config)
+    trainer.train(epochs)
+    return trainer, index
+
+
+def _twin(trainer: Trainer) -> Trainer:
+    """A trainer in the same place (parameters, running averages, optimiser, dropout generator, epoch)."""
+    twin = Trainer(trainer.config)
+    twin.network.theta[...] = trainer.network.theta
+    twin.network.statistics[...] = trainer.network.statistics
+    twin.optimizer = copy.deepcopy(trainer.optimizer)
+    twin.network.dropout_rng = copy.deepcopy(trainer.network.dropout_rng)
+    twin.epoch = trainer.epoch
+    return twin
+
+
+def test_every_layers_numbers_are_the_engines_buffers(design_case):
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    X, y = _single(trainer, index)
+    network = trainer.network.copy()
+    cache = network.forward(X, mode="predict")  # the engine, run separately, as one example's step runs it
+    network.backward(cache, y)
+    blocks = cache.pass_.blocks
+    assert len(shown.hidden) == len(blocks)
+    for numbers, block, a in zip(shown.hidden, blocks, cache.activations[1:]):
+        assert numbers.skip == block.skip
+        np.testing.assert_array_equal(numbers.z, block.dense.z[0])
+        np.testing.assert_array_equal(numbers.h, block.activation.a[0])
+        np.testing.assert_array_equal(numbers.a, a[0])
+        np.testing.assert_array_equal(numbers.delta, block.dense.delta[0])
+        if block.norm is not None:
+            np.testing.assert_array_equal(numbers.x_hat, block.norm.x_hat[0])
+            np.testing.assert_array_equal(numbers.normalized, block.norm.y[0])
+            np.testing.assert_array_equal(numbers.grad_normalized, block.activation.dz[0])
+        else:
+            assert numbers.x_hat is None and numbers.gamma is None and numbers.mean is None
+        if block.dropout is not None:
+            assert not block.dropout.active  # off in the step: what the walkthrough says
+    np.testing.assert_array_equal(shown.pre_activations[-1], cache.logits[0])
+    np.testing.assert_array_equal(shown.outputs, cache.outputs[0])
+    for shown_delta, engine_delta in zip(shown.deltas, cache.pass_.deltas):
+        np.testing.assert_array_equal(shown_delta, engine_delta[0])
+    c = trainer.config
+    loss, gradient = trainer.network.copy().loss_and_gradient(
+        X, y, c.regularization, c.regularization_rate, mode="predict"
+    )
+    np.testing.assert_array_equal(shown.gradient, gradient)
+    assert shown.total_loss == pytest.approx(loss, rel=1e-14, abs=1e-15)
+    layout = trainer.network.layout
+    for kind, shown_views in (
+        ("weight", shown.grad_weights),
+        ("bias", shown.grad_biases),
+        ("gamma", shown.grad_gammas),
+        ("beta", shown.grad_betas),
+    ):
+        for shown_view, engine_view in zip(shown_views, layout.views(gradient, kind), strict=True):
+            np.testing.assert_array_equal(shown_view, engine_view)
+    np.testing.assert_array_equal(shown.data_gradient + shown.regularizer_gradient, shown.gradient)
+
+
+def _design_forward(params, X, network: Network, offsets=None):
+    """The logits of ``network``'s design from the definitions, in autograd.numpy: for each hidden layer
+    z = a W + b (+ offsets[h], so that d loss / d offsets = delta), batch norm with its running averages as
+    fixed numbers or layer norm over the units, f, and the input added with a skip. No dropout."""
+    layout = network.layout
+
+    def part(kind, layer):
+        block = next(b for b in layout.blocks if b.kind == kind and b.layer == layer)
+        return anp.reshape(params[block.start : block.stop], block.shape)
+
+    a, position = X, 0
+    for h, name in enumerate(network.hidden_activation_names):
+        z = anp.dot(a, part("weight", h)) + part("bias", h)
+        if offsets is not None:
+            z = z + offsets[position : position + z.shape[1]]
+            position += z.shape[1]
+        if network.normalization != "none":
+            if network.normalization == "batch":
+                mean, variance = network.running[h].averages()
+            else:
+                mean = anp.mean(z, axis=1, keepdims=True)
+                variance = anp.mean((z - mean) ** 2, axis=1, keepdims=True)
+            z = part("gamma", h) * (z - mean) / anp.sqrt(variance + NORM_EPSILON) + part("beta", h)
+        out = AUTOGRAD_ACTIVATIONS[name](z)
+        a = a + out if network.skips[h] else out
+    last = network.n_layers - 1
+    logits = anp.dot(a, part("weight", last)) + part("bias", last)
+    if offsets is not None:
+        logits = logits + offsets[position:]
+    return logits
+
+
+def _design_loss(params, X, y, network: Network, regularization="none", rate=0.0, offsets=None):
+    logits = _design_forward(params, X, network, offsets)
+    head = network.head.name
+    if head == "sigmoid_bce":
+        loss = anp.mean(anp.logaddexp(0.0, logits[:, 0]) - y * logits[:, 0])
+    elif head == "softmax_ce":
+        top = anp.max(logits)
+        log_p = logits - top - anp.log(anp.sum(anp.exp(logits - top), axis=1, keepdims=True))
+        loss = -anp.mean(anp.sum(np.eye(network.n_outputs)[y.astype(int)] * log_p, axis=1))
+    else:
+        loss = 0.5 * anp.mean((logits[:, 0] - y) ** 2)
+    weights = [params[b.start : b.stop] for b in network.layout.of_kind("weight")]
+    if regularization == "l2":
+        loss = loss + rate * 0.5 * sum(anp.sum(W * W) for W in weights)
+    elif regularization == "l1":
+        loss = loss + rate * sum(anp.sum(anp.abs(W)) for W in weights)
+    return loss
+
+
+def test_every_layers_numbers_match_an_independent_autograd_of_the_design(design_case):
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    X, y = _single(trainer, index)
+    network, c = trainer.network, trainer.config
+    theta = network.theta.copy()
+    assert shown.total_loss == pytest.approx(
+        float(_design_loss(theta, X, y, network, c.regularization, c.regularization_rate)), rel=1e-10, abs=1e-14
+    )
+    expected = autograd_grad(_design_loss)(theta, X, y, network, c.regularization, c.regularization_rate)
+    assert _relative_error(shown.gradient, expected) < 1e-9
+    offsets = np.zeros(sum(network.layer_sizes[1:]))
+    expected_deltas = autograd_grad(lambda o: _design_loss(theta, X, y, network, offsets=o))(offsets)
+    np.testing.assert_allclose(np.concatenate(shown.deltas), expected_deltas, rtol=1e-8, atol=1e-12)
+
+
+def test_every_layers_numbers_follow_their_formulas(design_case):
+    """The numbers on screen obey the formulas beside them (independent NumPy from the definitions)."""
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    network = trainer.network
+    for h, numbers in enumerate(shown.hidden):
+        a_prev = shown.activations[h]
+        np.testing.assert_allclose(numbers.z, a_prev @ shown.weights[h] + shown.biases[h], rtol=1e-12, atol=1e-15)
+        activation_input = numbers.z
+        if numbers.normalization == "batch":  # the running averages, fixed: mean and sqrt(var + eps) per unit
+            mean, variance = network.running[h].averages()
+            np.testing.assert_array_equal(numbers.mean, mean)
+            np.testing.assert_allclose(numbers.std, np.sqrt(variance + NORM_EPSILON), rtol=1e-14)
+        elif numbers.normalization == "layer":  # this example's own, over the layer's units
+            assert np.ndim(numbers.mean) == 0 and np.ndim(numbers.std) == 0
+            assert numbers.mean == pytest.approx(np.mean(numbers.z), rel=1e-10, abs=1e-14)
+            assert numbers.std == pytest.approx(np.sqrt(np.var(numbers.z) + NORM_EPSILON), rel=1e-12)
+        if numbers.normalization != "none":
+            np.testing.assert_allclose(numbers.x_hat, (numbers.z - numbers.mean) / numbers.std, rtol=1e-9, atol=1e-12)
+            np.testing.assert_array_equal(numbers.gamma, shown.gammas[h])
+            np.testing.assert_allclose(numbers.normalized, numbers.gamma * numbers.x_hat + numbers.beta, rtol=1e-14)
+            activation_input = numbers.normalized
+        activation = network.hidden_activations[h]
+        np.testing.assert_allclose(numbers.h, activation.value(activation_input), rtol=1e-14, atol=1e-16)
+        np.testing.assert_allclose(numbers.f_prime, activation.derivative(numbers.h), rtol=1e-14)
+        np.testing.assert_array_equal(numbers.a, a_prev + numbers.h if numbers.skip else numbers.h)
+        # backward: what came down, through the skip above, the slope, the normalisation
+        np.testing.assert_allclose(numbers.backpropagated, shown.weights[h + 1] @ shown.deltas[h + 1], rtol=1e-12)
+        if numbers.skip_grad is not None:
+            assert shown.hidden[h + 1].skip
+            np.testing.assert_array_equal(numbers.skip_grad, shown.hidden[h + 1].grad_a)
+            np.testing.assert_array_equal(numbers.grad_a, numbers.backpropagated + numbers.skip_grad)
+        else:
+            np.testing.assert_array_equal(numbers.grad_a, numbers.backpropagated)
+        if numbers.normalization == "none":
+            np.testing.assert_array_equal(numbers.delta, numbers.grad_a * numbers.f_prime)
+            continue
+        np.testing.assert_array_equal(numbers.grad_normalized, numbers.grad_a * numbers.f_prime)
+        np.testing.assert_allclose(numbers.grad_beta, numbers.grad_normalized, rtol=1e-15)
+        np.testing.assert_allclose(numbers.grad_gamma, numbers.grad_normalized * numbers.x_hat, rtol=1e-13, atol=1e-17)
+        g = numbers.gamma * numbers.grad_normalized
+        if numbers.normalization == "batch":  # fixed statistics: a scale per unit
+            expected = g / numbers.std
+        else:  # the statistics move with every unit: the two correction terms
+            expected = (g - g.mean() - numbers.x_hat * np.mean(g * numbers.x_hat)) / numbers.std
+        np.testing.assert_allclose(numbers.delta, expected, rtol=1e-9, atol=1e-14)
+
+
+def test_gradients_of_every_layer_kind_equal_central_differences(design_case):
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    X, y = _single(trainer, index)
+    network, c = trainer.network.copy(), trainer.config
+    for z in (numbers.normalized if numbers.normalized is not None else numbers.z for numbers in shown.hidden):
+        assert np.min(np.abs(z)) > 1e-4, "a unit sits on a kink: pick another row"
+    for position in range(network.theta.size):  # every parameter: W, b, gamma, beta
+        saved = network.theta[position]
+        network.theta[position] = saved + H
+        plus = network.loss(X, y, c.regularization, c.regularization_rate, mode="predict")
+        network.theta[position] = saved - H
+        minus = network.loss(X, y, c.regularization, c.regularization_rate, mode="predict")
+        network.theta[position] = saved
+        numeric = (plus - minus) / (2 * H)
+        assert shown.gradient[position] == pytest.approx(numeric, rel=1e-5, abs=1e-8), f"parameter {position}"
+
+
+def test_the_update_shown_and_applied_is_the_trainers_own_step(design_case):
+    trainer, index = design_case
+    twin, applied = _twin(trainer), _twin(trainer)
+    theta, statistics = trainer.network.theta.copy(), trainer.network.statistics.copy()
+    rng_state = trainer.network.dropout_rng.bit_generator.state
+    shown = walkthrough(trainer, index)
+    # computing it changed nothing in the trainer
+    np.testing.assert_array_equal(trainer.network.theta, theta)
+    np.testing.assert_array_equal(trainer.network.statistics, statistics)
+    assert trainer.network.dropout_rng.bit_generator.state == rng_state
+    # the trainer's own step on that one point, in the walkthrough's mode
+    points, y = trainer.train_points[index : index + 1], trainer.y_train[index : index + 1]
+    own = twin.step_on(points, y, mode=STEP_MODE)
+    np.testing.assert_array_equal(shown.theta_after, own.theta_after)
+    np.testing.assert_array_equal(shown.update, own.update)
+    np.testing.assert_array_equal(twin.network.theta, shown.theta_after)
+    # Apply makes exactly that step, optimiser state and all, and leaves the running averages and the
+    # dropout generator alone (no batch statistics, no mask in this step)
+    rows = len(applied.history)
+    apply_walkthrough(applied, walkthrough(applied, index))
+    np.testing.assert_array_equal(applied.network.theta, shown.theta_after)
+    np.testing.assert_array_equal(applied.network.statistics, statistics)
+    assert applied.network.dropout_rng.bit_generator.state == rng_state
+    for name, value in vars(twin.optimizer).items():
+        if not name.startswith("_"):
+            np.testing.assert_array_equal(getattr(applied.optimizer, name), value)
+    assert len(applied.history) == rows + 1 and applied.epoch == trainer.epoch
+    # the gamma and beta updates are the same step's
+    for shown_view, kind in ((shown.update_gammas, "gamma"), (shown.update_betas, "beta")):
+        for view, expected in zip(shown_view, trainer.network.layout.views(own.update, kind), strict=True):
+            np.testing.assert_array_equal(view, expected)
+
+
+def test_the_walkthroughs_mode_is_the_prediction_mode_and_says_so(design_case):
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    assert shown.mode == STEP_MODE == "predict"
+    text = " ".join(step.explanation for step in shown.steps)
+    c = trainer.config
+    if c.normalization == "batch":
+        assert "running averages" in text and "as predictions do" in text
+        if trainer.epoch == 0:  # before any batch: mean 0, variance 1
+            for numbers in shown.hidden:
+                np.testing.assert_array_equal(numbers.mean, 0.0)
+                np.testing.assert_allclose(numbers.std, np.sqrt(1.0 + NORM_EPSILON), rtol=1e-15)
+            assert "before any training batch: μ = 0, σ² = 1" in text
+    if c.normalization == "layer":
+        assert "for this example alone" in text
+    if c.dropout > 0:
+        assert f"Dropout (p = {c.dropout:g}) is off in this step" in text
+    if c.residual:
+        assert "skip connection" in text
+    if c.gradient_clip > 0:
+        assert "clipping" in shown.steps[-1].explanation
+    else:
+        assert "clipping" not in text
+
+
+def test_clipping_shows_the_norm_and_the_scale_it_applied(design_case):
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    c = trainer.config
+    norm = np.sqrt(np.sum(shown.gradient**2))
+    assert shown.gradient_norm == pytest.approx(norm, rel=1e-12)
+    update_step = shown.steps[-1]
+    if c.gradient_clip == 0:
+        assert shown.clip_scale == 1.0 and not shown.clipped and "clip_scale" not in update_step.numbers
+        np.testing.assert_array_equal(shown.step_gradient, shown.gradient)
+        return
+    assert update_step.numbers["clip_max"] == c.gradient_clip
+    assert update_step.numbers["gradient_norm"] == shown.gradient_norm
+    if norm > c.gradient_clip:
+        assert shown.clipped and shown.clip_scale == pytest.approx(c.gradient_clip / norm, rel=1e-12)
+        np.testing.assert_allclose(shown.step_gradient, shown.gradient * shown.clip_scale, rtol=1e-14)
+        assert np.sqrt(np.sum(shown.step_gradient**2)) == pytest.approx(c.gradient_clip, rel=1e-12)
+        assert f"c/‖g‖ = {shown.clip_scale:.4g}" in update_step.explanation
+        assert update_step.numbers["clip_scale"] == shown.clip_scale
+        for layer in range(1, trainer.network.n_layers + 1):
+            np.testing.assert_array_equal(
+                update_step.numbers[f"clipped_grad_W{layer}"], shown.grad_weights[layer - 1] * shown.clip_scale
+            )
+    else:
+        assert shown.clip_scale == 1.0 and "not scaled" in update_step.explanation
+    # the trainer's history says the same when the step is applied
+    twin = _twin(trainer)
+    apply_walkthrough(twin, walkthrough(twin, index))
+    latest = twin.history.latest
+    assert latest["clipped_batches"] == int(shown.clipped)
+    assert latest["grad_norm_global"] == shown.gradient_norm
+
+
+def test_steps_of_every_layer_kind_carry_their_numbers_and_formulas(design_case):
+    trainer, index = design_case
+    shown = walkthrough(trainer, index)
+    network = trainer.network
+    steps = {step.key: step for step in shown.steps}
+    assert len(shown.steps) == step_count(network)
+    for h, numbers in enumerate(shown.hidden):
+        layer = h + 1
+        forward, backward = steps[f"forward_{layer}"], steps[f"backward_{layer}"]
+        for name, step in (("forward", forward), ("backward", backward)):
+            for key, unit_layer in step.unit_layer_of.items():
+                assert step.numbers[key].shape == (network.layer_sizes[unit_layer],), (name, key)
+        np.testing.assert_array_equal(forward.numbers["a"], numbers.a)
+        np.testing.assert_array_equal(forward.unit_values[layer], numbers.a)
+        if numbers.skip:
+            np.testing.assert_array_equal(forward.numbers["h"], numbers.h)
+            assert rf"a_{{{layer}}} = a_{{{h}}} + h_{{{layer}}}" in forward.formula
+        else:
+            assert "h" not in forward.numbers
+        if numbers.normalization != "none":
+            for key in ("x_hat", "gamma", "beta", "normalized"):
+                assert forward.unit_layer_of[key] == layer
+            assert r"\hat z" in forward.formula and r"\gamma" in forward.formula
+            np.testing.assert_array_equal(forward.numbers["mean"], numbers.mean)
+            np.testing.assert_array_equal(backward.numbers["grad_gamma"], numbers.grad_gamma)
+            np.testing.assert_array_equal(backward.numbers["grad_beta"], numbers.grad_beta)
+            assert r"\partial \gamma" in backward.formula
+            assert ("mean" in forward.unit_layer_of) == (numbers.normalization == "batch")  # per unit, or one number
+        if numbers.skip_grad is not None:
+            np.testing.assert_array_equal(backward.numbers["skip_grad"], numbers.skip_grad)
+            assert backward.unit_layer_of["skip_grad"] == layer + 1
+            assert rf"+ \frac{{\partial L}}{{\partial a_{{{layer + 1}}}}}" in backward.formula
+    update = steps["update"]
+    for h, (d_gamma, d_beta) in enumerate(zip(shown.update_gammas, shown.update_betas, strict=True)):
+        np.testing.assert_array_equal(update.numbers[f"update_gamma{h + 1}"], d_gamma)
+        np.testing.assert_array_equal(update.numbers[f"update_beta{h + 1}"], d_beta)
+
+
+def test_step_on_checks_its_input_and_a_preview_changes_nothing():
+    trainer = Trainer(TrainingConfig(hidden_layers=(3, 3), normalization="batch", dropout=0.2, batch_size=4))
+    trainer.train(1)
+    points, y = trainer.train_points[:1], trainer.y_train[:1]
+    with pytest.raises(ValueError, match="batch norm standardises each unit over the batch"):
+        trainer.step_on(points, y, mode="train")
+    with pytest.raises(ValueError, match="labels must have shape"):
+        trainer.step_on(points, trainer.y_train[:2])
+    theta, statistics, rows = trainer.network.theta.copy(), trainer.network.statistics.copy(), len(trainer.history)
+    rng_state = trainer.network.dropout_rng.bit_generator.state
+    batch_points, batch_y = trainer.train_points[:6], trainer.y_train[:6]
+    preview = trainer.step_on(batch_points, batch_y, mode="train", apply=False)
+    np.testing.assert_array_equal(trainer.network.theta, theta)
+    np.testing.assert_array_equal(trainer.network.statistics, statistics)
+    assert trainer.network.dropout_rng.bit_generator.state == rng_state and len(trainer.history) == rows
+    # a training-mode step moves the running averages and draws masks; the preview foresaw it exactly
+    assert not np.array_equal(preview.network.statistics, statistics)
+    applied = trainer.step_on(batch_points, batch_y, mode="train")
+    np.testing.assert_array_equal(applied.theta_after, preview.theta_after)
+    np.testing.assert_array_equal(trainer.network.statistics, preview.network.statistics)
+    assert len(trainer.history) == rows + 1

@@ -1,37 +1,67 @@
-"""One training step on one example, spelled out: the numbers of the backprop walkthrough.
+"""One training step on one example, read from the engine: the numbers of the backprop walkthrough.
 
 ``walkthrough(trainer, index)`` follows training row ``index`` (a row of ``trainer.train_points``)
-through one optimiser step on that single example (a batch of 1): the inputs as the network sees
-them, each layer's z and a, the head's output and the loss, the output error, each layer's delta,
-dL/dW and dL/db, and the update the run's optimiser would make. Nothing in the trainer changes:
-the optimiser is stepped on a copy. ``apply_walkthrough`` then makes that step for real.
+through one optimiser step on that single example. It does not compute the maths again: it asks the
+trainer for that step as a preview (``Trainer.step_on(..., apply=False)``: the engine's ``Pass``
+forward and backward, the regulariser, clipping and the optimiser, on copies) and READS the layers'
+buffers: each dense layer's z and delta, each normalisation's x_hat and output, each activation's output
+and f', each block's output with its skip, the gradients and the update. ``playground.teaching.
+walkthrough_steps`` turns those numbers into the steps the panel shows, with each layer kind's formula.
+``apply_walkthrough`` then makes that step for real: ``trainer.step_on`` on the trainer itself, the same
+calls on the same numbers, so the update applied is the update shown, bit for bit.
 
-This is the teaching version of the maths. The engine (``playground.engine.network.Pass``) computes the
-same things in batches, in place, with merged calls; here every quantity is computed explicitly, one
-example at a time, in the textbook's column-vector notation, and ``tests/test_walkthrough.py``
-proves the numbers equal the engine's (and an independent autodiff and central differences).
+What one example's step uses (``STEP_MODE = "predict"``, the layers' prediction mode):
+  batch norm   the running averages of the training batches' mean and variance, as fixed numbers (one
+               example has no batch statistics worth the name: its mean is itself, every x_hat 0);
+               before the first epoch they are mean 0, variance 1. The step does not update them.
+  layer norm   the example's own mean and variance over the layer's units: exact, as in training.
+  dropout      off, as at prediction time: no mask, every unit kept (no 1 / (1 - p) scaling).
+  skip         y = x + f(x), as always.
+  clipping     as in training: when the gradient's global norm exceeds ``gradient_clip``, the whole
+               gradient is scaled by gradient_clip / norm before the optimiser's step.
+Training batches run in "train" mode (batch statistics, dropout masks); for a network without batch
+norm and dropout the two modes are the same maths.
 
-Notation (one example, so vectors, not (n, ...) arrays; ``playground.engine.network`` has the batch form):
+Notation (one example, so vectors (n_l,); ``playground.engine.network`` has the batch form):
   unit layer k: 0 = the inputs, 1 .. L-1 the hidden layers, L the outputs; n_k units each
-  weight layer l (1-based in the text, as the UI counts): W_l = network.weights[l - 1], (n_{l-1}, n_l);
-      its 0-based index l - 1 is what ``edge_values`` use, as ``network.weights`` does
-  z_l = W_l^T a_{l-1} + b_l (n_l,);  a_l = f(z_l) (n_l,);  a_0 = x, the inputs;  a_L = y_hat, the outputs
-  delta_l = dL/dz_l (n_l,): delta_L = y_hat - t; delta_l = (W_{l+1} delta_{l+1}) * f'(z_l)
-  dL/dW_l = a_{l-1} delta_l^T (+ the regulariser's term) (n_{l-1}, n_l);  dL/db_l = delta_l (n_l,)
+  weight layer l (1-based in the text, as the UI counts): W_l = network.weights[l - 1], (n_{l-1}, n_l)
+  z_l = W_l^T a_{l-1} + b_l;  [x_hat_l = (z_l - mu) / sigma;  z~_l = gamma_l x_hat_l + beta_l];
+  h_l = f(z~_l or z_l);  a_l = h_l (+ a_{l-1} with a skip);  a_0 = x;  a_L = y_hat, the outputs
+  delta_l = dL/dz_l;  dL/dW_l = a_{l-1} delta_l^T (+ the regulariser's term);  dL/db_l = delta_l
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
-from playground.data.datasets import DOMAIN_HALF_WIDTH, FEATURES
-from playground.engine.activations import ELU_ALPHA, LEAKY_RELU_SLOPE, get_activation
-from playground.engine.network import Network, layer_views
-from playground.engine.optimizers import SGD, Adam, Momentum
-from playground.training.trainer import Trainer
+from playground.data.datasets import FEATURES
+from playground.engine.network import Network
+from playground.teaching.walkthrough_steps import (
+    LOSS_NAMES,
+    Step,
+    build_steps,
+    input_scaling_text,
+)
+from playground.training.trainer import SingleStep, Trainer
+
+__all__ = [
+    "STEP_MODE",
+    "LayerNumbers",
+    "Step",
+    "Walkthrough",
+    "apply_walkthrough",
+    "check_index",
+    "input_scaling_text",
+    "largest_change",
+    "step_count",
+    "unit_labels",
+    "walkthrough",
+]
+
+STEP_MODE = "predict"  # the layers' mode for one example's step: see the module notes
 
 # ---- units as the walkthrough and the network diagram name them ---------------------------------
 
@@ -52,215 +82,73 @@ def unit_labels(trainer: Trainer) -> list[list[str]]:
     return [inputs, *hidden, outputs]
 
 
-# ---- the explicit maths: activations' derivatives, the losses, the regularisers, the optimisers ----
-# f'(z) per activation, as a formula (LaTeX) and as a function of (z, a): the textbook forms.
-DERIVATIVES = {
-    "sigmoid": (r"\sigma(z)\,(1 - \sigma(z)) = a\,(1 - a)", lambda z, a: a * (1.0 - a)),
-    "tanh": (r"1 - \tanh^2 z = 1 - a^2", lambda z, a: 1.0 - a * a),
-    "relu": (r"1 \text{ if } z > 0 \text{ else } 0", lambda z, a: (z > 0).astype(np.float64)),
-    "leaky_relu": (
-        rf"1 \text{{ if }} z > 0 \text{{ else }} {LEAKY_RELU_SLOPE:g}",
-        lambda z, a: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE),
-    ),
-    "elu": (
-        r"1 \text{ if } z > 0 \text{ else } \alpha e^{z}",
-        lambda z, a: np.where(z > 0, 1.0, ELU_ALPHA * np.exp(z)),
-    ),
-    "linear": ("1", lambda z, a: np.ones_like(z)),
-}
-# a_k = f(z_k) in LaTeX, per activation, for layer k
-ACTIVATION_FORMULAS = {
-    "sigmoid": lambda k: rf"\sigma(z_{{{k}}}) = \frac{{1}}{{1 + e^{{-z_{{{k}}}}}}}",
-    "tanh": lambda k: rf"\tanh(z_{{{k}}})",
-    "relu": lambda k: rf"\max(0,\, z_{{{k}}})",
-    "leaky_relu": lambda k: rf"\max({LEAKY_RELU_SLOPE:g}\,z_{{{k}}},\, z_{{{k}}})",
-    "elu": lambda k: rf"\mathrm{{ELU}}(z_{{{k}}})",
-    "linear": lambda k: rf"z_{{{k}}}",
-}
-LOSS_NAMES = {
-    "sigmoid_bce": "binary cross-entropy",
-    "softmax_ce": "softmax cross-entropy",
-    "linear_mse": "half squared error",
-}
-LOSS_FORMULAS = {
-    "sigmoid_bce": r"\ell = -\big[t \log \hat y + (1 - t) \log (1 - \hat y)\big]",
-    "softmax_ce": r"\ell = -\sum_k t_k \log \hat y_k = -\log \hat y_{\text{true class}}",
-    "linear_mse": r"\ell = \tfrac{1}{2}\,(\hat y - t)^2",
-}
-PENALTY_FORMULAS = {
-    "l2": r"\lambda \cdot \tfrac{1}{2} \sum W^2",
-    "l1": r"\lambda \sum |W|",
-}
-REGULARIZER_GRADIENT_FORMULAS = {"l2": r"\lambda W_{%d}", "l1": r"\lambda\,\mathrm{sign}(W_{%d})"}
-
-
-def _activation_value(name: str, z: np.ndarray) -> np.ndarray:
-    """a = f(z), from the definition (the registry's functions for anything this table does not know)."""
-    if name == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))  # = 1 / (1 + e^-z), without overflow
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "linear":
-        return z.copy()
-    return get_activation(name).value(z)
-
-
-def _derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    if name in DERIVATIVES:
-        return DERIVATIVES[name][1](z, a)
-    return get_activation(name).derivative(a)
-
-
-def _head_output(head: str, z: np.ndarray) -> np.ndarray:
-    """y_hat from the logits z (n_outputs,)."""
-    if head == "sigmoid_bce":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
-    if head == "softmax_ce":
-        exp = np.exp(z - z.max())  # shifting by the max changes nothing but keeps exp finite
-        return exp / exp.sum()
-    return z.copy()
-
-
-def _head_loss(head: str, z: np.ndarray, t: np.ndarray) -> float:
-    """The loss of one example from its logits z and targets t (n_outputs,), in a form that stays finite."""
-    if head == "sigmoid_bce":
-        # -[t log s + (1 - t) log(1 - s)] with s = sigmoid(z) equals log(1 + e^z) - t z
-        return float(np.logaddexp(0.0, z[0]) - t[0] * z[0])
-    if head == "softmax_ce":
-        # -log softmax(z)_true = log sum_j e^z_j - z_true
-        top = z.max()
-        return float(np.log(np.exp(z - top).sum()) + top - np.dot(t, z))
-    return float(0.5 * (z[0] - t[0]) ** 2)
-
-
-def _regularizer(name: str, rate: float) -> str | None:
-    return name if name != "none" and rate > 0 else None
-
-
-def _penalty(name: str | None, rate: float, weights: list[np.ndarray]) -> float:
-    if name == "l2":
-        return rate * 0.5 * float(sum(np.sum(W * W) for W in weights))
-    if name == "l1":
-        return rate * float(sum(np.sum(np.abs(W)) for W in weights))
-    return 0.0
-
-
-def _regularizer_gradient(name: str | None, rate: float, W: np.ndarray) -> np.ndarray:
-    if name == "l2":
-        return rate * W
-    if name == "l1":
-        return rate * np.sign(W)
-    return np.zeros_like(W)
-
-
-def _optimizer_update(optimizer, grad: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray], str, str]:
-    """The step the optimiser would make next, from its state and the gradient (flat, (n_parameters,)).
-
-    Returns (update, the optimiser's state it used or makes (flat arrays), LaTeX, its description).
-    Read-only: the optimiser is not changed (its own ``step`` runs on a copy, see ``walkthrough``).
-    """
-    lr = optimizer.learning_rate
-    if isinstance(optimizer, SGD):
-        return (
-            -(lr * grad),
-            {},
-            r"\Delta W = -\eta\,\frac{\partial L}{\partial W},\qquad \Delta b = -\eta\,\frac{\partial L}{\partial b}"
-            rf"\qquad (\eta = {lr:g})",
-            f"Plain SGD moves every parameter against its gradient, scaled by the learning rate η = {lr:g}.",
-        )
-    if isinstance(optimizer, Momentum):
-        velocity = optimizer.momentum * optimizer.velocity - lr * grad
-        return (
-            velocity,
-            {"velocity_before": optimizer.velocity.copy(), "velocity": velocity},
-            r"v \leftarrow \mu v - \eta\,\frac{\partial L}{\partial \theta},\qquad \Delta\theta = v"
-            rf"\qquad (\mu = {optimizer.momentum:g},\ \eta = {lr:g})",
-            f"Momentum keeps a running velocity v: the old one times μ = {optimizer.momentum:g}, minus "
-            f"η = {lr:g} times this gradient; the step is that velocity, so past gradients still push.",
-        )
-    if isinstance(optimizer, Adam):
-        t = optimizer.steps_taken + 1
-        b1, b2, eps = optimizer.beta1, optimizer.beta2, optimizer.epsilon
-        first = b1 * optimizer.first_moment + (1.0 - b1) * grad
-        second = b2 * optimizer.second_moment + (1.0 - b2) * (grad * grad)
-        first_hat, second_hat = first / (1.0 - b1**t), second / (1.0 - b2**t)
-        update = -((lr * first_hat) / (np.sqrt(second_hat) + eps))
-        return (
-            update,
-            {"first_moment": first, "second_moment": second},
-            r"m \leftarrow \beta_1 m + (1-\beta_1)\,g,\quad v \leftarrow \beta_2 v + (1-\beta_2)\,g^2,\quad "
-            r"\Delta\theta = -\eta\,\frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}"
-            rf"\qquad (t = {t},\ \eta = {lr:g})",
-            f"Adam divides a running mean of the gradient (m) by the square root of a running mean of its "
-            f"square (v): this is its step number {t}, so each parameter moves by about η = {lr:g} at most, "
-            "however small its gradient.",
-        )
-    stepped, theta = copy.deepcopy(optimizer), np.zeros_like(grad)
-    stepped.step(theta, grad.copy())  # another optimiser: its own step on a copy, from theta = 0
-    label = getattr(optimizer, "label", type(optimizer).__name__)
-    return theta, {}, r"\Delta\theta = \text{%s step}" % label, f"The {label} optimiser's next step."
-
-
-# ---- the steps --------------------------------------------------------------------------------
+# ---- the numbers -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Step:
-    """One step of the walkthrough, as the panel shows it and the network diagram marks it.
+class LayerNumbers:
+    """Hidden layer l's numbers for the example, copied from the engine's ``HiddenBlock`` after the step's
+    forward and backward. Each (n_l,) unless said; the normalisation fields are None without it.
 
-    key: stable name: "inputs", "forward_{l}", "loss", "backward_{l}" (l = 1 .. L, the weight layer,
-        1-based), "update".
-    kind: "inputs", "forward", "loss", "backward" or "update".
-    layer: the weight layer the step is about, 1-based (None for inputs, loss and update).
-    title, formula (LaTeX for st.latex), explanation (one plain sentence or two).
-    highlight_layer: the unit layer to highlight, 0 (inputs) .. L (outputs); None: no single one.
-    numbers: name -> array: unit vectors (n_k,), weight matrices (n_{l-1}, n_l), scalars 0-d.
-    symbols: name -> how the panel labels it (plain text, e.g. "z₂", "∂L/∂W₂").
-    unit_layer_of: for the per-unit vectors in ``numbers``: name -> unit layer k they live on.
-    weight_layer_of: for the matrices in ``numbers``: name -> weight layer, 0-based as network.weights.
-    unit_values: unit layer k -> (n_k,) the number to print at each unit in this step (a in the
-        forward steps, delta in the backward steps, the bias update in the update step).
-    edge_values: (weight layer, 0-based, (n_{l-1}, n_l) array) to print on that layer's edges: the
-        weights in a forward step, dL/dW in a backward step; in the update step the first layer's
-        update (``edge_values_by_layer`` has every layer's), else None.
-    edge_values_by_layer: weight layer (0-based) -> (n_{l-1}, n_l), every layer the step has edge numbers
-        for (one in forward and backward steps, all in the update step).
-    unit_label / edge_label: what the unit and edge numbers are, for the diagram's legend ("a", "δ", ...).
+    forward:  z (the dense part's output); mean, std: the statistics x_hat used (batch norm: per unit,
+        the running averages; layer norm: 0-d, this example's over the units; std = sqrt(var + eps));
+        x_hat; gamma, beta; normalized = gamma x_hat + beta; h = f(normalized or z), the activation's
+        output; a, the layer's output as the next layer sees it (h + a_{l-1} with a skip).
+    backward: grad_a = dL/da_l, what the layer above sends down; backpropagated = W_{l+1} delta_{l+1}
+        (the dense part above's dx); skip_grad = dL/da_{l+1}, the part that came down the skip of the
+        layer above (None: no skip there), so grad_a = backpropagated (+ skip_grad); f_prime = f' at the
+        activation's input; grad_normalized = dL/d(normalized) (the activation's dz); delta = dL/dz;
+        grad_gamma, grad_beta.
     """
 
-    key: str
-    kind: str
-    layer: int | None
-    title: str
-    formula: str
-    explanation: str
-    highlight_layer: int | None
-    numbers: dict[str, np.ndarray]
-    symbols: dict[str, str]
-    unit_layer_of: dict[str, int]
-    weight_layer_of: dict[str, int]
-    unit_values: dict[int, np.ndarray]
-    edge_values: tuple[int, np.ndarray] | None
-    edge_values_by_layer: dict[int, np.ndarray] = field(default_factory=dict)
-    unit_label: str = "value"
-    edge_label: str = "value"
+    normalization: str  # "none", "batch" or "layer"
+    skip: bool  # a skip connection around this layer: a = a_{l-1} + h
+    dropout: float  # the network's dropout rate (off in this step)
+    z: np.ndarray
+    mean: np.ndarray | None
+    std: np.ndarray | None
+    x_hat: np.ndarray | None
+    gamma: np.ndarray | None
+    beta: np.ndarray | None
+    normalized: np.ndarray | None
+    h: np.ndarray
+    a: np.ndarray
+    grad_a: np.ndarray | None
+    backpropagated: np.ndarray | None
+    skip_grad: np.ndarray | None
+    f_prime: np.ndarray
+    grad_normalized: np.ndarray | None
+    delta: np.ndarray
+    grad_gamma: np.ndarray | None
+    grad_beta: np.ndarray | None
 
 
 @dataclass(frozen=True)
 class Walkthrough:
-    """One training step on training row ``index`` at ``epoch``, every number of it.
+    """One training step on training row ``index`` at ``epoch``, every number of it (read from the engine).
 
     point: the row as stored (2D point (2,) in data coordinates, or an image (64,)); label: its y.
     inputs: a_0 = x (n_0,), the features the network sees; target: t (n_L,) (one-hot for softmax).
-    pre_activations: [z_1, ..., z_L], each (n_l,); activations: [a_0, ..., a_L], a_L = outputs (n_L,).
+    pre_activations: [z_1, ..., z_L], each (n_l,) (z_L: the logits); activations: [a_0, ..., a_L], each
+        hidden a_l the layer's output as the next layer sees it; a_L = outputs (n_L,).
+    hidden: [LayerNumbers] of hidden layers 1 .. L-1 (normalisation, activation, skip, their gradients).
     loss: the head's loss of this example; penalty: the regulariser's term (0 when off).
     deltas: [delta_1, ..., delta_L], each (n_l,).
-    grad_weights / grad_biases: [dL/dW_l (n_{l-1}, n_l)] / [dL/db_l (n_l,)], regulariser included.
-    update_weights / update_biases: what the optimiser's step adds to each W_l / b_l, same shapes.
-    theta_before: the flat parameters the walkthrough was computed at (n_parameters,).
+    weights / biases: [W_l (n_{l-1}, n_l)] / [b_l (n_l,)] before the step; gammas / betas: [(n_l,)] per
+        hidden layer with normalisation, else [].
+    grad_weights / grad_biases / grad_gammas / grad_betas: dL/d of each, regulariser included, before
+        clipping; data_gradient / gradient: the same flat (n_parameters,) without / with the regulariser;
+        regularizer_gradient: the regulariser's term (gradient = data_gradient + it); step_gradient: what the
+        optimiser was given (gradient after clipping); data_grad_weights / regularizer_grad_weights: the
+        weights' parts of data_gradient / regularizer_gradient.
+    gradient_norm: ||gradient||; clip_max: the config's gradient_clip (0: off); clip_scale: the factor
+        the gradient was scaled by (1.0: not clipped).
+    update (flat, n_parameters) and update_weights / update_biases / update_gammas / update_betas (its
+        views, shaped as above): what the optimiser's step adds; theta_before / theta_after.
+    statistics: batch norm's running averages the step used (the network's flat ``statistics``).
+    optimizer_state: the optimiser's state the step used or made (flat arrays, e.g. "velocity").
     optimizer_after: a copy of the run's optimiser after this step (its velocity or moments moved on).
+    mode: the layers' mode of the step (``STEP_MODE``); normalization, dropout: the network's design.
     steps: what the panel walks through, in order.
     """
 
@@ -270,21 +158,45 @@ class Walkthrough:
     loss_name: str
     regularization: str | None
     regularization_rate: float
+    mode: str
+    normalization: str
+    dropout: float
     point: np.ndarray
     label: float
     inputs: np.ndarray
     target: np.ndarray
     pre_activations: list[np.ndarray]
     activations: list[np.ndarray]
+    hidden: list[LayerNumbers]
     loss: float
     penalty: float
     deltas: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    gammas: list[np.ndarray]
+    betas: list[np.ndarray]
+    data_gradient: np.ndarray
+    regularizer_gradient: np.ndarray
+    gradient: np.ndarray
+    step_gradient: np.ndarray
+    data_grad_weights: list[np.ndarray]
+    regularizer_grad_weights: list[np.ndarray]
     grad_weights: list[np.ndarray]
     grad_biases: list[np.ndarray]
+    grad_gammas: list[np.ndarray]
+    grad_betas: list[np.ndarray]
+    gradient_norm: float
+    clip_max: float
+    clip_scale: float
+    update: np.ndarray
     update_weights: list[np.ndarray]
     update_biases: list[np.ndarray]
+    update_gammas: list[np.ndarray]
+    update_betas: list[np.ndarray]
     optimizer_state: dict[str, np.ndarray]
     theta_before: np.ndarray
+    theta_after: np.ndarray
+    statistics: np.ndarray
     optimizer_after: object
     labels: list[list[str]]
     steps: list[Step]
@@ -298,16 +210,13 @@ class Walkthrough:
         return self.loss + self.penalty
 
     @property
-    def update(self) -> np.ndarray:
-        """The whole update as one flat vector in theta's layout, (n_parameters,)."""
-        return np.concatenate(
-            [np.concatenate([dW.ravel(), db]) for dW, db in zip(self.update_weights, self.update_biases)]
-        )
+    def clipped(self) -> bool:
+        return self.clip_scale != 1.0
 
     @property
-    def theta_after(self) -> np.ndarray:
-        """theta_before + update: the parameters after the step (n_parameters,)."""
-        return self.theta_before + self.update
+    def skips(self) -> list[bool]:
+        """skips[h]: hidden layer h + 1 has a skip connection."""
+        return [layer.skip for layer in self.hidden]
 
 
 def step_count(network: Network) -> int:
@@ -323,478 +232,152 @@ def check_index(trainer: Trainer, index) -> int:
     return int(index)
 
 
-def walkthrough(trainer: Trainer, index: int, network: Network | None = None) -> Walkthrough:
-    """The steps of one training step on training row ``index`` alone (a batch of 1).
+def _one_example(trainer: Trainer, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training row ``index`` as ``step_on`` takes it: points (1, 2) or (1, 64), labels (1,)."""
+    return trainer.train_points[index : index + 1], trainer.y_train[index : index + 1]
 
-    ``network`` defaults to the trainer's own (its current weights); nothing is changed.
+
+def walkthrough(trainer: Trainer, index: int) -> Walkthrough:
+    """The steps of one training step on training row ``index`` alone, at the trainer's current weights.
+
+    Nothing in the trainer changes: the step is ``trainer.step_on(..., mode=STEP_MODE, apply=False)``.
     """
     index = check_index(trainer, index)
-    network = trainer.network if network is None else network
+    points, y = _one_example(trainer, index)
+    one = trainer.step_on(points, y, mode=STEP_MODE, apply=False)
+    network, batch_pass, layout = one.network, one.batch_pass, one.network.layout
     c = trainer.config
-    head = network.head.name
-    names = network.hidden_activation_names
-    L = network.n_layers
-    weights = [W.copy() for W in network.weights]
-    biases = [b.copy() for b in network.biases]
-    x = np.array(trainer.X_train[index], dtype=np.float64)
-    label = float(trainer.y_train[index])
-    target = network.targets(np.array([label]))[0]
-    rule = _regularizer(c.regularization, c.regularization_rate)
-    rate = c.regularization_rate if rule else 0.0
-
-    with np.errstate(all="ignore"):  # a diverged run has NaN weights: shown as they are, not warned about
-        # forward: z_l = W_l^T a_{l-1} + b_l, a_l = f(z_l); the last layer's a is the head's output
-        zs, activations = [], [x]
-        for layer in range(L):
-            z = weights[layer].T @ activations[-1] + biases[layer]
-            zs.append(z)
-            activations.append(_activation_value(names[layer], z) if layer < L - 1 else _head_output(head, z))
-        loss = _head_loss(head, zs[-1], target)
-        penalty = _penalty(rule, rate, weights)
-        # backward: delta_L = y_hat - t; delta_l = (W_{l+1} delta_{l+1}) * f'(z_l)
-        deltas: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-        backpropagated: list[np.ndarray | None] = [None] * L
-        derivatives: list[np.ndarray | None] = [None] * L
-        deltas[L - 1] = activations[-1] - target
-        for layer in range(L - 2, -1, -1):
-            backpropagated[layer] = weights[layer + 1] @ deltas[layer + 1]
-            derivatives[layer] = _derivative(names[layer], zs[layer], activations[layer + 1])
-            deltas[layer] = backpropagated[layer] * derivatives[layer]
-        data_grads = [np.outer(activations[layer], deltas[layer]) for layer in range(L)]
-        regularizer_grads = [_regularizer_gradient(rule, rate, W) for W in weights]
-        grad_weights = [g + r if rule else g for g, r in zip(data_grads, regularizer_grads)]
-        grad_biases = [delta.copy() for delta in deltas]
-        flat_grad = np.concatenate([np.concatenate([gW.ravel(), gb]) for gW, gb in zip(grad_weights, grad_biases)])
-        update, state, update_formula, update_text = _optimizer_update(trainer.optimizer, flat_grad)
-        optimizer_after = copy.deepcopy(trainer.optimizer)
-        optimizer_after.step(network.theta.copy(), flat_grad.copy())  # advances only the copy's state
-    update_weights, update_biases = (list(views) for views in layer_views(update, network.layer_sizes))
-    state_per_layer = {name: layer_views(vector, network.layer_sizes) for name, vector in state.items()}
-
-    labels = unit_labels(trainer)
-    steps = _steps(
-        trainer,
-        network,
-        labels,
-        trainer.train_points[index],
-        x,
-        label,
-        target,
-        weights,
-        biases,
-        zs,
-        activations,
-        loss,
-        penalty,
-        rule,
-        rate,
-        deltas,
-        backpropagated,
-        derivatives,
-        data_grads,
-        regularizer_grads,
-        grad_weights,
-        grad_biases,
-        update_weights,
-        update_biases,
-        state_per_layer,
-        update_formula,
-        update_text,
-    )
-    return Walkthrough(
+    rule = c.regularization if c.regularization != "none" and c.regularization_rate > 0 else None
+    before = {kind: [v.copy() for v in layout.views(one.theta_before, kind)] for kind in ("weight", "bias")}
+    before |= {kind: [v.copy() for v in layout.views(one.theta_before, kind)] for kind in ("gamma", "beta")}
+    update = one.update
+    state = _optimizer_state(trainer.optimizer, one.optimizer)
+    # The regulariser's term as the engine adds it (onto a zero gradient here): data_gradient + it = gradient.
+    probe = network.copy(theta=one.theta_before)
+    probe.grad[...] = 0.0
+    probe.add_regularization_gradient(c.regularization, c.regularization_rate)
+    regularizer = probe.grad.copy()
+    hidden = _read_hidden_layers(one)
+    shown = Walkthrough(
         index=index,
         epoch=trainer.epoch,
-        head=head,
-        loss_name=LOSS_NAMES.get(head, network.head.label),
+        head=network.head.name,
+        loss_name=LOSS_NAMES.get(network.head.name, network.head.label),
         regularization=rule,
-        regularization_rate=rate,
-        point=np.array(trainer.train_points[index], dtype=np.float64),
-        label=label,
-        inputs=x,
-        target=target,
-        pre_activations=zs,
-        activations=activations,
-        loss=loss,
-        penalty=penalty,
-        deltas=deltas,
-        grad_weights=grad_weights,
-        grad_biases=grad_biases,
-        update_weights=update_weights,
-        update_biases=update_biases,
+        regularization_rate=c.regularization_rate if rule else 0.0,
+        mode=one.mode,
+        normalization=network.normalization,
+        dropout=network.dropout,
+        point=np.array(points[0], dtype=np.float64),
+        label=float(y[0]),
+        inputs=one.X[0].copy(),
+        target=one.T[0].copy(),
+        pre_activations=[layer.z for layer in hidden] + [batch_pass.logits[0].copy()],
+        activations=[one.X[0].copy(), *(layer.a for layer in hidden), batch_pass.outputs[0].copy()],
+        hidden=hidden,
+        loss=float(one.loss),
+        penalty=float(one.penalty),
+        deltas=[delta[0].copy() for delta in batch_pass.deltas],
+        weights=before["weight"],
+        biases=before["bias"],
+        gammas=before["gamma"],
+        betas=before["beta"],
+        data_gradient=one.data_gradient,
+        regularizer_gradient=regularizer,
+        gradient=one.gradient,
+        step_gradient=network.grad.copy(),
+        data_grad_weights=layout.views(one.data_gradient, "weight"),
+        regularizer_grad_weights=layout.views(regularizer, "weight"),
+        grad_weights=layout.views(one.gradient, "weight"),
+        grad_biases=layout.views(one.gradient, "bias"),
+        grad_gammas=layout.views(one.gradient, "gamma"),
+        grad_betas=layout.views(one.gradient, "beta"),
+        gradient_norm=float(one.gradient_norm),
+        clip_max=float(c.gradient_clip),
+        clip_scale=float(one.clip_scale),
+        update=update,
+        update_weights=layout.views(update, "weight"),
+        update_biases=layout.views(update, "bias"),
+        update_gammas=layout.views(update, "gamma"),
+        update_betas=layout.views(update, "beta"),
         optimizer_state=state,
-        theta_before=network.theta.copy(),
-        optimizer_after=optimizer_after,
-        labels=labels,
-        steps=steps,
+        theta_before=one.theta_before,
+        theta_after=one.theta_after,
+        statistics=network.statistics.copy(),
+        optimizer_after=one.optimizer,
+        labels=unit_labels(trainer),
+        steps=[],
     )
+    return dataclasses.replace(shown, steps=build_steps(trainer, shown, network.layout))
 
 
-# The order the chain rule is read in: the error from above, through the weights, times the slope, gives
-# delta; then the gradients. (Tables list their columns in this order.)
-BACKWARD_READING_ORDER = (
-    "delta_next",
-    "W_next",
-    "output",
-    "target",
-    "backpropagated",
-    "f_prime",
-    "delta",
-    "grad_b",
-    "a_prev",
-    "grad_W",
-    "grad_W_data",
-    "regularizer_grad_W",
-)
-
-
-def _sub(k: int | str) -> str:
-    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
-# How each input feature is computed from the point (x₁, x₂) on the plane (datasets.make_features): the
-# coordinates are divided by DOMAIN_HALF_WIDTH first; sin takes the raw coordinate.
-_H = f"{DOMAIN_HALF_WIDTH:g}"
-FEATURE_FORMULAS = {
-    "x1": f"x₁/{_H}",
-    "x2": f"x₂/{_H}",
-    "x1_squared": f"(x₁/{_H})²",
-    "x2_squared": f"(x₂/{_H})²",
-    "x1_times_x2": f"(x₁/{_H})·(x₂/{_H})",
-    "sin_x1": "sin(x₁)",
-    "sin_x2": "sin(x₂)",
-}
-
-
-def _g4(value: float) -> str:
-    """A number as the walkthrough's tables show it (4 significant digits)."""
-    return f"{float(value):.4g}"
-
-
-def input_scaling_text(features: tuple[str, ...] | None, point, x: np.ndarray) -> str:
-    """The sentence that says how the point on the plane becomes the network's inputs, with the numbers.
-
-    ``features``: the run's input features (None: an image, whose pixels are the inputs as they are);
-    ``point``: (2,) the point in the plane's coordinates; ``x``: (n_features,) the inputs a_0.
-    E.g. "The point (x₁, x₂) = (0.7815, 0.000933) on the plane enters the network as x = (0.1302, 0.0001555):
-    X₁ = x₁/6 = 0.1302, X₂ = x₂/6 = 0.0001555. ..." (the numbers rounded as the tables round them).
-    """
-    if features is None:
-        return (
-            "The 64 inputs are the image's pixels, row by row: 0 is white paper, 1 full ink (the data set's "
-            "0–16 grey levels divided by 16)."
-        )
-    x1, x2 = (float(v) for v in point)
-    each = ", ".join(
-        f"{FEATURES[name][0]} = {FEATURE_FORMULAS.get(name, name)} = {_g4(value)}" for name, value in zip(features, x)
-    )
-    text = (
-        f"The point (x₁, x₂) = ({_g4(x1)}, {_g4(x2)}) on the plane enters the network as "
-        f"x = ({', '.join(_g4(value) for value in x)}): {each}."
-    )
-    if any(name in FEATURE_FORMULAS and "/" in FEATURE_FORMULAS[name] for name in features):
-        text += (
-            f" The coordinates are divided by {_H} because the plane runs from −{_H} to {_H}: so every input lies "
-            "between −1 and 1, where the activations are not saturated and the initial weights have the size "
-            "their scheme assumes."
-        )
-    return text
-
-
-def _steps(
-    trainer,
-    network,
-    labels,
-    point,
-    x,
-    label,
-    target,
-    weights,
-    biases,
-    zs,
-    activations,
-    loss,
-    penalty,
-    rule,
-    rate,
-    deltas,
-    backpropagated,
-    derivatives,
-    data_grads,
-    regularizer_grads,
-    grad_weights,
-    grad_biases,
-    update_weights,
-    update_biases,
-    state_per_layer,
-    update_formula,
-    update_text,
-) -> list[Step]:
-    L = network.n_layers
-    head = network.head.name
-    names = network.hidden_activation_names
-    scalar = np.float64
-    steps: list[Step] = []
-
-    def forward_so_far(last: int) -> dict[int, np.ndarray]:
-        return {k: activations[k] for k in range(last + 1)}
-
-    # 1. the inputs
-    what = "8x8 image's 64 pixel intensities" if trainer.inputs == "image" else "point's input features"
-    numbers = {"x": x}
-    symbols = {"x": "x = a₀"}
-    if trainer.inputs != "image":
-        numbers["point"] = np.array(point, dtype=np.float64)
-        symbols["point"] = "the point (x₁, x₂) on the plane"
-    shown_label = int(label) if network.head.problem != "regression" else label
-    steps.append(
-        Step(
-            "inputs",
-            "inputs",
-            None,
-            "Inputs: what the network sees",
-            r"a_0 = x",
-            input_scaling_text(trainer.config.features if trainer.inputs != "image" else None, point, x)
-            + f" The network sees this {what} (true answer t = {shown_label:g}); every number that follows is "
-            "computed from them and the current weights.",
-            0,
-            numbers,
-            symbols,
-            {"x": 0},
-            {},
-            {0: x},
-            None,
-            {},
-            "x (input)",
-            "",
-        )
-    )
-    # 2. the forward pass, layer by layer
-    for layer in range(1, L + 1):
-        i = layer - 1
-        output_layer = layer == L
-        if output_layer:
-            kind_text = {"sigmoid_bce": "sigmoid", "softmax_ce": "softmax", "linear_mse": "identity"}.get(
-                head, "output"
-            )
-            output_formula = {
-                "sigmoid_bce": rf"\hat y = \sigma(z_{{{L}}}) = \frac{{1}}{{1 + e^{{-z_{{{L}}}}}}}",
-                "softmax_ce": rf"\hat y_k = \frac{{e^{{z_{{{L},k}}}}}}{{\sum_j e^{{z_{{{L},j}}}}}}",
-                "linear_mse": rf"\hat y = z_{{{L}}}",
-            }.get(head, r"\hat y")
-            formula = rf"z_{{{L}}} = W_{{{L}}}^\top a_{{{L - 1}}} + b_{{{L}}},\qquad " + output_formula
-            explanation = (
-                f"Each output unit weighs the last layer's outputs and adds its bias (z), then the {kind_text} "
-                f"turns z into the network's answer ŷ."
-            )
-            title = "Forward pass, output layer"
-            symbols = {
-                "a_prev": f"a{_sub(i)}",
-                "W": f"W{_sub(layer)}",
-                "b": f"b{_sub(layer)}",
-                "z": f"z{_sub(layer)}",
-                "a": "ŷ",
-            }
-        else:
-            name = names[i]
-            f_latex = ACTIVATION_FORMULAS.get(name, lambda k: rf"f(z_{{{k}}})")(layer)
-            formula = rf"z_{{{layer}}} = W_{{{layer}}}^\top a_{{{i}}} + b_{{{layer}}},\qquad a_{{{layer}}} = {f_latex}"
-            explanation = (
-                f"Each unit of hidden layer {layer} adds up its inputs times their weights, plus its bias (z), "
-                f"and passes that through {get_activation(name).label} to give its output a."
-            )
-            title = f"Forward pass, layer {layer}"
-            symbols = {
-                "a_prev": f"a{_sub(i)}",
-                "W": f"W{_sub(layer)}",
-                "b": f"b{_sub(layer)}",
-                "z": f"z{_sub(layer)}",
-                "a": f"a{_sub(layer)}",
-            }
-        steps.append(
-            Step(
-                f"forward_{layer}",
-                "forward",
-                layer,
-                title,
-                formula,
-                explanation,
-                layer,
-                {"a_prev": activations[i], "W": weights[i], "b": biases[i], "z": zs[i], "a": activations[layer]},
-                symbols,
-                {"a_prev": i, "b": layer, "z": layer, "a": layer},
-                {"W": i},
-                forward_so_far(layer),
-                (i, weights[i]),
-                {i: weights[i]},
-                "a (output)",
-                f"w (W{_sub(layer)})",
+def _read_hidden_layers(one: SingleStep) -> list[LayerNumbers]:
+    """Every hidden block's buffers for the one example (row 0), copied (see ``LayerNumbers``)."""
+    batch_pass, network = one.batch_pass, one.network
+    blocks, output = batch_pass.blocks, batch_pass.output
+    layout = network.layout
+    # gamma and beta as the forward pass used them: the layers' own views show them after the optimiser's step
+    gammas, betas = layout.views(one.theta_before, "gamma"), layout.views(one.theta_before, "beta")
+    gammas_grad, betas_grad = layout.views(one.gradient, "gamma"), layout.views(one.gradient, "beta")
+    # received[h]: dL/d(block h's output), what the layer above sent down: its dense part's dx, plus, with a
+    # skip there, the gradient that reached that layer's output, passed on unchanged (HiddenBlock.dx).
+    dense_dx = [block.dense.dx for block in blocks[1:]] + [output.dx]
+    received = [above.dx if above.skip else dx for dx, above in zip(dense_dx[:-1], blocks[1:])]
+    received.append(output.dx)
+    layers = []
+    for h, block in enumerate(blocks):
+        skip_above = h + 1 < len(blocks) and blocks[h + 1].skip
+        activation, norm = block.activation, block.norm
+        factor = activation.factor  # f' at the activation's input, as the backward pass filled it
+        f_prime = np.ones_like(activation.a[0]) if factor is None else factor[0].astype(np.float64)
+        mean = std = None
+        if norm is not None:
+            # sqrt(var + eps) per unit of the example: inverse_std is (width,) or (1, width) for batch norm,
+            # (n, 1) for layer norm (one number per example)
+            std = 1.0 / np.broadcast_to(norm.inverse_std, norm.x_hat.shape)[0]
+            if not norm.batch_statistics:  # batch norm as predictions run: its running averages
+                mean = network.running[h].averages()[0].copy()
+            else:  # the statistics of the values standardised: x_hat = (z - mean) / std, so mean = z - std x_hat
+                mean = block.dense.z[0] - std * norm.x_hat[0]
+            if network.normalization == "layer":  # one mean and std for the example, over its units
+                std, mean = np.float64(std[0]), np.float64(np.mean(mean))
+        layers.append(
+            LayerNumbers(
+                normalization=network.normalization,
+                skip=block.skip,
+                dropout=network.dropout,
+                z=block.dense.z[0].copy(),
+                mean=mean,
+                std=std,
+                x_hat=None if norm is None else norm.x_hat[0].copy(),
+                gamma=None if norm is None else gammas[h].copy(),
+                beta=None if norm is None else betas[h].copy(),
+                normalized=None if norm is None else norm.y[0].copy(),
+                h=activation.a[0].copy(),
+                a=batch_pass.hidden[h][0].copy(),
+                grad_a=None if received[h] is None else received[h][0].copy(),
+                backpropagated=None if dense_dx[h] is None else dense_dx[h][0].copy(),
+                skip_grad=received[h + 1][0].copy() if skip_above else None,
+                f_prime=f_prime,
+                grad_normalized=None if norm is None else activation.dz[0].copy(),
+                delta=block.dense.delta[0].copy(),
+                grad_gamma=None if norm is None else gammas_grad[h].copy(),
+                grad_beta=None if norm is None else betas_grad[h].copy(),
             )
         )
-    # 3. the loss
-    loss_name = LOSS_NAMES.get(head, network.head.label)
-    formula = LOSS_FORMULAS.get(head, r"\ell")
-    numbers = {"output": activations[-1], "target": target, "loss": scalar(loss)}
-    symbols = {"output": "ŷ", "target": "t", "loss": f"ℓ ({loss_name})"}
-    explanation = f"The {loss_name} measures how far the answer ŷ is from the target t: {loss:.4g}."
-    if rule:
-        formula += r",\qquad L = \ell + " + PENALTY_FORMULAS[rule] + rf"\quad (\lambda = {rate:g})"
-        numbers |= {"penalty": scalar(penalty), "total_loss": scalar(loss + penalty)}
-        symbols |= {"penalty": f"{rule.upper()} penalty", "total_loss": "L = ℓ + penalty"}
-        explanation += (
-            f" The {rule.upper()} regulariser adds {penalty:.4g} for the size of all the weights, "
-            f"so L = {loss + penalty:.4g}."
-        )
-    else:
-        formula += r",\qquad L = \ell"
-    steps.append(
-        Step(
-            "loss",
-            "loss",
-            None,
-            f"Loss: {loss_name}",
-            formula,
-            explanation,
-            L,
-            numbers,
-            symbols,
-            {"output": L, "target": L},
-            {},
-            forward_so_far(L),
-            None,
-            {},
-            "a (output)",
-            "",
-        )
-    )
-    # 4. the backward pass, from the output layer down
-    for layer in range(L, 0, -1):
-        i = layer - 1
-        grad_terms = rf"\frac{{\partial L}}{{\partial W_{{{layer}}}}} = a_{{{i}}}\,\delta_{{{layer}}}^\top"
-        if rule:
-            grad_terms += " + " + REGULARIZER_GRADIENT_FORMULAS[rule] % layer
-        grad_terms += rf",\quad \frac{{\partial L}}{{\partial b_{{{layer}}}}} = \delta_{{{layer}}}"
-        numbers = {"delta": deltas[i], "a_prev": activations[i], "grad_W": grad_weights[i], "grad_b": grad_biases[i]}
-        symbols = {
-            "delta": f"δ{_sub(layer)}",
-            "a_prev": f"a{_sub(i)}",
-            "grad_W": f"∂L/∂W{_sub(layer)}",
-            "grad_b": f"∂L/∂b{_sub(layer)}",
-        }
-        unit_of = {"delta": layer, "a_prev": i, "grad_b": layer}
-        weight_of = {"grad_W": i}
-        if layer == L:
-            formula = (
-                rf"\delta_{{{L}}} = \frac{{\partial \ell}}{{\partial z_{{{L}}}}} = \hat y - t,\qquad " + grad_terms
-            )
-            numbers |= {"output": activations[-1], "target": target}
-            symbols |= {"output": "ŷ", "target": "t"}
-            unit_of |= {"output": L, "target": L}
-            title = "Backward pass, output layer"
-            explanation = (
-                f"For the {loss_name} with its {'output function' if head != 'linear_mse' else 'linear output'}, "
-                "the error at the output is simply ŷ − t; each weight into the output gets the error of its "
-                "unit times the input it carries."
-            )
-        else:
-            name = names[i]
-            f_latex = DERIVATIVES.get(name, (r"f'(z)", None))[0]
-            formula = (
-                rf"\delta_{{{layer}}} = \left(W_{{{layer + 1}}}\,\delta_{{{layer + 1}}}\right) \odot f'(z_{{{layer}}}),"
-                rf"\quad f'(z) = {f_latex},\qquad " + grad_terms
-            )
-            numbers |= {
-                "delta_next": deltas[layer],
-                "W_next": weights[layer],
-                "backpropagated": backpropagated[i],
-                "f_prime": derivatives[i],
-            }
-            symbols |= {
-                "delta_next": f"δ{_sub(layer + 1)}",
-                "W_next": f"W{_sub(layer + 1)}",
-                "backpropagated": f"W{_sub(layer + 1)}δ{_sub(layer + 1)}",
-                "f_prime": f"f′(z{_sub(layer)})",
-            }
-            unit_of |= {"delta_next": layer + 1, "backpropagated": layer, "f_prime": layer}
-            weight_of |= {"W_next": layer}
-            title = f"Backward pass, layer {layer}"
-            explanation = (
-                f"Each unit of layer {layer} collects the errors of the layer above through the weights that "
-                f"connect them (W δ), times its own slope f′(z) ({get_activation(name).label}): a small slope "
-                "shrinks the error that flows further down."
-            )
-        if rule:
-            numbers |= {"grad_W_data": data_grads[i], "regularizer_grad_W": regularizer_grads[i]}
-            symbols |= {"grad_W_data": f"a{_sub(i)}δ{_sub(layer)}ᵀ", "regularizer_grad_W": f"{rule.upper()} term"}
-            weight_of |= {"grad_W_data": i, "regularizer_grad_W": i}
-        numbers = {name: numbers[name] for name in BACKWARD_READING_ORDER if name in numbers}
-        steps.append(
-            Step(
-                f"backward_{layer}",
-                "backward",
-                layer,
-                title,
-                formula,
-                explanation,
-                layer,
-                numbers,
-                symbols,
-                unit_of,
-                weight_of,
-                {k: deltas[k - 1] for k in range(L, layer - 1, -1)},
-                (i, grad_weights[i]),
-                {i: grad_weights[i]},
-                "δ = ∂L/∂z",
-                f"∂L/∂W{_sub(layer)}",
-            )
-        )
-    # 5. the update
-    numbers, symbols, unit_of, weight_of = {}, {}, {}, {}
-    for layer in range(1, L + 1):
-        i = layer - 1
-        numbers |= {
-            f"update_W{layer}": update_weights[i],
-            f"update_b{layer}": update_biases[i],
-            f"grad_W{layer}": grad_weights[i],
-            f"grad_b{layer}": grad_biases[i],
-            f"W{layer}": weights[i],
-        }
-        symbols |= {
-            f"update_W{layer}": f"ΔW{_sub(layer)}",
-            f"update_b{layer}": f"Δb{_sub(layer)}",
-            f"grad_W{layer}": f"∂L/∂W{_sub(layer)}",
-            f"grad_b{layer}": f"∂L/∂b{_sub(layer)}",
-            f"W{layer}": f"W{_sub(layer)} (now)",
-        }
-        unit_of |= {f"update_b{layer}": layer, f"grad_b{layer}": layer}
-        weight_of |= {f"update_W{layer}": i, f"grad_W{layer}": i, f"W{layer}": i}
-        for state_name, (state_W, _) in state_per_layer.items():
-            short = {"velocity_before": "v (before)", "velocity": "v", "first_moment": "m", "second_moment": "v"}
-            numbers[f"{state_name}_W{layer}"] = state_W[i]
-            symbols[f"{state_name}_W{layer}"] = f"{short.get(state_name, state_name)} of W{_sub(layer)}"
-            weight_of[f"{state_name}_W{layer}"] = i
-    numbers["learning_rate"] = scalar(trainer.optimizer.learning_rate)
-    symbols["learning_rate"] = "η (learning rate)"
-    steps.append(
-        Step(
-            "update",
-            "update",
-            None,
-            f"Update: one {getattr(trainer.optimizer, 'label', 'optimiser')} step",
-            update_formula + r",\qquad W \leftarrow W + \Delta W",
-            update_text + " Applying it is one Step on this point alone.",
-            None,
-            numbers,
-            symbols,
-            unit_of,
-            weight_of,
-            {layer: update_biases[layer - 1] for layer in range(1, L + 1)},
-            (0, update_weights[0]),
-            {i: update_weights[i] for i in range(L)},
-            "Δb (bias update)",
-            "ΔW₁ (weight update)",
-        )
-    )
-    return steps
+    return layers
+
+
+def _optimizer_state(optimizer, after) -> dict[str, np.ndarray]:
+    """The optimiser's state the step used and made, read from the optimiser before and after (flat arrays)."""
+    if hasattr(optimizer, "velocity"):
+        return {"velocity_before": optimizer.velocity.copy(), "velocity": after.velocity.copy()}
+    if hasattr(optimizer, "first_moment"):
+        return {"first_moment": after.first_moment.copy(), "second_moment": after.second_moment.copy()}
+    return {}
+
+
+# ---- after the step --------------------------------------------------------------------------------
 
 
 def largest_change(shown: Walkthrough) -> tuple[int, str, str, float, float]:
@@ -807,32 +390,36 @@ def largest_change(shown: Walkthrough) -> tuple[int, str, str, float, float]:
         if size[row, column] > best[3]:
             best = (layer, int(row), int(column), float(size[row, column]))
     layer, row, column, _ = best
-    weights_before, _ = layer_views(shown.theta_before, [len(labels) for labels in shown.labels])
-    old = float(weights_before[layer - 1][row, column])
+    old = float(shown.weights[layer - 1][row, column])
     delta = float(shown.update_weights[layer - 1][row, column])
     return layer, shown.labels[layer - 1][row], shown.labels[layer][column], old, delta
 
 
 def apply_walkthrough(trainer: Trainer, shown: Walkthrough) -> None:
-    """Make the step ``shown`` describes, for real: one optimiser step on that one training row.
+    """Make the step ``shown`` describes, for real: ``trainer.step_on`` on that one training row, in the
+    same mode, on the trainer's own network and optimiser.
 
-    The weights become ``theta_before + update`` (exactly the shown update), the optimiser's state
-    moves on as that step moves it (momentum's velocity, Adam's moments and step count), and the
-    history gets a row measured at the new weights. The epoch count does not change: one step on one
-    example is not an epoch. Raises ValueError when the trainer is no longer where ``shown`` was
-    computed (other weights, other data or another network), so a stale update is never applied.
+    The weights become ``shown.theta_after`` (the update shown, bit for bit: the same calls on the same
+    numbers), the optimiser's state moves on as that step moves it (momentum's velocity, Adam's moments
+    and step count), and the history gets a row measured at the new weights. The epoch count does not
+    change: one step on one example is not an epoch. Raises ValueError when the trainer is no longer
+    where ``shown`` was computed (other weights, running averages, data, network or training settings),
+    so a stale update is never applied, and when the update is not finite (a diverged run).
     """
     network = trainer.network
     if (
         shown.theta_before.shape != network.theta.shape
         or not np.array_equal(shown.theta_before, network.theta, equal_nan=True)
+        or not np.array_equal(shown.statistics, network.statistics, equal_nan=True)
         or shown.index >= trainer.y_train.shape[0]
+        or not np.array_equal(shown.point, trainer.train_points[shown.index])
         or not np.array_equal(shown.inputs, trainer.X_train[shown.index])
     ):
         raise ValueError("the weights or the data changed since this update was worked out; it was not applied")
     if not np.all(np.isfinite(shown.update)):
         raise ValueError("this update is not a finite number (training has diverged); it was not applied")
-    update = shown.update
-    network.theta[...] = shown.theta_before + update
-    trainer.optimizer = copy.deepcopy(shown.optimizer_after)
-    trainer.record_update(update)
+    points, y = _one_example(trainer, shown.index)
+    preview = trainer.step_on(points, y, mode=shown.mode, apply=False)
+    if not np.array_equal(preview.theta_after, shown.theta_after):
+        raise ValueError("the training settings changed since this update was worked out; it was not applied")
+    trainer.step_on(points, y, mode=shown.mode)

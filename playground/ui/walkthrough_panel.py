@@ -1,8 +1,10 @@
 """Backprop, step by step: one training example through the chain rule, with the engine's numbers.
 
 Drawn outside the live fragment (``playground.ui._draw_page``), while paused. The numbers come from
-``playground.teaching.walkthrough`` (computed on each run: a handful of small products), the state changes
-from the transitions in session.py (open, random point, Next / Back, close, apply the update).
+``playground.teaching.walkthrough`` (read from the engine's layers on each run: one pass of one example),
+the words and formulas from ``playground.teaching.walkthrough_steps``, the state changes from the
+transitions in session.py (open, random point, Next / Back, close, apply the update). A network with skip
+connections, normalisation, dropout or clipping gets a line saying what this one-example step uses.
 It follows run A, in compare mode too. ``current_step(state)`` gives the network diagram the step on
 screen.
 """
@@ -14,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from playground.teaching.walkthrough import Step, Walkthrough, step_count, walkthrough
+from playground.teaching.walkthrough_steps import design_note
 from playground.ui import session
 from playground.ui.state import PlaygroundState
 
@@ -24,6 +27,8 @@ TABLE_ROW_PX = 38  # st.dataframe's row height with the app's style, and a littl
 # dL/db_l is delta_l itself: the backward tables leave it out (the formula says so) to keep the numbers readable.
 SAME_AS_DELTA = ("grad_b",)
 MATRIX_BESIDE_COLUMNS = 4  # a weight matrix this narrow sits beside the unit tables; wider ones go below
+# ...and only when the row stays readable: at most this many columns in all (a batch-norm layer's table has 10)
+ROW_COLUMNS = 12
 MAX_TABLE_HEIGHT = 390  # taller tables scroll (wide layers: 64 units)
 APPLY_LABEL = "Apply this update (one Step on this point)"
 
@@ -145,9 +150,15 @@ def _step_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> None
     tables = [(layer, unit_table(step, shown, layer)) for layer in unit_layers]
     tables = [(layer, frame) for layer, frame in tables if frame is not None]
     # Each table gets room in proportion to its columns (the unit labels count as one and a bit). A wide
-    # matrix (more than MATRIX_BESIDE_COLUMNS columns) gets a row of its own below, where it can scroll.
+    # matrix (more than MATRIX_BESIDE_COLUMNS columns), or one beside a crowded row (more than ROW_COLUMNS in all:
+    # normalisation adds six columns), gets a row of its own below, where it can scroll.
     widths = [1.3 + frame.shape[1] for _, frame in tables]
-    matrix_beside = main_matrix is not None and step.numbers[main_matrix].shape[1] <= MATRIX_BESIDE_COLUMNS
+    matrix_columns = 0 if main_matrix is None else step.numbers[main_matrix].shape[1]
+    matrix_beside = (
+        main_matrix is not None
+        and matrix_columns <= MATRIX_BESIDE_COLUMNS
+        and sum(frame.shape[1] for _, frame in tables) + matrix_columns <= ROW_COLUMNS
+    )
     if matrix_beside:
         widths.append(1.5 + step.numbers[main_matrix].shape[1])
     columns = st.columns(widths, gap="small")
@@ -366,6 +377,9 @@ def panel(state: PlaygroundState) -> None:
         text.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))
     else:
         st.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))
+    design = design_note(shown)
+    if design:
+        st.caption(design)
     step = shown.steps[min(state.walkthrough_step, step_count(state.trainer.network) - 1)]
     _navigation(state, shown)
     with st.container(border=True):
