@@ -18,6 +18,15 @@
 //   walkthrough             (optional) the backprop walkthrough's step: {title, highlight (a unit layer),
 //                           unit_values: {k: [...]}, unit_label, edges: {l: {values (b64), scale}}, edge_label}
 //   editable                clicking an edge or a unit asks for a new weight or bias
+//   skips, skip_signal      per hidden layer h: a skip connection (an arc from column h to column h + 1,
+//                           in the band above the units, so it hides no edge), and the error signal mean
+//                           |n·∂L/∂y| it passes down (the arc's colour in the gradient view; grey otherwise)
+//   badges                  per column the normalisation's badge ("BN", "LN" or ""), in a row under the
+//                           headings; gammas, betas (float32 per unit as biases, NaN where none) for hover
+//   dropout                 the share dropped while training: the hidden units get a dashed outline
+//   marks_legend            the legend line for these marks: [{mark: "arc" | "badge" | "dashed", text, badge}]
+//   reserve                 {badge_row, arc_band}: keep that room even without the marks (compare mode: the other
+//                           run has them), so that the two diagrams' rows line up
 // Hovering shows a weight's value and gradient; a click on an edge (or a unit: its bias) opens an
 // input, and Enter sends {layer, row, col, value} to Python as the "edit_weight" trigger.
 //
@@ -39,6 +48,11 @@ const DEFAULT_GRADIENT_RANGE = [-8, 0]; // as playground/teaching/diagram.py's G
 const HEADING_SIZE = 14, SUBHEADING_SIZE = 13, LEGEND_SIZE = 13, LEGEND_LINE = 19;
 const HEADING_GAP = 10; // pixels at least between two column headings
 const TOP = 44; // the two heading lines
+// Below the headings: the badges' row, then the band the skip arcs rise into (as diagram_view.py's
+// BADGE_ROW_HEIGHT and ARC_BAND_HEIGHT, which the payload's height includes).
+const BADGE_ROW = 20, ARC_BAND = 24, BADGE_SIZE = 12, BADGE_PAD = 4, BADGE_GAP = 6;
+const ARC_GREY = [75, 85, 99]; // the skip arcs in the weights view: neutral, unlike the blue and vermillion lines
+const CASING = "rgba(17,24,39,0.85)"; // a dark edge under a gradient-coloured arc: yellow shows on white
 
 // Write a text and remember its box (x, y, w, h in canvas pixels; `size`: the type's px).
 function writeText(ctx, boxes, text, x, y, kind, size) {
@@ -90,7 +104,11 @@ function formatNumber(v) {
 function layout(ctx, payload, width, height, legendHeight) {
   const columns = payload.sizes.length;
   const rows = Math.max(...payload.shown.map((s, k) => s + (payload.aggregate[k] ? 1 : 0)));
-  const top = TOP, bottom = legendHeight + 14;
+  // The badge row and the arc band: where this network has them, or (compare mode) the other run has.
+  const reserve = payload.reserve || {};
+  const badgeRow = reserve.badge_row || (payload.badges || []).some(Boolean) ? BADGE_ROW : 0;
+  const arcBand = reserve.arc_band || (payload.skips || []).some(Boolean) ? ARC_BAND : 0;
+  const top = TOP + badgeRow + arcBand, bottom = legendHeight + 14;
   const rowSpace = Math.max(1, (height - top - bottom) / rows);
   const node = Math.max(14, Math.min(40, rowSpace * 0.78, (width / columns) * 0.42));
   const labelSize = Math.max(12, Math.min(14, rowSpace * 0.45));
@@ -111,7 +129,7 @@ function layout(ctx, payload, width, height, legendHeight) {
     const x = left + k * step;
     return Array.from({ length: count }, (_, i) => ({ x, y: y0 + i * rowSpace, aggregate: i >= shown }));
   });
-  return { units, node, top, bottom, step, rowSpace, labelSize };
+  return { units, node, top, bottom, step, rowSpace, labelSize, badgeTop: TOP + 2, arcPeak: TOP + badgeRow + 4 };
 }
 
 // The column headings to write: the full ones ("Layer 2" over "16 Sigmoid") when every one fits its
@@ -164,6 +182,89 @@ function edgeList(payload, weights, grads, geometry) {
   return edges;
 }
 
+// The skip arcs: hidden layer h's arc leaves the top of column h and lands, with an arrowhead, on the top
+// of column h + 1, rising to the band above the units (a cubic curve, peak at geometry.arcPeak). The ends
+// stop short of the column's centre, so the arcs of consecutive layers do not touch.
+function arcList(payload, geometry) {
+  const arcs = [];
+  (payload.skips || []).forEach((skip, h) => {
+    if (!skip) return;
+    const a = geometry.units[h][0], b = geometry.units[h + 1][0];
+    const inset = Math.min(geometry.node * 0.3, geometry.step * 0.12);
+    const x0 = a.x + inset, x1 = b.x - inset;
+    const y0 = a.y - geometry.node / 2 - 3, y1 = b.y - geometry.node / 2 - 3;
+    const control = (geometry.arcPeak - 0.125 * (y0 + y1)) / 0.75; // the curve's midpoint is at arcPeak
+    const reach = (x1 - x0) * 0.12;
+    const signal = payload.skip_signal ? payload.skip_signal[h] : null;
+    arcs.push({ h, x0, y0, x1, y1, c1: [x0 + reach, control], c2: [x1 - reach, control], signal });
+  });
+  return arcs;
+}
+
+function arcPoint(arc, t) {
+  const u = 1 - t;
+  const x = u * u * u * arc.x0 + 3 * u * u * t * arc.c1[0] + 3 * u * t * t * arc.c2[0] + t * t * t * arc.x1;
+  const y = u * u * u * arc.y0 + 3 * u * u * t * arc.c1[1] + 3 * u * t * t * arc.c2[1] + t * t * t * arc.y1;
+  return [x, y];
+}
+
+function traceArc(ctx, arc) {
+  ctx.beginPath();
+  ctx.moveTo(arc.x0, arc.y0);
+  ctx.bezierCurveTo(arc.c1[0], arc.c1[1], arc.c2[0], arc.c2[1], arc.x1, arc.y1);
+}
+
+// One arc in `colour`, `lineWidth` wide, cased in a dark edge when `cased`, with an arrowhead at its end.
+function drawArc(ctx, arc, colour, lineWidth, cased) {
+  ctx.lineCap = "round";
+  if (cased) {
+    ctx.strokeStyle = CASING;
+    ctx.lineWidth = lineWidth + 2;
+    traceArc(ctx, arc);
+    ctx.stroke();
+  }
+  ctx.strokeStyle = css(colour);
+  ctx.lineWidth = lineWidth;
+  traceArc(ctx, arc);
+  ctx.stroke();
+  ctx.lineCap = "butt";
+  const [px, py] = arcPoint(arc, 0.9);
+  const angle = Math.atan2(arc.y1 - py, arc.x1 - px), size = 4 + lineWidth;
+  ctx.beginPath();
+  ctx.moveTo(arc.x1, arc.y1);
+  ctx.lineTo(arc.x1 - size * Math.cos(angle - 0.5), arc.y1 - size * Math.sin(angle - 0.5));
+  ctx.lineTo(arc.x1 - size * Math.cos(angle + 0.5), arc.y1 - size * Math.sin(angle + 0.5));
+  ctx.closePath();
+  ctx.fillStyle = css(colour);
+  ctx.fill();
+  if (cased) {
+    ctx.strokeStyle = CASING;
+    ctx.lineWidth = 1;
+    ctx.stroke();
+  }
+}
+
+// The arc's colour and width: in the gradient view by its signal on the edges' log scale, else grey.
+function arcStyle(arc, gradientView, range) {
+  if (!gradientView) return { colour: ARC_GREY, lineWidth: 3, cased: false };
+  const t = logPosition(arc.signal, range);
+  return { colour: viridis(t), lineWidth: 3 + 1.5 * t, cased: true };
+}
+
+// Which hidden columns get their badge: every one when the badges fit side by side, else those whose
+// heading is written (headingPlan thins them), when those fit; else none (the legend still says it).
+function badgePlan(ctx, payload, xs, headings) {
+  const badges = payload.badges || [];
+  const columns = badges.map((b, k) => k).filter((k) => badges[k]);
+  if (!columns.length) return [];
+  const font = `600 ${BADGE_SIZE}px ${FONT}`;
+  const width = (k) => textWidth(ctx, font, badges[k]) + 2 * BADGE_PAD;
+  const fits = (list) => list.every((k, i) => i === 0 || xs[k] - xs[list[i - 1]] >= (width(k) + width(list[i - 1])) / 2 + BADGE_GAP);
+  if (fits(columns)) return columns;
+  const thinned = columns.filter((k) => headings.shown.includes(k));
+  return fits(thinned) ? thinned : [];
+}
+
 function logPosition(v, range) {
   if (!(v > 0)) return 0;
   return (Math.log10(v) - range[0]) / (range[1] - range[0]);
@@ -211,17 +312,28 @@ export function drawNetwork(host, payload) {
   const grads = decode(payload.grads, Float32Array);
   const biases = decode(payload.biases, Float32Array);
   const errors = decode(payload.errors, Float32Array);
+  const gammas = decode(payload.gammas, Float32Array);
+  const betas = decode(payload.betas, Float32Array);
   const thumbs = decode(payload.thumbs, Uint8Array);
   const gradientView = payload.colouring === "gradients";
   const walk = payload.walkthrough || null;
   // The legend takes the lines it needs at this width; with short headings it also says what they omit.
   const legendWidth = width - 24;
+  // In compare mode the legend's room is what it would take with every run's marks (payload.reserve.marks),
+  // so that the two diagrams' rows line up; this run's legend is drawn at the top of that room.
+  const reservedMarks = (payload.reserve && payload.reserve.marks) || null;
+  const legendRoom = (own, headings) =>
+    reservedMarks
+      ? Math.max(own.height, legendLayout(ctx, legendBlocks({ ...payload, marks_legend: reservedMarks }, walk, gradientView, headings), legendWidth).height)
+      : own.height;
   let legend = legendLayout(ctx, legendBlocks(payload, walk, gradientView, null), legendWidth);
-  let geometry = layout(ctx, payload, width, height, legend.height);
+  let room = legendRoom(legend, null);
+  let geometry = layout(ctx, payload, width, height, room);
   let headings = headingPlan(ctx, payload, geometry.units.map((column) => column[0].x), width);
   if (headings.short && payload.layer_summary) {
     legend = legendLayout(ctx, legendBlocks(payload, walk, gradientView, headings), legendWidth);
-    geometry = layout(ctx, payload, width, height, legend.height);
+    room = legendRoom(legend, headings);
+    geometry = layout(ctx, payload, width, height, room);
     headings = headingPlan(ctx, payload, geometry.units.map((column) => column[0].x), width);
   }
   const boxes = []; // every text written, with its box (data-text-boxes)
@@ -240,7 +352,7 @@ export function drawNetwork(host, payload) {
   // One fixed scale for lines and units, the same in every run (not rescaled to this frame's values).
   const edgeRange = payload.gradient_range || DEFAULT_GRADIENT_RANGE;
   const unitRange = edgeRange;
-  view.state = { payload, geometry, edges, biases, errors, edgeRange, unitRange, unitIndex, walkEdges };
+  view.state = { payload, geometry, edges, biases, errors, gammas, betas, edgeRange, unitRange, unitIndex, walkEdges, arcs: [] };
 
   // The walkthrough's highlighted column.
   if (walk && walk.highlight != null && geometry.units[walk.highlight]) {
@@ -304,7 +416,17 @@ export function drawNetwork(host, payload) {
     ctx.setLineDash([]);
   }
 
+  // Skip arcs, in the band above the units (they cross no edge).
+  const arcs = arcList(payload, geometry);
+  view.state.arcs = arcs;
+  for (const arc of arcs) {
+    const style = arcStyle(arc, gradientView, edgeRange);
+    const hovered = view.hover && view.hover.arc && view.hover.arc.h === arc.h;
+    drawArc(ctx, arc, hovered ? [17, 17, 17] : style.colour, style.lineWidth + (hovered ? 1 : 0), style.cased && !hovered);
+  }
+
   // Units.
+  const dashed = payload.dropout > 0; // dropout: the hidden units' outlines are dashed
   const side = payload.thumb_side;
   const thumbCanvas = view.thumbCanvas;
   let thumbOffset = 0;
@@ -320,9 +442,12 @@ export function drawNetwork(host, payload) {
         const hiddenCount = payload.sizes[k] - payload.shown[k];
         ctx.fillStyle = gradientView && k > 0 ? css(viridis(logPosition(payload.hidden_error[k], unitRange))) : "#E5E7EB";
         ctx.fillRect(x, y, geometry.node, geometry.node);
-        ctx.strokeStyle = "#6B7280";
-        ctx.lineWidth = 1;
+        const dashedUnit = dashed && k > 0 && k < payload.sizes.length - 1;
+        ctx.strokeStyle = dashedUnit ? "#111827" : "#6B7280";
+        ctx.lineWidth = dashedUnit ? 2 : 1;
+        if (dashedUnit) ctx.setLineDash([4, 3]);
         ctx.strokeRect(x + 0.5, y + 0.5, geometry.node - 1, geometry.node - 1);
+        ctx.setLineDash([]);
         ctx.fillStyle = gradientView && k > 0 ? "#FFFFFF" : "#111827";
         const countSize = Math.max(12, Math.min(14, geometry.node * 0.36));
         ctx.font = `600 ${countSize}px ${FONT}`;
@@ -365,9 +490,12 @@ export function drawNetwork(host, payload) {
         }
       }
       const hovered = view.hover && view.hover.unit && view.hover.unit.k === k && view.hover.unit.i === i;
-      ctx.strokeStyle = hovered ? "#111111" : "#4B5563";
-      ctx.lineWidth = hovered ? 2.5 : 1;
+      const dashedUnit = dashed && k > 0 && k < payload.sizes.length - 1 && !hovered;
+      ctx.strokeStyle = hovered || dashedUnit ? "#111111" : "#4B5563";
+      ctx.lineWidth = hovered ? 2.5 : dashedUnit ? 2 : 1;
+      if (dashedUnit) ctx.setLineDash([4, 3]);
       ctx.strokeRect(x + 0.5, y + 0.5, geometry.node - 1, geometry.node - 1);
+      ctx.setLineDash([]);
     }
   }
 
@@ -403,13 +531,50 @@ export function drawNetwork(host, payload) {
     ctx.fillStyle = "#3E4C59";
     writeText(ctx, boxes, second, x, 33, "subheading", SUBHEADING_SIZE);
   }
-  drawLegend(ctx, boxes, legend, 12, height - legend.height - 8);
+  // The normalisation's badges, under the headings (see badgePlan).
+  const badgeColumns = badgePlan(ctx, payload, geometry.units.map((column) => column[0].x), headings);
+  for (const k of badgeColumns) drawBadge(ctx, boxes, payload.badges[k], geometry.units[k][0].x, geometry.badgeTop, "center");
+  drawLegend(ctx, boxes, legend, 12, height - room - 8);
   host.dataset.textBoxes = JSON.stringify(boxes);
+  host.dataset.arcs = JSON.stringify(arcs.map((arc) => arcBox(arc)));
+  host.dataset.badges = String(badgeColumns.length);
+  host.dataset.unitTops = JSON.stringify(geometry.units.map((column) => Math.round((column[0].y - geometry.node / 2) * 10) / 10));
+  host.dataset.columnXs = JSON.stringify(geometry.units.map((column) => Math.round(column[0].x * 10) / 10));
+  host.dataset.node = String(Math.round(geometry.node * 10) / 10);
   host.dataset.headings = headings.short ? "short" : "full";
   host.dataset.gradientRange = edgeRange.join(",");
   host.dataset.edges = String(edges.length);
   host.dataset.colouring = payload.colouring;
   if (view.hover) showTip(host, view.hover); // keep the tooltip's numbers current while playing
+}
+
+// A badge: the text in a pill, `x` its centre (align "center") or left edge (align "left"), `top` its top.
+function drawBadge(ctx, boxes, text, x, top, align) {
+  const font = `600 ${BADGE_SIZE}px ${FONT}`;
+  const w = textWidth(ctx, font, text) + 2 * BADGE_PAD, h = BADGE_SIZE + 5;
+  const left = align === "center" ? x - w / 2 : x;
+  ctx.fillStyle = "#E0E7FF";
+  ctx.strokeStyle = "#3730A3";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  if (ctx.roundRect) ctx.roundRect(left + 0.5, top + 0.5, w - 1, h - 1, 4);
+  else ctx.rect(left + 0.5, top + 0.5, w - 1, h - 1);
+  ctx.fill();
+  ctx.stroke();
+  ctx.fillStyle = "#1E1B4B";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  writeText(ctx, boxes, text, left + w / 2, top + h / 2 + 0.5, "badge", BADGE_SIZE);
+  return w;
+}
+
+// An arc's bounding box (canvas pixels), for the browser tests: {h, x, y, w, h}.
+function arcBox(arc) {
+  const points = Array.from({ length: 21 }, (_, i) => arcPoint(arc, i / 20));
+  const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+  const r = (v) => Math.round(v * 10) / 10;
+  const x = Math.min(...xs), y = Math.min(...ys);
+  return { layer: arc.h, x: r(x), y: r(y), w: r(Math.max(...xs) - x), h: r(Math.max(...ys) - y) };
 }
 
 // What the legend says, as blocks: runs of items ({text, swatch (a line's colour), bold, colour}) that
@@ -436,6 +601,8 @@ function legendBlocks(payload, walk, gradientView, headings) {
     for (const part of (payload.legend_note || "").split(" · ")) if (part) items.push({ text: part, colour: "#3E4C59" });
     blocks.push({ items });
   }
+  const marks = payload.marks_legend || [];
+  if (marks.length) blocks.push({ items: marks.map((m) => ({ mark: m.mark, badge: m.badge, text: m.text, gradient: gradientView })) });
   if (headings && headings.short && payload.layer_summary) blocks.push({ items: [{ text: payload.layer_summary, colour: "#3E4C59" }] });
   return blocks;
 }
@@ -456,14 +623,15 @@ function legendLayout(ctx, blocks, width) {
     let x = 0, line = 0;
     for (const item of block.items) {
       const font = `${item.bold ? "600 " : ""}${LEGEND_SIZE}px ${FONT}`;
-      const swatch = item.swatch ? SWATCH : 0;
+      const markWidth = item.mark === "badge" ? textWidth(ctx, `600 ${BADGE_SIZE}px ${FONT}`, item.badge) + 2 * BADGE_PAD + 6 : SWATCH;
+      const swatch = item.swatch || item.mark ? markWidth : 0;
       const whole = swatch + textWidth(ctx, font, item.text);
       if (x > 0 && x + ITEM_GAP + whole > width) {
         line += 1;
         x = 0;
       } else if (x > 0) x += ITEM_GAP;
       const at = (dx, text) => ({ x: dx, y: y + line * LEGEND_LINE + LEGEND_LINE / 2, text, font, colour: item.colour });
-      if (swatch) parts.push({ ...at(x, ""), swatch: item.swatch });
+      if (swatch) parts.push({ ...at(x, ""), swatch: item.swatch, mark: item.mark, badge: item.badge, gradient: item.gradient });
       if (x + whole <= width) {
         parts.push(at(x + swatch, item.text));
         x += whole;
@@ -491,6 +659,10 @@ function drawLegend(ctx, boxes, legend, left, top) {
   ctx.textBaseline = "middle";
   for (const part of legend.parts) {
     const y = top + part.y;
+    if (part.mark) {
+      drawMark(ctx, boxes, part, left + part.x, y);
+      continue;
+    }
     if (part.swatch) {
       ctx.strokeStyle = css(part.swatch);
       ctx.lineWidth = 3;
@@ -506,6 +678,23 @@ function drawLegend(ctx, boxes, legend, left, top) {
     writeText(ctx, boxes, part.text, left + part.x, y, "legend", LEGEND_SIZE);
   }
   for (const bar of legend.bars) drawColourBar(ctx, boxes, bar, left, top + bar.y);
+}
+
+// A legend's mark, from x (its left) on the line's middle y: a small skip arc, a badge, a dashed unit.
+function drawMark(ctx, boxes, part, x, y) {
+  if (part.mark === "arc") {
+    const arc = { h: -1, x0: x + 2, y0: y + 6, x1: x + SWATCH - 8, y1: y + 6, c1: [x + 4, y - 8], c2: [x + SWATCH - 10, y - 8] };
+    const colour = part.gradient ? viridis(0.75) : ARC_GREY;
+    drawArc(ctx, arc, colour, 3, part.gradient);
+  } else if (part.mark === "badge") {
+    drawBadge(ctx, boxes, part.badge, x, y - (BADGE_SIZE + 5) / 2, "left");
+  } else if (part.mark === "dashed") {
+    ctx.strokeStyle = "#111111";
+    ctx.lineWidth = 2;
+    ctx.setLineDash([4, 3]);
+    ctx.strokeRect(x + 6.5, y - 7.5, 15, 15);
+    ctx.setLineDash([]);
+  }
 }
 
 // The gradient colouring's bar: the fixed range, its ends marked "≤" and "≥" (values beyond are clamped).
@@ -557,6 +746,12 @@ function hitTest(host, event) {
       }
     }
   }
+  for (const arc of view.state.arcs || []) {
+    for (let i = 0; i <= 24; i++) {
+      const [x, y] = arcPoint(arc, i / 24);
+      if (Math.hypot(px - x, py - y) <= 5) return { arc, px, py };
+    }
+  }
   let best = null, bestDistance = 5;
   for (const e of edges) {
     const d = distanceToSegment(px, py, e);
@@ -573,7 +768,18 @@ function unitName(payload, k, i) {
 }
 
 function describe(host, hit) {
-  const { payload, biases, errors, unitIndex, walkEdges } = host.__diagram.state;
+  const { payload, biases, errors, gammas, betas, unitIndex, walkEdges } = host.__diagram.state;
+  if (hit.arc) {
+    const h = hit.arc.h;
+    const title = (k) => (payload.titles[k] ? payload.titles[k][0] : `column ${k}`);
+    const live = (host.__diagram.state.arcs || []).find((a) => a.h === h) || hit.arc;
+    return [
+      `<b>skip connection around ${title(h + 1)}</b>`,
+      `${title(h + 1)}'s output = its input (${title(h)}) + what the layer computes`,
+      "so ∂L/∂y reaches the input undiminished, on top of the path through the layer",
+      `error signal it passes down, mean |n·∂L/∂y| = ${formatNumber(live.signal)}`,
+    ].join("<br>");
+  }
   if (hit.edge) {
     const e = hit.edge;
     const live = host.__diagram.state.edges.find((x) => x.layer === e.layer && x.row === e.row && x.col === e.col) || e;
@@ -601,6 +807,10 @@ function describe(host, hit) {
   const lines = [`<b>${unitName(payload, k, i)}</b>${title}`];
   if (k > 0) {
     lines.push(`bias b = ${formatNumber(biases[unitIndex(k, i)])}`);
+    const gamma = gammas[unitIndex(k, i)], beta = betas[unitIndex(k, i)];
+    const norm = payload.normalization === "batch" ? "batch norm" : "layer norm";
+    if (Number.isFinite(gamma)) lines.push(`${norm}: γ = ${formatNumber(gamma)}, β = ${formatNumber(beta)}`);
+    if (payload.dropout > 0 && k < payload.sizes.length - 1) lines.push(`dropout: zeroed with probability ${Math.round(payload.dropout * 100)}% in training (not here)`);
     lines.push(`error signal mean |n·δ| = ${formatNumber(errors[unitIndex(k, i)])}`);
     if (payload.thumb_scales && payload.thumb_scales[k]) lines.push(`picture: full colour = ±${formatNumber(payload.thumb_scales[k][i])}`);
     if (payload.editable) lines.push("<i>click to set this bias</i>");
@@ -627,13 +837,16 @@ function onHover(host, event) {
   const hit = hitTest(host, event);
   const before = view.hover;
   view.hover = hit;
-  host.style.cursor = hit && host.__diagram.state.payload.editable && !(hit.unit && (hit.unit.aggregate || hit.unit.k === 0)) ? "pointer" : "default";
+  host.style.cursor = hit && !hit.arc && host.__diagram.state.payload.editable && !(hit.unit && (hit.unit.aggregate || hit.unit.k === 0)) ? "pointer" : "default";
   if (!hit) {
     view.tip.style.display = "none";
   } else {
     showTip(host, hit);
   }
-  const changed = (before && before.edge) !== (hit && hit.edge) || JSON.stringify(before && before.unit) !== JSON.stringify(hit && hit.unit);
+  const changed =
+    (before && before.edge) !== (hit && hit.edge) ||
+    (before && before.arc && before.arc.h) !== (hit && hit.arc && hit.arc.h) ||
+    JSON.stringify(before && before.unit) !== JSON.stringify(hit && hit.unit);
   if (changed && view.state) drawNetwork(host, view.state.payload);
 }
 

@@ -13,7 +13,9 @@ import pytest
 
 from playground import Trainer, TrainingConfig
 from playground.data.datasets import DOMAIN_HALF_WIDTH
+from playground.engine.network import Pass
 from playground.teaching.diagram import MAX_DRAWN_UNITS, THUMBNAIL_SIDE, drawn_units, network_picture, thumbnail_grid
+from playground.training.config import config_values
 from playground.training.history import DELTA_MEAN_ABS, GRAD_NORM, layer_column
 from playground.training.trainer import MAX_EDITED_PARAMETER, RECORD_POINTS
 from playground.ui import diagram_view, session
@@ -201,3 +203,130 @@ def test_the_browsers_edit_message_is_parsed_and_junk_changes_nothing(trained, m
         values["network"] = {"edit_weight": junk}
         diagram_view.edit_from_browser(state, "network")
         np.testing.assert_array_equal(trained.network.theta, theta)
+
+
+# ---- skip connections, normalisation and dropout --------------------------------------------------------
+# Three hidden layers of 4 after 2 inputs: residual=True gives skips around layers 2 and 3 (equal widths).
+DESIGNS = {
+    "skips+batch-norm": {"residual": True, "normalization": "batch"},
+    "skips+layer-norm+dropout": {"residual": True, "normalization": "layer", "dropout": 0.2},
+    "batch-norm+dropout": {"normalization": "batch", "dropout": 0.3},
+}
+
+
+@pytest.fixture(params=list(DESIGNS.values()), ids=list(DESIGNS))
+def designed(request) -> Trainer:
+    """A run trained for 5 epochs (batch norm's running averages have moved, dropout has drawn masks)."""
+    config = TrainingConfig(
+        dataset="xor", hidden_layers=(4, 4, 4), activations=("tanh", "relu", "tanh"), **request.param
+    )
+    trainer = Trainer(config)
+    trainer.train(5)
+    return trainer
+
+
+def _loss_with_nudged_output(network, X: np.ndarray, T: np.ndarray, h: int, i: int, j: int, eps: float) -> float:
+    """The mean loss in "measure" mode when hidden layer h's output y[i, j] (after its skip) is moved by eps:
+    the layers run one by one, so batch norm's statistics above h see the nudge, as backprop accounts for."""
+    batch_pass = Pass(network, X.shape[0], "measure")
+    a = X
+    for k, block in enumerate(batch_pass.blocks):
+        a = block.forward(a, "measure")
+        if k == h:
+            a = a.copy()
+            a[i, j] += eps
+    batch_pass.output.forward(a, "measure")
+    return network.head.loss(batch_pass.output.z, T)
+
+
+def test_new_layers_gradients_equal_the_engines_measure_pass_and_the_gradient_charts(designed):
+    picture = _picture(designed)
+    network = designed.network
+    n = min(RECORD_POINTS, designed.y_train.shape[0])
+    X, y = designed.X_train[:n], designed.y_train[:n]
+    _, gradients = network.copy().loss_and_gradient(X, y, mode="measure")
+    expected = network.copy(gradients).weights
+    latest = designed.history.latest
+    for layer in range(network.n_layers):
+        np.testing.assert_allclose(picture.gradients[layer], expected[layer], rtol=1e-12, atol=1e-15)
+        assert math.isclose(picture.gradient_norms[layer], latest[layer_column(GRAD_NORM, layer + 1)], rel_tol=1e-9)
+        assert math.isclose(
+            float(picture.unit_error[layer + 1].mean()), latest[layer_column(DELTA_MEAN_ABS, layer + 1)], rel_tol=1e-9
+        )
+    if network.normalization == "batch":
+        # The mode matters: with the running averages ("predict") batch norm's gradients are other numbers.
+        _, predicted = network.copy().loss_and_gradient(X, y, mode="predict")
+        assert not np.allclose(network.copy(predicted).weights[0], expected[0], rtol=1e-6)
+    np.testing.assert_array_equal(picture.gammas[1], network.gammas[0])
+    np.testing.assert_array_equal(picture.betas[3], network.betas[2])
+    assert picture.gammas[0].size == picture.gammas[4].size == 0  # no gamma for the inputs or the output
+
+
+def test_unit_pictures_are_predictions_with_batch_norms_running_averages_as_the_boundary(designed):
+    picture = _picture(designed)
+    points = thumbnail_grid(DOMAIN_HALF_WIDTH)
+    # The output's picture is the decision boundary's own function: P(blue) as 2p - 1.
+    np.testing.assert_allclose(picture.thumbnails[4].ravel(), 2 * designed.predict_proba(points) - 1)
+    predicted = designed.network.forward(designed.features(points), mode="predict")
+    for k in (2, 3):
+        y = predicted.activations[k]  # the layer's output after its skip
+        bounded = designed.network.hidden_activation_names[k - 1] == "tanh" and not designed.network.skips[k - 1]
+        # tanh keeps its own scale; x + tanh(z) (a skip) and ReLU have no fixed bound: scaled per unit
+        scale = np.ones(y.shape[1]) if bounded else np.abs(y).max(axis=0)
+        np.testing.assert_allclose(picture.thumbnails[k].reshape(4, -1), (y / scale).T)
+    if designed.network.normalization == "batch":
+        measured = designed.network.forward(designed.features(points), mode="measure")
+        assert not np.allclose(picture.thumbnails[4].ravel(), 2 * measured.outputs[:, 0] - 1, atol=1e-3)
+
+
+def test_the_skip_arcs_signal_is_the_gradient_of_the_layers_output_by_central_differences(designed):
+    network = designed.network.copy()
+    X, y = designed.X_train[:8], designed.y_train[:8]
+    T = network.targets(y)
+    picture = network_picture(network, designed.features(thumbnail_grid(DOMAIN_HALF_WIDTH)), X, y)
+    assert picture.skips == network.skips == ([False, True, True] if network.residual else [False] * 3)
+    eps = 1e-6
+    for h in range(3):
+        numeric = np.empty((8, 4))
+        for i in range(8):
+            for j in range(4):
+                up = _loss_with_nudged_output(network, X, T, h, i, j, eps)
+                down = _loss_with_nudged_output(network, X, T, h, i, j, -eps)
+                numeric[i, j] = (up - down) / (2 * eps)
+        # mean over the sample and the units of the per-example signal |n dL/dy|
+        assert math.isclose(picture.output_signal[h], float(np.abs(numeric).mean()) * 8, rel_tol=1e-5), h
+
+
+def test_the_payload_carries_the_arcs_badges_and_dropout_and_reserves_their_room():
+    plain = TrainingConfig(hidden_layers=(8,) * 6, activations=("relu",) * 6)
+    deep = TrainingConfig(**{**config_values(plain), "residual": True, "normalization": "batch", "dropout": 0.2})
+    trainer = Trainer(deep)
+    state = PlaygroundState(trainer=trainer)
+    picture = diagram_view.picture_of(state, trainer)
+    payload = diagram_view.diagram_payload(state, trainer)
+    assert payload["skips"] == [False] + [True] * 5  # 2 inputs -> 8: no skip around the first layer
+    assert payload["skip_signal"][0] is None
+    assert payload["skip_signal"][1:] == pytest.approx(picture.output_signal[1:], rel=1e-5)
+    assert payload["badges"] == [""] + ["BN"] * 6 + [""]
+    gammas = _floats(payload["gammas"])
+    np.testing.assert_allclose(gammas[:8], trainer.network.gammas[0], rtol=1e-6)
+    assert gammas.size == 6 * 8 + 1 and np.isnan(gammas[-1])  # the output has no gamma
+    assert payload["dropout"] == 0.2
+    marks = [item["mark"] for item in payload["marks_legend"]]
+    assert marks == ["arc", "badge", "dashed"]
+    assert "output = input + layer" in payload["marks_legend"][0]["text"]
+    assert "20%" in payload["marks_legend"][2]["text"]
+    state.diagram_colouring = "gradients"
+    assert "∂L/∂y" in diagram_view.diagram_payload(state, trainer)["marks_legend"][0]["text"]
+    # The badge row, the arc band and the marks' legend add to the height; a plain network reserves none.
+    plain_trainer = Trainer(plain)
+    plain_state = PlaygroundState(trainer=plain_trainer)
+    plain_payload = diagram_view.diagram_payload(plain_state, plain_trainer)
+    assert plain_payload["marks_legend"] == [] and not any(plain_payload["skips"])
+    assert payload["height"] > plain_payload["height"]
+    # Compare mode, a plain run A beside run B with skips: both reserve the same room, so their rows line up.
+    compared = PlaygroundState(trainer=plain_trainer, trainer_b=trainer)
+    payloads = [diagram_view.diagram_payload(compared, t) for _, t in compared.runs]
+    assert payloads[0]["reserve"] == payloads[1]["reserve"] and payloads[0]["reserve"]["arc_band"]
+    assert payloads[0]["height"] == payloads[1]["height"]
+    assert payloads[0]["marks_legend"] == [] and payloads[0]["reserve"]["marks"] == payloads[1]["marks_legend"]

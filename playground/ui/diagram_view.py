@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 
 import numpy as np
 import streamlit as st
 
 from playground.data.datasets import DOMAIN_HALF_WIDTH, FEATURES
 from playground.engine.activations import ACTIVATIONS
+from playground.engine.network import Network
 from playground.teaching import diagram
 from playground.training.trainer import RECORD_POINTS, Trainer
 from playground.ui import session, walkthrough_panel
@@ -45,6 +47,18 @@ LEGEND_NOTES = {
     "points": "line width = |w| · unit pictures: the unit's output over the input square (orange −1, white 0, blue +1)",
     "image": "line width = |w| · layer 1 pictures: each unit's 64 incoming weights as the 8×8 image",
 }
+# The marks of the new layer kinds, one short legend line each (drawn with their mark: an arc, a "BN" badge,
+# a dashed unit outline). What the arc's colour means depends on the colouring.
+SKIP_LEGEND = {
+    "weights": "skip: output = input + layer",
+    "gradients": "skip: output = input + layer; colour: the error signal mean |n·∂L/∂y| it passes down",
+}
+NORM_BADGES = {"batch": "BN", "layer": "LN"}
+NORM_LEGEND = {
+    "batch": "batch norm in every hidden layer, before its activation (pictures: running averages)",
+    "layer": "layer norm in every hidden layer, before its activation",
+}
+DROPOUT_LEGEND = "dropout: {share} of the outputs zeroed in each training step (none in the pictures)"
 WIDE_NOTE = (
     " Layers wider than {n} units show their first {m}; the **+k** square stands for the rest (hover it for "
     "their error signal), and only the drawn units' lines are drawn."
@@ -106,6 +120,28 @@ def short_titles(picture: diagram.NetworkPicture) -> list[tuple[str, str]]:
     ]
 
 
+def column_badges(picture: diagram.NetworkPicture) -> list[str]:
+    """The normalisation's badge under each column heading: 'BN' or 'LN' on every hidden layer, '' elsewhere."""
+    badge = NORM_BADGES.get(picture.normalization, "")
+    last = len(picture.sizes) - 1
+    return [badge if 0 < k < last else "" for k in range(len(picture.sizes))]
+
+
+def marks_legend(picture: diagram.NetworkPicture | Network, colouring: str) -> list[dict]:
+    """The legend's line for the layer kinds this network has: [{mark, text, badge?}], mark 'arc' (a skip
+    connection), 'badge' (normalisation) or 'dashed' (dropout); empty for a plain network. Reads the
+    picture's (or the network's) skips, normalization and dropout."""
+    items = []
+    if any(picture.skips):
+        items.append({"mark": "arc", "text": SKIP_LEGEND[colouring]})
+    if picture.normalization in NORM_BADGES:
+        badge = NORM_BADGES[picture.normalization]
+        items.append({"mark": "badge", "badge": badge, "text": NORM_LEGEND[picture.normalization]})
+    if picture.dropout > 0:
+        items.append({"mark": "dashed", "text": DROPOUT_LEGEND.format(share=f"{picture.dropout:.0%}")})
+    return items
+
+
 def layer_summary(trainer: Trainer) -> str:
     """What the short headings leave out, in one line: 'L1–L16: 8 Sigmoid units each' or 'L1–L2: 16 tanh ·
     L3: 8 ReLU' (runs of equal hidden layers); empty without hidden layers."""
@@ -125,17 +161,46 @@ def layer_summary(trainer: Trainer) -> str:
 
 
 # Pixels for the headings, and for the legend, which wraps onto more lines at half a page's width (compare
-# mode): the canvas gives the units whatever the legend leaves (assets/network_diagram.js).
+# mode): the canvas gives the units whatever the legend leaves (assets/network_diagram.js). The badge row
+# and the band the skip arcs rise into sit between the headings and the units (BADGE_ROW and ARC_BAND
+# there), and the marks' legend items take more lines (``MARKS_LEGEND_LINES``).
 HEADINGS_HEIGHT = 44
 LEGEND_HEIGHT = {False: 96, True: 130}
+BADGE_ROW_HEIGHT = 20
+ARC_BAND_HEIGHT = 24
+LEGEND_LINE = 19  # as assets/network_diagram.js
+# Legend lines per mark's item: items share lines at full width; at half width each wraps onto about two.
+MARKS_LEGEND_LINES = {False: 0.7, True: 1.7}
 
 
-def diagram_height(picture: diagram.NetworkPicture, half_width: bool = False) -> int:
-    """Pixels: room for the tallest column (its units and a '+k' node), the headings and the legend."""
+def diagram_height(picture: diagram.NetworkPicture, half_width: bool = False, reserve: dict | None = None) -> int:
+    """Pixels: room for the tallest column (its units and a '+k' node), the headings, the badges and the
+    skip arcs when there are any, and the legend. ``reserve`` (``shared_reserve``; in compare mode over
+    both runs) makes room for the marks the other run has too, so that the two diagrams' rows line up."""
     rows = max(shown + (1 if size > shown else 0) for shown, size in zip(picture.shown[1:], picture.sizes[1:]))
     rows = max(rows, picture.shown[0] + (0 if picture.image_inputs or picture.sizes[0] == picture.shown[0] else 1))
     per_row = 46 if rows <= 6 else 36 if rows <= 10 else 30
-    return HEADINGS_HEIGHT + rows * per_row + LEGEND_HEIGHT[half_width]
+    reserve = reserve or shared_reserve([picture], "weights")
+    marks = (
+        (BADGE_ROW_HEIGHT if reserve["badge_row"] else 0)
+        + (ARC_BAND_HEIGHT if reserve["arc_band"] else 0)
+        + LEGEND_LINE * math.ceil(MARKS_LEGEND_LINES[half_width] * len(reserve["marks"]))
+    )
+    return HEADINGS_HEIGHT + rows * per_row + LEGEND_HEIGHT[half_width] + marks
+
+
+def shared_reserve(designs: list, colouring: str) -> dict:
+    """The room for marks that the diagrams shown side by side need, each reserving it all:
+    {badge_row, arc_band: bool, marks: the legend items of every run (``marks_legend``, each once)}.
+    ``designs``: networks or pictures (anything with skips, normalization and dropout)."""
+    marks: list[dict] = []
+    for design in designs:
+        marks += [item for item in marks_legend(design, colouring) if item not in marks]
+    return {
+        "badge_row": any(design.normalization in NORM_BADGES for design in designs),
+        "arc_band": any(any(design.skips) for design in designs),
+        "marks": marks,
+    }
 
 
 def picture_of(state: PlaygroundState, trainer: Trainer) -> diagram.NetworkPicture:
@@ -146,12 +211,22 @@ def picture_of(state: PlaygroundState, trainer: Trainer) -> diagram.NetworkPictu
     return diagram.network_picture(network, grid, trainer.X_train[:n], trainer.y_train[:n])
 
 
+def _per_unit(picture: diagram.NetworkPicture, values: list[np.ndarray]) -> np.ndarray:
+    """Per drawn unit of layers 1..L, in the order of the payload's biases: ``values[k]``, NaN where a
+    layer has none (the outputs; every layer without normalisation)."""
+    return np.concatenate(
+        [v if v.size == shown else np.full(shown, np.nan) for v, shown in zip(values[1:], picture.shown[1:])]
+    )
+
+
 def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict | None = None) -> dict:
     """The canvas's payload (see the header of assets/network_diagram.js)."""
     picture = picture_of(state, trainer)
     thumbs = [t for t in picture.thumbnails if t is not None]
     thumb_bytes = np.concatenate([np.rint((t.reshape(-1) + 1.0) * 127.5) for t in thumbs]) if thumbs else np.zeros(0)
     editable = state.replay_epoch is None and not trainer.diverged
+    runs = [t for _, t in state.runs] if state.comparing else [trainer]
+    reserve = shared_reserve([t.network for t in runs], state.diagram_colouring)
     payload = {
         "colouring": state.diagram_colouring,
         "sizes": picture.sizes,
@@ -182,8 +257,22 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
         ],
         "legend_note": LEGEND_NOTES["image" if picture.image_inputs else "points"],
         "gradient_norms": [float(f"{v:.4g}") if np.isfinite(v) else None for v in picture.gradient_norms],
+        # The new layer kinds: skip arcs (per hidden layer, and the error signal each passes down), the
+        # normalisation's badges and gamma, beta per unit (NaN for the outputs), dropout's share.
+        "skips": picture.skips,
+        "skip_signal": [
+            float(f"{v:.6g}") if skip and np.isfinite(v) else None
+            for skip, v in zip(picture.skips, picture.output_signal)
+        ],
+        "badges": column_badges(picture),
+        "normalization": picture.normalization,
+        "gammas": _b64(_per_unit(picture, picture.gammas), np.float32),
+        "betas": _b64(_per_unit(picture, picture.betas), np.float32),
+        "dropout": picture.dropout,
+        "marks_legend": marks_legend(picture, state.diagram_colouring),
         "editable": editable,
-        "height": diagram_height(picture, state.comparing),
+        "height": diagram_height(picture, state.comparing, reserve),
+        "reserve": reserve,  # room for marks, kept in step with the other run's in compare mode
     }
     if walkthrough is not None:
         payload["walkthrough"] = walkthrough
@@ -232,6 +321,18 @@ def network_diagram(state: PlaygroundState, key: str = "network", trainer: Train
 
 def _caption(trainer: Trainer, colouring: str) -> str:
     text = DIAGRAM_CAPTIONS[colouring]
+    network = trainer.network
+    if any(network.skips):
+        text += (
+            " An **arc** over two columns is a skip connection: that layer's output is its input plus what the "
+            "layer computes, so the gradient passes down the arc undiminished"
+            + (" (its colour: the error signal it carries)." if colouring == "gradients" else ".")
+        )
+    if network.normalization in NORM_BADGES:
+        badge, kind = NORM_BADGES[network.normalization], network.normalization
+        text += f" **{badge}** marks {kind} norm between a layer's weights and its activation."
+    if network.dropout > 0:
+        text += f" **Dashed** units drop {network.dropout:.0%} of their outputs in each training step."
     if max(trainer.network.layer_sizes) > diagram.MAX_DRAWN_UNITS:
         text += WIDE_NOTE.format(n=diagram.MAX_DRAWN_UNITS, m=diagram.MAX_DRAWN_UNITS - 1)
     if trainer.inputs == "image":

@@ -1,8 +1,10 @@
 """The network diagram projected at 1280x720: a 16-layer network and the two half-width diagrams of compare
 mode keep every text readable. The canvas publishes the boxes of what it wrote (``data-text-boxes``: column
-headings, unit names, legend and colour-bar labels, in canvas pixels); none may overlap another, leave the
-canvas or be set in type smaller than 12 px. Screenshots: test-artifacts/diagram-16-layers.png and
-diagram-compare.png (one per colouring: -gradients.png)."""
+headings, unit names, badges, legend and colour-bar labels, in canvas pixels); none may overlap another, leave
+the canvas or be set in type smaller than 12 px. With skip connections it also publishes each arc's box
+(``data-arcs``) and the top of each column's units (``data-unit-tops``): an arc lies above the units, so it
+hides no edge, and crosses no text. Screenshots: test-artifacts/diagram-16-layers.png, diagram-compare.png,
+diagram-16-skips-*-weights.png and -gradients.png (one per colouring)."""
 
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ PROJECTOR = {"width": 1280, "height": 720}
 TIMEOUT = 30_000
 
 
-def deep_query(depth: int) -> str:
-    return "hidden_layers=" + ",".join(["8"] * depth) + "&activations=" + ",".join(["sigmoid"] * depth)
+def deep_query(depth: int, activation: str = "sigmoid") -> str:
+    return "hidden_layers=" + ",".join(["8"] * depth) + "&activations=" + ",".join([activation] * depth)
 
 
 def _open(browser, app_url: str, query: str) -> Page:
@@ -136,6 +138,102 @@ def test_compare_mode_diagrams_side_by_side_stay_readable_and_share_one_scale(br
             ranges.add(host.get_attribute("data-gradient-range"))
         assert ranges == {"-8,0"}  # one absolute scale for both runs
         _shoot_both(page, hosts, artifacts_dir / "diagram-compare-gradients.png")
+        assert page.js_errors == []
+    finally:
+        page.close()
+
+
+def assert_arcs_clear(host, expected_arcs: int) -> list[dict]:
+    """``expected_arcs`` skip arcs, each above the units of the two columns it joins (so it crosses no edge),
+    apart from its neighbours, and crossing no text."""
+    arcs = json.loads(host.get_attribute("data-arcs"))
+    tops = json.loads(host.get_attribute("data-unit-tops"))
+    assert len(arcs) == expected_arcs, arcs
+    for arc in arcs:
+        bottom = arc["y"] + arc["h"]
+        assert bottom <= min(tops[arc["layer"]], tops[arc["layer"] + 1]) + 0.5, f"arc {arc} dips into the units"
+    for left, right in zip(arcs, arcs[1:]):
+        assert left["x"] + left["w"] < right["x"], f"arcs {left} and {right} touch"
+    crossed = [(arc["layer"], box["text"]) for arc in arcs for box in _boxes(host) if _overlaps(arc, box)]
+    assert crossed == [], f"arcs over text: {crossed[:5]}"
+    return arcs
+
+
+def _hover_says_what_arcs_and_units_are(page: Page, host) -> None:
+    """Hovering the top of an arc names the skip and its signal; hovering a hidden unit gives its γ, β and
+    that it drops out in training."""
+    host.scroll_into_view_if_needed()
+    box = host.bounding_box()
+    arc = json.loads(host.get_attribute("data-arcs"))[0]
+    tip = host.locator(".bp-diagram-tip")
+    page.mouse.move(box["x"] + arc["x"] + arc["w"] / 2, box["y"] + arc["y"] + 1)
+    expect(tip).to_contain_text("skip connection around Layer 2", timeout=TIMEOUT)
+    expect(tip).to_contain_text("mean |n·∂L/∂y| =")
+    xs, tops = json.loads(host.get_attribute("data-column-xs")), json.loads(host.get_attribute("data-unit-tops"))
+    node = float(host.get_attribute("data-node"))
+    page.mouse.move(box["x"] + xs[3], box["y"] + tops[3] + node / 2)
+    expect(tip).to_contain_text("batch norm: γ = 1, β = 0", timeout=TIMEOUT)  # γ starts at 1, β at 0
+    expect(tip).to_contain_text("dropout: zeroed with probability 20%")
+    page.mouse.move(0, 0)
+
+
+# 16 hidden layers of 8 ReLU after 2 inputs: residual=1 puts a skip around layers 2-16 (15 arcs).
+SKIP_DESIGNS = {
+    "skips": "&residual=1",
+    "skips-batchnorm": "&residual=1&normalization=batch",
+    "skips-batchnorm-dropout": "&residual=1&normalization=batch&dropout=0.2",
+}
+
+
+@pytest.mark.parametrize("design", list(SKIP_DESIGNS), ids=list(SKIP_DESIGNS))
+def test_a_16_layer_network_with_skips_norm_and_dropout_stays_readable(browser, app_url, artifacts_dir, design):
+    page = _open(browser, app_url, deep_query(16, "relu") + SKIP_DESIGNS[design])
+    try:
+        host = _host(page, "network")
+        for colouring, label, suffix in [
+            ("weights", None, "-weights"),
+            ("gradients", "Gradients (log scale)", "-gradients"),
+        ]:
+            if label:
+                _switch_colouring(page, [host], label, colouring)
+            boxes = assert_readable(host, 16 + 2)
+            assert_arcs_clear(host, 15)
+            legend = " ".join(b["text"] for b in boxes if b["kind"] == "legend")
+            assert "skip: output = input + layer" in legend
+            badges = [b["text"] for b in boxes if b["kind"] == "badge"]
+            if "batchnorm" in design:
+                assert int(host.get_attribute("data-badges")) >= 8 and set(badges) == {"BN"}, badges
+                assert "batch norm in every hidden layer" in legend
+            else:
+                assert badges == []
+            assert ("dropout: 20%" in legend) == ("dropout" in design)
+            if design == "skips-batchnorm-dropout" and colouring == "weights":
+                _hover_says_what_arcs_and_units_are(page, host)
+            host.scroll_into_view_if_needed()
+            host.screenshot(path=str(artifacts_dir / f"diagram-16-{design}{suffix}.png"))
+        assert page.js_errors == []
+    finally:
+        page.close()
+
+
+def test_compare_mode_plain_beside_skips_lines_up_and_stays_readable(browser, app_url, artifacts_dir):
+    page = _open(browser, app_url, deep_query(16, "relu") + "&compare=1&b.residual=1")
+    try:
+        hosts = [_host(page, "network_A"), _host(page, "network_B")]
+        for colouring, label, suffix in [
+            ("weights", None, "-weights"),
+            ("gradients", "Gradients (log scale)", "-gradients"),
+        ]:
+            if label:
+                _switch_colouring(page, hosts, label, colouring)
+            for host in hosts:
+                assert_readable(host, 16 + 2)
+            assert_arcs_clear(hosts[0], 0)
+            assert_arcs_clear(hosts[1], 15)
+            # Run A keeps room for B's arcs and legend line: the two diagrams' units are at the same heights.
+            tops = [json.loads(host.get_attribute("data-unit-tops")) for host in hosts]
+            assert tops[0] == tops[1]
+            _shoot_both(page, hosts, artifacts_dir / f"diagram-16-skips-compare{suffix}.png")
         assert page.js_errors == []
     finally:
         page.close()
