@@ -431,3 +431,74 @@ def test_lesson_8_on_screen_at_epoch_30():
     assert verdicts(at, "A")[:4] == ["vanishing"] * 4
     assert 3e-8 < layer_lines(at, "update_ratio_A")[0] < 9e-8
     assert set(verdicts(at, "B")) == {"healthy"}
+
+
+# ---- 9. the degradation problem ------------------------------------------------------------------------
+def test_lesson_9_on_screen_at_epochs_0_and_150():
+    at = open_lesson("degradation")
+    # "Before Play: A's picture is almost white, P(blue) between 0.49 and 0.51 everywhere" (its hover values)
+    p_blue = np.array(figure(at, "boundary_A")["data"][0]["z"], dtype=float)
+    assert p_blue.min() == 0.49 and p_blue.max() == 0.51
+    # "Gradient flow, left heatmap: each of A's layers is darker than all of B's."
+    assert heatmap_last_column(at, "heat_grad_norm_W_A").max() < heatmap_last_column(at, "heat_grad_norm_W_B").min()
+    # "its layer 1 receives 10^-1 of the last layer's gradient, not 10^-5"
+    assert readout(at, "A").startswith("Layer 1 receives 10⁻¹ of the gradient of the last layer")
+    set_speed(at, "50")
+    play_to_stop(at, 150)
+    # "A's train loss is still 0.69 (ln 2 = 0.693, a coin toss), its train accuracy 54 % and its picture one pale
+    # orange, P(blue) = 0.46"
+    assert round(status(at, "Train loss", "A"), 2) == 0.69 and abs(status(at, "Train loss", "A") - LN2) < 0.005
+    assert round(status(at, "Train accuracy", "A"), 2) == 0.54
+    p_blue = np.array(figure(at, "boundary_A")["data"][0]["z"], dtype=float)
+    assert p_blue.min() == p_blue.max() == 0.46
+    # "B's train loss has fallen to 0.0043 and its train accuracy is 100 %"
+    assert metric(at, "Run B · Train loss") == "0.0043" and status(at, "Train accuracy", "B") == 1.0
+
+
+# ---- 10. batch norm ------------------------------------------------------------------------------------
+def test_lesson_10_on_screen_at_epoch_10():
+    at = open_lesson("batch_norm")
+    play_to_stop(at, 10)
+    # "The gradient charts (log scale) and Gradient flow's left heatmap (both runs on one colour scale) show each
+    # layer's weight gradient. A's rise layer by layer, from layer 1 (the lowest line, the darkest row) to the
+    # last layer, the largest 2 × 10^5 times the smallest"
+    chart_a, heat_a = layer_lines(at, "gradients_A"), heatmap_last_column(at, "heat_grad_norm_W_A")
+    for logs in (np.log10(chart_a), heat_a):
+        assert len(logs) == 9 and np.all(np.diff(logs) > 0)
+        assert f"{10 ** (logs.max() - logs.min()):.0e}" == "2e+05"
+    # "B's lie together, all one bright colour, the largest only 2.1 times the smallest": in the top tenth of
+    # the colour scale the two heatmaps share (A's smallest at its bottom).
+    chart_b, heat_b = layer_lines(at, "gradients_B"), heatmap_last_column(at, "heat_grad_norm_W_B")
+    for logs in (np.log10(chart_b), heat_b):
+        assert round(10 ** (logs.max() - logs.min()), 1) == 2.1
+    assert heat_b.min() - heat_a.min() > 0.9 * (heat_b.max() - heat_a.min())
+    # "'Layer 1 receives 10^-5 of the gradient of the last layer' in A, 'about as much gradient as the last
+    # layer' in B"
+    assert readout(at, "A").startswith("Layer 1 receives 10⁻⁵ of the gradient of the last layer")
+    assert readout(at, "B").startswith("Layer 1 receives about as much gradient as the last layer")
+    # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen to 0.36 and its train
+    # accuracy reached 92 %"
+    assert round(status(at, "Train loss", "A"), 2) == 0.69 and 0.45 <= status(at, "Train accuracy", "A") <= 0.55
+    assert round(status(at, "Train loss", "B"), 2) == 0.36 and round(status(at, "Train accuracy", "B"), 2) == 0.92
+
+
+# ---- 11. gradient clipping -----------------------------------------------------------------------------
+def test_lesson_11_on_screen_at_epochs_0_and_20():
+    at = open_lesson("gradient_clipping")
+    # "Before Play: both runs start from the same weights, with a train loss of 289 instead of 0.69, and B's
+    # gradient chart starts between 10^2 and 10^3"
+    assert round(status(at, "Train loss", "A")) == round(status(at, "Train loss", "B")) == 289
+    assert all(100 < value < 1000 for value in layer_lines(at, "gradients_B"))
+    play_to_stop(at, 20)
+    # "A diverges at epoch 1 (in red beside its name; its numbers read 'diverged')"
+    headings = [block.value for block in at.markdown if "bp-run-heading bp-run-a" in block.value]
+    assert len(headings) == 1 and '<span class="bp-diverged">⚠ diverged at epoch 1</span>' in headings[0]
+    assert metric(at, "Run A · Train loss") == "diverged" and status(at, "Epoch", "A") == 1
+    # "at epoch 20, where Play stops, its train loss is 0.0000, its train accuracy 100 % and its test accuracy
+    # 98 %, yet its test loss is 0.50; its gradient lines have fallen below 10^-4"
+    assert metric(at, "Run B · Train loss") == "0.0000" and status(at, "Train accuracy", "B") == 1.0
+    assert round(status(at, "Test accuracy", "B"), 2) == 0.98 and round(status(at, "Test loss", "B"), 2) == 0.50
+    assert max(layer_lines(at, "gradients_B")) < 1e-4
+    # "Layer health, distance chart: B's weights have moved by 2 % at most from where they started"
+    show_lens(at, "Layer health")
+    assert round(max(layer_lines(at, "distance_B")), 2) <= 0.02

@@ -3,8 +3,9 @@
 Thresholds come from the issue where it gives them; the others are justified next to the test.
 The runs are small (<= 12 layers of <= 64 units; 250 training points and <= 10 epochs, except
 lesson 3's second stop (300 epochs of a 2-unit chain), lesson 4's (50) and lesson 8's 898 digits for 30
-epochs): the whole file takes some twenty seconds. ``test_lesson_screens.py`` reads the same lessons off
-the page at their stop epochs.
+epochs): the whole file takes some twenty seconds. Lessons 9-11 (skip connections, batch norm, clipping)
+are measured in ``test_deep_lessons.py``. ``test_lesson_screens.py`` reads the same lessons off the page at
+their stop epochs.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def hidden_dead_share(trainer: Trainer) -> float:
 # ---- the lessons as data -----------------------------------------------------------------------
 
 
-def test_eight_lessons_in_order_with_texts():
+def test_the_lessons_in_order_with_texts():
     assert (
         [lesson.key for lesson in LESSON_LIST]
         == list(LESSONS)
@@ -60,6 +61,9 @@ def test_eight_lessons_in_order_with_texts():
             "adam_hides",
             "exploding_init",
             "digits_vanishing",
+            "degradation",
+            "batch_norm",
+            "gradient_clipping",
         ]
     )
     for lesson in LESSON_LIST:
@@ -69,6 +73,7 @@ def test_eight_lessons_in_order_with_texts():
         sentences = lesson.explanation.count(". ") + 1
         assert 2 <= sentences <= 4, lesson.key
         assert lesson.epochs_suggested > 0
+        assert lesson.title.startswith(f"{LESSON_LIST.index(lesson) + 1}. "), lesson.title  # numbered in order
     assert not LESSONS["vanishing_sigmoid"].compare
     assert all(lesson.compare for lesson in LESSON_LIST[1:])
     assert get_lesson("relu_he") is LESSONS["relu_he"]

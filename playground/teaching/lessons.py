@@ -2,9 +2,10 @@
 
 Each ``Lesson`` holds one config (``config_a``) or two to compare side by side (``config_a`` vs
 ``config_b``), the epochs at which the phenomenon is plain (Play pauses at each of them), and the texts.
-The UI shows them; ``tests/test_lessons.py`` runs every lesson through the engine and measures its
-phenomenon, so a lesson's promise ("layer 1 gets 10^-5 of the gradient") is checked, not hoped for, and
-``tests/test_lesson_screens.py`` reads every number and claim of a text off the page at its stop epochs.
+The UI shows them; ``tests/test_lessons.py`` (lessons 1-8) and ``tests/test_deep_lessons.py`` (9-11)
+run every lesson through the engine and measure its phenomenon, so a lesson's promise ("layer 1 gets
+10^-5 of the gradient") is checked, not hoped for, and ``tests/test_lesson_screens.py`` reads every
+number and claim of a text off the page at its stop epochs.
 
 Figures quoted in the texts are what the page shows at the stop epochs with the lesson's own weight seed
 (0); the engine tests check the claims over weight seeds 0-2 (data seed 0).
@@ -130,6 +131,41 @@ DIGITS_SIGMOID = TrainingConfig(
 )
 DIGITS_RELU_HE = replace(DIGITS_SIGMOID, activations=("relu",) * DIGITS_DEPTH, initializer="he_normal")
 LN10 = math.log(10.0)  # 2.303: the cross-entropy of a network that gives each of 10 classes 1/10
+
+# Lesson 9: He et al.'s degradation problem on the two-arm spiral: 20 hidden tanh layers of 8 units,
+# Glorot, Adam at 0.03 on full batches (250 points: one step per epoch, so 150 epochs take about a second).
+# Over weight seeds 0-7 at epoch 150 the plain net stays at 0.67-0.69 (seeds 0-4: 0.691, every point given
+# the larger class), 3 layers of the same units reach 0.17-0.54, and the 20 layers with skips 0.000-0.075.
+DEGRADATION_DEPTH, SHALLOW_DEPTH = 20, 3
+PLAIN_DEEP_TANH = TrainingConfig(
+    dataset="spiral",
+    hidden_layers=(8,) * DEGRADATION_DEPTH,
+    activations=("tanh",) * DEGRADATION_DEPTH,
+    initializer="glorot_uniform",
+    optimizer="adam",
+    learning_rate=0.03,
+    batch_size=250,
+)
+# The shallower network the text quotes (not one of the lesson's runs: the tests measure it).
+SHALLOW_TANH = replace(PLAIN_DEEP_TANH, hidden_layers=(8,) * SHALLOW_DEPTH, activations=("tanh",) * SHALLOW_DEPTH)
+
+# Lesson 10: lesson 1's network with batch norm. Over weight seeds 0-5 at epoch 10 the largest over the
+# smallest layer's gradient norm is 10^4-10^5.6 without it and 2.1-9.2 with it (seeds 0-2: at most 3.1).
+
+# Lesson 11: 8 ReLU layers of 32 units with N(0, 0.7^2) weights: n sigma^2 / 2 = 7.84, so x2.8 per layer.
+# Without clipping weight seeds 0-5 all diverge at epoch 1; clipped at global norm 1, all reach a train
+# loss of 0.000 and 100 % accuracy by epoch 20 (at epoch 10 one seed in six is still at 1.7).
+CLIP_DEPTH = 8
+EXPLODING_RELU = TrainingConfig(
+    dataset="circle",
+    hidden_layers=(32,) * CLIP_DEPTH,
+    activations=("relu",) * CLIP_DEPTH,
+    initializer="normal",
+    init_sigma=0.7,
+    learning_rate=0.03,
+)
+CLIP_NORM = 1.0
+HE_SIGMA_32 = math.sqrt(2.0 / 32)  # 0.25: He's standard deviation for 32 inputs
 
 
 LESSON_LIST: list[Lesson] = [
@@ -385,6 +421,162 @@ LESSON_LIST: list[Lesson] = [
             "per step: some 2 × 10^7 steps, over 200,000 epochs, to change its weights by their own size. "
             "Meanwhile the top layers, which do learn, only see the features of a random, frozen bottom half "
             "(A's loss is still 2.30 after 600 epochs)."
+        ),
+    ),
+    Lesson(
+        key="degradation",
+        headline="20 layers train worse than 3. What do skip connections change?",
+        hides=(
+            "data",
+            "compare",
+            "optimizer",
+            "batch_size",
+            "regularization",
+            "regularization_rate",
+            "normalization",
+            "dropout",
+            "gradient_clip",
+        ),
+        title="9. Deeper trains worse, until the layers get skip connections",
+        explanation=(
+            "A deeper network can do all that a shallower one does: its extra layers could simply pass their input "
+            "on. Yet Kaiming He and colleagues found in 2016 that plain networks beyond some depth train worse, "
+            "with a higher *training* loss, so it is not overfitting: they called it the degradation problem. Here "
+            "A has 20 hidden layers of 8 tanh units (Glorot's initialisation, and Adam, which evens out the steps "
+            "of layers with small gradients) and stays a coin toss on the spiral, while 3 such layers learn it. B "
+            "is A with a skip connection around every hidden layer but the first (which changes the width), so that "
+            "each layer outputs f(x) + x, and its 20 layers train better than the 3."
+        ),
+        what_to_look_for=(
+            "Before Play: A's picture is almost white, P(blue) between 0.49 and 0.51 everywhere: its 20 narrow "
+            "layers wash out the differences between points, so its output is nearly the same for all of them. "
+            "Gradient flow, left heatmap: each of A's layers is darker than all of B's. A's gradient is small in "
+            "every layer, not fading from layer to layer as in lesson 1: its layer 1 receives 10^-1 of the last "
+            "layer's gradient, not 10^-5. At epoch 150, where Play stops: A's train loss is still 0.69 (ln 2 = "
+            "0.693, a coin toss), its train accuracy 54 % and its picture one pale orange, P(blue) = 0.46, about "
+            "the share of blue points: it gives every point the larger class. B's train loss has fallen to 0.0043 "
+            "and its train accuracy is 100 %. Not on screen: 3 hidden layers of the same 8 tanh units, with the "
+            "same Adam, reach 0.19 by epoch 150 (0.15 to 0.55 with other weight seeds), between A and B."
+        ),
+        question=(
+            "A 20-layer network could copy a 3-layer one by making its other 17 layers pass their input on. Why do "
+            "plain layers not find that, and why does a skip connection make it easy?"
+        ),
+        config_a=PLAIN_DEEP_TANH,
+        config_b=replace(PLAIN_DEEP_TANH, residual=True),
+        stop_epochs=(150,),
+        label_a="20 plain layers",
+        label_b="20 layers + skips",
+        answer=(
+            "To pass its input on, a plain tanh layer needs weights with tanh(Wx + b) ≈ x, a particular W that all "
+            "17 layers must find at once, each from inputs that the layers below keep changing; and here the plain "
+            "layers start out shrinking the differences between points, so A's top layers hardly see the input. A "
+            "layer with a skip outputs f(x) + x: it passes its input on when f = 0, with small weights, and "
+            "whatever its block does, the skip carries the signal up and the error back down through all 20 layers, "
+            "so each layer only learns a correction. That is how ResNets trained 152 layers."
+        ),
+    ),
+    Lesson(
+        key="batch_norm",
+        headline="Lesson 1's network with batch norm: does layer 1 get its gradient back?",
+        hides=(
+            "data",
+            "compare",
+            "optimizer",
+            "batch_size",
+            "regularization",
+            "regularization_rate",
+            "residual",
+            "dropout",
+            "gradient_clip",
+        ),
+        title="10. Batch norm gives every layer a gradient of the same size",
+        explanation=(
+            "Lesson 1's network again: 8 hidden layers of 16 sigmoid units, Glorot's initialisation, SGD at 0.03. "
+            "In A each layer's input varies about 4 times less from one example to the next than the layer below's, "
+            "since the sigmoid's slope is at most 1/4, and the error coming back shrinks by the same factor, so "
+            "layer 1 gets 10^-5 of the last layer's gradient. B puts batch norm between each layer's weighted sum "
+            "and its sigmoid: it divides each unit's input by its spread over the mini-batch (then scales it by a "
+            "learned γ and shifts it by a learned β), which restores the signal going forward, and the chain rule "
+            "multiplies the error coming back by the same 1/spread, which gives back what the sigmoid took. Every "
+            "layer's gradient comes out the same size, and the network trains."
+        ),
+        what_to_look_for=(
+            "The gradient charts (log scale) and Gradient flow's left heatmap (both runs on one colour scale) show "
+            "each layer's weight gradient. A's rise layer by layer, from layer 1 (the lowest line, the darkest row) "
+            "to the last layer, the largest 2 × 10^5 times the smallest (10^4 to 10^6 with other weight seeds). B's "
+            "lie together, all one bright colour, the largest only 2.1 times the smallest (under 4 with other "
+            "seeds). Under Gradient flow: 'Layer 1 receives 10^-5 of the gradient of the last layer' in A, 'about "
+            "as much gradient as the last layer' in B. A's train loss stays at 0.69 and its accuracy near 50 %; B's "
+            "loss has fallen to 0.36 and its train accuracy reached 92 %."
+        ),
+        question=(
+            "Batch norm does not change the sigmoid: its slope is still at most 1/4. Where does the factor of about "
+            "4 lost at every layer come back?"
+        ),
+        config_a=DEEP_SIGMOID,
+        config_b=replace(DEEP_SIGMOID, normalization="batch"),
+        stop_epochs=(10,),
+        label_a="Sigmoid",
+        label_b="Sigmoid + batch norm",
+        answer=(
+            "In the division by the spread. Each layer's input varies about 4 times less over the batch than the "
+            "layer below's (the same slope shrinks the signal going forward), so batch norm divides by a number "
+            "about 4 times smaller at each layer, and the error going back is multiplied by that 1/spread. The "
+            "scale cancels: a batch-normalised layer's output stays the same if its input or its weights are "
+            "scaled. Layer norm standardises over the units of one example instead, a spread that does not shrink "
+            "here: with it this network stays at 0.69 after 10 epochs (try it)."
+        ),
+    ),
+    Lesson(
+        key="gradient_clipping",
+        headline="Gradients of 1,000: clip them to 1, and does the run survive?",
+        hides=(
+            "data",
+            "compare",
+            "optimizer",
+            "batch_size",
+            "regularization",
+            "regularization_rate",
+            "residual",
+            "normalization",
+            "dropout",
+        ),
+        title="11. Gradient clipping keeps an exploding run alive",
+        explanation=(
+            "8 ReLU layers of 32 units with weights from N(0, 0.7²): each layer multiplies the signal's size by "
+            "√(32 × 0.49 / 2) = 2.8, so the signal reaching the last hidden layer is 2.8^8 = 3,800 times what He's "
+            "σ = 0.25 would give, and the weight gradients are thousands of times larger too, 100 to several "
+            "thousand. A takes plain SGD steps of 0.03 times those: the first steps throw the weights far away and "
+            "A diverges in its first epoch. B is the same run with gradient clipping at 1 (Pascanu, Mikolov and "
+            "Bengio, 2013): when the gradient's global norm, all layers together, is above 1, it is scaled down to "
+            "1 before the step, keeping its direction, so no step moves the weights by more than 0.03."
+        ),
+        what_to_look_for=(
+            "Before Play: both runs start from the same weights, with a train loss of 289 instead of 0.69, and B's "
+            "gradient chart starts between 10^2 and 10^3. Play: A diverges at epoch 1 (in red beside its name; its "
+            "numbers read 'diverged'). B trains: at epoch 20, where Play stops, its train loss is 0.0000, its train "
+            "accuracy 100 % and its test accuracy 98 %, yet its test loss is 0.50; its gradient lines have fallen "
+            "below 10^-4. Layer health, distance chart: B's weights have moved by 2 % at most from where they "
+            "started."
+        ),
+        question=(
+            "Clipping kept every step's direction and only shortened it. What has it not changed in B's network, "
+            "and what would cure that?"
+        ),
+        config_a=EXPLODING_RELU,
+        config_b=replace(EXPLODING_RELU, gradient_clip=CLIP_NORM),
+        stop_epochs=(20,),
+        label_a="No clipping",
+        label_b="Clipped at norm 1",
+        answer=(
+            "The scale: B's weights are still the N(0, 0.7²) ones, give or take a few per cent, so its outputs are "
+            "still huge (every one beyond ±10 before the sigmoid) and it is sure of every training point (loss "
+            "0.0000): it has learned to point those huge outputs the right way. The few test points it gets wrong, "
+            "it gets wrong with the same certainty, hence a test loss of 0.50 beside 98 % accuracy. Every batch of "
+            "its first epoch was clipped, 25 of 25, and at most one of epoch 20's. The cure for the cause is He's σ "
+            "= √(2/32) = 0.25 (lesson 7); clipping is the guard that keeps a run alive through a sudden steep "
+            "stretch of the loss, which is what recurrent networks and transformers use it for."
         ),
     ),
 ]
