@@ -193,7 +193,9 @@ def test_a_link_with_batch_norm_and_a_batch_of_one_opens_with_batch_two_and_a_me
     at = start({"normalization": "batch", "batch_size": "1"})
     assert_clean(at)
     assert state_of(at).trainer.config.batch_size == 2
-    assert any("batch norm needs at least 2 examples per batch" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("batch norm needs at least 2 examples per batch" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
 
 
 def test_batch_norm_with_a_single_training_point_trains_and_says_what_happens():
