@@ -71,7 +71,7 @@ def record_interval(layer_sizes: list[int], n_train: int, n_test: int, batch_siz
     A cost model (deterministic: the same sizes give the same interval on every machine). Per
     batch an epoch makes about 9 NumPy calls per layer; per example 6 multiply-adds per parameter
     (forward, and backward's two products) and about 12 elementwise operations per unit. A record
-    makes about 60 calls per layer plus a forward-backward pass over the training sample and a
+    makes about 90 calls per layer plus a forward-backward pass over the training sample and a
     forward pass over the test sample.
     """
     n_layers = len(layer_sizes) - 1
@@ -82,7 +82,7 @@ def record_interval(layer_sizes: list[int], n_train: int, n_test: int, batch_siz
     test_example = 2 * parameters * MULTIPLY_ADD_SECONDS + 5 * units * ELEMENT_SECONDS
     epoch = n_batches * (9 * n_layers + 4) * CALL_SECONDS + n_train * train_example
     record = (
-        (60 * n_layers + 40) * CALL_SECONDS
+        (90 * n_layers + 60) * CALL_SECONDS
         + min(RECORD_POINTS, n_train) * train_example
         + min(RECORD_POINTS, n_test) * test_example
     )
@@ -518,11 +518,11 @@ class Trainer:
         sums = np.add.reduceat(squares, self._weight_starts, axis=1)[:, ::2]  # (4, L): weights only
         W_norms, grad_norms, update_norms, distances = np.sqrt(sums).tolist()
         theta_finite = math.isfinite(float(sums[0].sum())) or bool(np.all(np.isfinite(theta)))
-        n = train.n
+        n, deltas, activated = train.n, train.deltas, train.activated
         grad_key, abs_key, var_key, ratio_key, distance_key, saturation_key, dead_key = LAYER_FIGURES
         for layer in range(network.n_layers):
             name = layer + 1
-            delta = train.deltas[layer]
+            delta = deltas[layer]
             W_norm, initial_norm = W_norms[layer], self._initial_norms[layer]
             row[layer_column(grad_key, name)] = grad_norms[layer]
             # n delta: the per-example error signal (delta of the mean loss times n), independent of n.
@@ -531,7 +531,7 @@ class Trainer:
             row[layer_column(ratio_key, name)] = update_norms[layer] / W_norm if W_norm else np.nan
             row[layer_column(distance_key, name)] = distances[layer] / initial_norm if initial_norm else np.nan
             if layer < network.n_layers - 1:
-                a = train.activated[layer]
+                a = activated[layer]
                 activation = network.hidden_activations[layer]
                 if activation.saturation_test is not None:
                     row[layer_column(saturation_key, name)] = float(np.mean(activation.saturation_test(a)))
