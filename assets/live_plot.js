@@ -147,8 +147,9 @@ function linePaths(host) {
 function appendInPlace(host, fresh) {
   const layout = host._fullLayout;
   const xa = layout && layout.xaxis;
-  const ya = layout && layout.yaxis;
-  if (!xa || !ya || typeof xa.c2p !== "function") return false;
+  if (!xa || !layout.yaxis || typeof xa.c2p !== "function") return false;
+  // A filled band (the loss chart's generalisation gap) is a second path this does not extend: Plotly draws.
+  if (fresh.traces.some((trace) => (host.data[trace] || {}).fill)) return false;
   const paths = linePaths(host);
   for (const trace of fresh.traces) {
     const shown = (host.data[trace] || {}).visible;
@@ -168,6 +169,7 @@ function appendInPlace(host, fresh) {
     }
     const path = paths[trace];
     if (!path) return; // hidden from the legend: Plotly draws it when it is shown again
+    const ya = layout[(data.yaxis || "y").replace("y", "yaxis")]; // "y2" -> layout.yaxis2 (a second axis)
     let segment = "";
     for (let i = 0; i < xs.length; i++) {
       const y = ys[i];

@@ -536,6 +536,27 @@ def with_picked_point(figure: dict, point: tuple[float, float] | None, label: st
     return {**figure, "data": [*figure["data"], ring]}
 
 
+FLIPPED_MARKER = {"size": 15, "symbol": "circle-open", "color": "#111111", "line": {"width": 1.5}}
+
+
+def with_flipped_points(figure: dict, points: np.ndarray) -> dict:
+    """``figure`` (a plane figure) with a thin black ring around each training point whose label was flipped
+    (label noise): points (k, 2). Last, as ``with_picked_point``'s ring, so the live updates' trace indices
+    stay. No points: the figure unchanged."""
+    if len(points) == 0:
+        return figure
+    rings = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": _round(points[:, 0], 3),
+        "y": _round(points[:, 1], 3),
+        "marker": dict(FLIPPED_MARKER),
+        "name": f"flipped label ({len(points)})",
+        "hovertemplate": "a training point with a flipped (wrong) label<br>(%{x:.2f}, %{y:.2f})<extra></extra>",
+    }
+    return {**figure, "data": [*figure["data"], rings]}
+
+
 def multiclass_boundary_figure(
     axis: np.ndarray,
     probabilities: np.ndarray,
@@ -783,15 +804,26 @@ def regression_surface_update(axis: np.ndarray, values: np.ndarray, value_range:
 LOSS_AXIS_TITLES = {"binary": "cross-entropy loss", "multiclass": "cross-entropy loss", "regression": "loss (½·MSE)"}
 
 
+GAP_FILL = "rgba(213, 94, 0, 0.14)"  # the test line's vermillion, pale: the generalisation gap
+RATE_COLOUR = "#6B7280"  # grey: the learning rate is context, not a loss
+
+
 def loss_figure(
     epochs: np.ndarray,
     train_loss: np.ndarray,
     test_loss: np.ndarray,
     height: int = 300,
     y_title: str = LOSS_AXIS_TITLES["binary"],
+    learning_rates: np.ndarray | None = None,
+    rate_range: tuple[float, float] | None = None,
+    best: tuple[int, float] | None = None,
 ) -> dict:
     """Train (solid) and test (dashed) loss over epochs; arrays (k,). ``y_title``: the loss's name
-    (``LOSS_AXIS_TITLES[problem]``)."""
+    (``LOSS_AXIS_TITLES[problem]``). The band between the two lines is shaded: the generalisation gap.
+
+    ``learning_rates`` (k,): the rate each row's epoch trained with, drawn on a second axis (right) of range
+    ``rate_range`` (a schedule's rates are known in advance, so the axis holds still while playing).
+    ``best``: (epoch, test loss) of early stopping's best epoch, marked with a vertical line."""
     data = [
         {
             "type": "scatter",
@@ -807,12 +839,72 @@ def loss_figure(
             ("test loss", test_loss, "#D55E00", "dash"),
         )
     ]
+    data[1].update(fill="tonexty", fillcolor=GAP_FILL)  # from the test line to the train line: the gap
     layout = _base_layout("epoch", y_title, height)
     layout["yaxis"]["rangemode"] = "tozero"
     # Two entries a line ("A train", "A test" / "B train", "B test"): in the narrow column beside the two
     # runs' rows a legend one entry a line would take a third of the chart's height.
     layout["legend"] = {**TOP_RIGHT_LEGEND, "entrywidth": 0.5, "entrywidthmode": "fraction"}
     layout["margin"]["t"] = 30
+    if learning_rates is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": _round(epochs, 0),
+                "y": _significant(learning_rates),
+                "name": "learning rate",
+                "yaxis": "y2",
+                "line": {"color": RATE_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
+                "hovertemplate": "epoch %{x}<br>learning rate: %{y:.3g}<extra></extra>",
+            }
+        )
+        low, high = rate_range if rate_range is not None else (0.0, float(np.nanmax(learning_rates)))
+        layout["yaxis2"] = {
+            "title": {"text": "learning rate", "font": {"color": RATE_COLOUR}},
+            "overlaying": "y",
+            "side": "right",
+            "range": [low, high * 1.08],
+            "showgrid": False,
+            "zeroline": False,
+            "tickfont": {"color": RATE_COLOUR},
+            "tickformat": "~g",
+            "nticks": 4,
+            "fixedrange": True,
+        }
+        layout["margin"]["r"] = max(layout["margin"].get("r", 10), 70)
+    if best is not None:
+        epoch, loss = best
+        layout["shapes"] = [
+            *layout.get("shapes", []),
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": epoch,
+                "x1": epoch,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#009E73", "width": 2, "dash": "dash"},
+            },
+        ]
+        # Left of the line when it is in the right half of the epochs drawn, so the text stays in the chart.
+        late = len(epochs) and epoch > 0.5 * float(np.nanmax(epochs))
+        layout["annotations"] = [
+            *layout.get("annotations", []),
+            {
+                "x": epoch,
+                "xref": "x",
+                "y": 0.02,
+                "yref": "paper",
+                "xanchor": "right" if late else "left",
+                "yanchor": "bottom",
+                "text": f"best: epoch {epoch:,}",
+                "showarrow": False,
+                "font": {"size": 14, "color": "#006B4F"},
+                "bgcolor": "rgba(255, 255, 255, 0.8)",
+            },
+        ]
     return {"data": data, "layout": layout}
 
 
@@ -1294,6 +1386,12 @@ def histogram_figure(histograms: list, x_title: str, height: int = 300) -> dict:
     return {"data": data, "layout": layout}
 
 
+def _with_alpha(colour: str, alpha: float) -> str:
+    """'#RRGGBB' as 'rgba(r, g, b, alpha)'."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
 def compare_loss_figure(
     runs: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
     height: int = 320,
@@ -1307,6 +1405,10 @@ def compare_loss_figure(
     data = []
     for (name, epochs, train, test), colour in zip(runs, colours):
         for kind, values, dash in (("train", train, "solid"), ("test", test, "dot")):
+            if kind == "test":  # each run's gap: from its test line to its train line (the trace before)
+                fill = {"fill": "tonexty", "fillcolor": _with_alpha(colour, 0.12)}
+            else:
+                fill = {}
             data.append(
                 {
                     "type": "scatter",
@@ -1316,6 +1418,7 @@ def compare_loss_figure(
                     "name": f"{name} {kind}",
                     "line": {"color": colour, "width": 3, "dash": dash},
                     "hovertemplate": f"epoch %{{x}}<br>{name} {kind} loss: %{{y:.4f}}<extra></extra>",
+                    **fill,
                 }
             )
     layout = _base_layout("epoch", y_title, height)

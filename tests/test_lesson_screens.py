@@ -502,3 +502,30 @@ def test_lesson_11_on_screen_at_epochs_0_and_20():
     # "Layer health, distance chart: B's weights have moved by 2 % at most from where they started"
     show_lens(at, "Layer health")
     assert round(max(layer_lines(at, "distance_B")), 2) <= 0.02
+
+
+def test_lesson_12_on_screen_at_epochs_100_and_500():
+    at = open_lesson("memorising")
+    # "8 of them with a flipped label (ringed on the plane)": both runs' planes ring the same 8 points.
+    for run in ("A", "B"):
+        rings = [trace for trace in figure(at, f"boundary_{run}")["data"] if trace.get("name") == "flipped label (8)"]
+        assert len(rings) == 1 and len(rings[0]["x"]) == 8
+    # "the shaded band between train and test loss": each run's test line is filled to its train line.
+    traces = figure(at, "loss_compare")["data"]
+    for run in ("A", "B"):
+        names = [trace["name"] for trace in traces]
+        test = names.index(f"{run} test")
+        assert traces[test]["fill"] == "tonexty" and names[test - 1] == f"{run} train"
+    play_to_stop(at, 100)
+    # "At epoch 100 ... A's train loss is 0.26 and its test loss 0.30"
+    assert round(status(at, "Train loss", "A"), 2) == 0.26 and round(status(at, "Test loss", "A"), 2) == 0.30
+    set_speed(at, "max")
+    play_to_stop(at, 500)
+    # "At epoch 500 A's train loss is 0.06 and its train accuracy 98 %, but its test loss has climbed to 0.65 and
+    # its test accuracy fallen to 76 %"
+    assert round(status(at, "Train loss", "A"), 2) == 0.06 and round(status(at, "Train accuracy", "A"), 2) == 0.98
+    assert round(status(at, "Test loss", "A"), 2) == 0.65 and round(status(at, "Test accuracy", "A"), 2) == 0.76
+    # "B's train and test losses are both 0.36-0.37 ... and B's test accuracy is 84 %"
+    assert 0.36 <= round(status(at, "Train loss", "B"), 2) <= 0.37
+    assert 0.36 <= round(status(at, "Test loss", "B"), 2) <= 0.37
+    assert round(status(at, "Test accuracy", "B"), 2) == 0.84

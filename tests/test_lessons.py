@@ -64,6 +64,7 @@ def test_the_lessons_in_order_with_texts():
             "degradation",
             "batch_norm",
             "gradient_clipping",
+            "memorising",
         ]
     )
     for lesson in LESSON_LIST:

@@ -294,3 +294,26 @@ def make_features(X: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
         raise ValueError(f"Features must be a non-empty subset of {list(FEATURES)}, got {features}")
     unit = X / DOMAIN_HALF_WIDTH
     return np.column_stack([FEATURES[name][1](unit) for name in features])
+
+
+def flip_labels(y: np.ndarray, share: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Wrong labels on a seeded share of examples (label noise, for provoking overfitting).
+
+    y: (n,) class indices 0 .. classes - 1, or regression targets when ``classes`` is 0.
+    ``round(share * n)`` examples are chosen without replacement; a class label moves to another class
+    (binary: 0 <-> 1; more classes: one of the others, uniformly), a regression target takes the target
+    of another example chosen at random (a plausible value, at the wrong place).
+    Returns (the noisy labels (n,), which examples were changed: bool (n,)).
+    """
+    n = y.shape[0]
+    chosen = rng.choice(n, size=int(round(share * n)), replace=False)
+    noisy = y.copy()
+    if classes:
+        offsets = rng.integers(1, classes, size=chosen.size)  # never 0: the label always changes
+        noisy[chosen] = (y[chosen] + offsets) % classes
+    else:
+        sources = (chosen + rng.integers(1, n, size=chosen.size)) % n  # another example, never itself
+        noisy[chosen] = y[sources]
+    changed = np.zeros(n, dtype=bool)
+    changed[chosen] = True
+    return noisy, changed

@@ -25,6 +25,7 @@ CONTROLS: dict[str, str] = {
     "n_points": "Number of points",
     "noise": "Noise",
     "train_fraction": "Training data (%)",
+    "label_noise": "Label noise (training labels flipped)",
     "data_seed": "the data seed and New data",
     "show_test": "Show test data",
     "features": "Input features",
@@ -43,6 +44,8 @@ CONTROLS: dict[str, str] = {
     "regularization_rate": "Regularisation rate",
     "dropout": "Dropout",
     "gradient_clip": "Gradient clipping",
+    "early_stopping": "Early stopping",
+    "lr_schedule": "the learning-rate schedule and its settings",
     # the main area
     "lessons": "the guided-lesson picker",
     "play": "Play / Pause",
@@ -54,6 +57,8 @@ CONTROLS: dict[str, str] = {
     "diagram": "the network diagram (the live picture of the network)",
     "walkthrough": "Backprop, step by step (one example through the chain rule)",
     "lens": "the gradient-flow lens below the charts",
+    "landscape": "the loss landscape (the training loss around the weights, with the run's path)",
+    "sweep": "the learning-rate sweep",
     "export": "History table, export and import",
 }
 
@@ -66,6 +71,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "n_points",
         "noise",
         "train_fraction",
+        "label_noise",
         "data_seed",
         "own_data",
         "show_test",
@@ -88,6 +94,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "regularization_rate",
         "dropout",
         "gradient_clip",
+        "early_stopping",
+        "lr_schedule",
     ),
     "playback": ("play", "step", "step_n", "reset", "speed", "replay"),
     "deep": ("residual", "normalization", "dropout", "gradient_clip"),

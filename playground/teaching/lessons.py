@@ -167,6 +167,20 @@ EXPLODING_RELU = TrainingConfig(
 CLIP_NORM = 1.0
 HE_SIGMA_32 = math.sqrt(2.0 / 32)  # 0.25: He's standard deviation for 32 inputs
 
+# Lesson 12: a big network on few noisy points. XOR, 100 points (50 to train), 10 % noise and 15 % of the
+# training labels flipped; 3 x 32 tanh, Adam at 0.01. Over weight seeds 0-2 at epoch 500 it memorises (train
+# loss 0.02-0.06, test loss 0.65-1.04); L2 0.003, dropout 0.3 and early stopping 50 each close most of the gap.
+MEMORISING = TrainingConfig(
+    dataset="xor",
+    n_points=100,
+    noise=0.1,
+    label_noise=0.15,
+    hidden_layers=(32, 32, 32),
+    activations=("tanh",) * 3,
+    optimizer="adam",
+    learning_rate=0.01,
+)
+
 
 LESSON_LIST: list[Lesson] = [
     Lesson(
@@ -577,6 +591,62 @@ LESSON_LIST: list[Lesson] = [
             "its first epoch was clipped, 25 of 25, and at most one of epoch 20's. The cure for the cause is He's σ "
             "= √(2/32) = 0.25 (lesson 7); clipping is the guard that keeps a run alive through a sudden steep "
             "stretch of the loss, which is what recurrent networks and transformers use it for."
+        ),
+    ),
+    Lesson(
+        key="memorising",
+        headline="A big network, 50 noisy points: does it learn XOR, or memorise the noise?",
+        hides=(
+            "dataset",
+            "n_classes",
+            "n_points",
+            "noise",
+            "train_fraction",
+            "data_seed",
+            "features",
+            "own_data",
+            "compare",
+            "optimizer",
+            "batch_size",
+            "residual",
+            "normalization",
+            "initializer",
+            "init_sigma",
+            "gradient_clip",
+            "lr_schedule",
+        ),
+        title="12. Memorising vs generalising: overfitting and three cures",
+        explanation=(
+            "Three hidden layers of 32 tanh units (2,241 weights and biases) train with Adam on only 50 XOR "
+            "points, 8 of them with a flipped label (ringed on the plane): enough weights to bend the boundary "
+            "around every single point. A has nothing to stop it, so it learns the XOR pattern first and then the "
+            "noise, the wrong labels and the stray points: its training loss keeps falling while its test loss, "
+            "on 50 points it never sees, climbs. B is the same run with an L2 penalty of 0.003 on the weights, "
+            "which makes every sharp bend cost more than it gains on a few points."
+        ),
+        what_to_look_for=(
+            "Loss chart, the shaded band between train and test loss: the generalisation gap. At epoch 100, where "
+            "Play first stops, A's train loss is 0.26 and its test loss 0.30: it has learned XOR. At epoch 500 A's "
+            "train loss is 0.06 and its train accuracy 98 %, but its test loss has climbed to 0.65 and its test "
+            "accuracy fallen to 76 %: the band is wide, and A's boundary has islands around single points. B's "
+            "train and test losses are both 0.36-0.37, no band, and B's test accuracy is 84 %."
+        ),
+        question=(
+            "B gave up training loss (0.37 instead of 0.06) and won test loss. Which other control of the "
+            "sidebar should close A's gap too? Try Dropout 0.3 or Early stopping 50 on run B."
+        ),
+        config_a=MEMORISING,
+        config_b=replace(MEMORISING, regularization="l2", regularization_rate=0.003),
+        stop_epochs=(100, 500),
+        label_a="No cure",
+        label_b="L2 0.003",
+        answer=(
+            "Each closes most of the gap, in its own way (the lesson's test measures all three). Dropout 0.3 keeps "
+            "any unit from relying on another, so no small group of units can carve an island: test loss 0.40 "
+            "at epoch 500. Early stopping 50 stops at the epoch with the lowest test loss and restores that "
+            "epoch's weights (marked on the loss chart): test loss 0.24, the best of the three, because it stops "
+            "before the noise is learned; but it watched the test set to choose, so that figure flatters it: a "
+            "real project chooses on a separate validation set. More data is the cure behind all of them."
         ),
     ),
 ]

@@ -35,6 +35,7 @@ from playground.engine.initializers import INITIALIZERS
 from playground.engine.losses import REGULARIZERS
 from playground.engine.network import MAX_DROPOUT, NORMALIZATIONS
 from playground.engine.optimizers import OPTIMIZERS
+from playground.training.schedules import LR_SCHEDULES
 
 # Deep enough for He et al.'s 30-layer ReLU experiment (Xavier stalls, He trains).
 MAX_HIDDEN_LAYERS = 32
@@ -45,6 +46,9 @@ MIN_SIGMA, MAX_SIGMA = 1e-3, 10.0
 MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION = 0.1, 0.9
 MAX_SEED = 2**31 - 1
 MAX_GRADIENT_CLIP = 100.0  # a larger global norm never binds on these networks' gradients
+MAX_LABEL_NOISE = 0.5  # beyond half the labels flipped, the "noise" is the signal
+MAX_PATIENCE = 10_000  # early stopping's patience, in epochs
+MAX_SCHEDULE_EPOCHS = 100_000
 
 
 def next_seed(seed: int) -> int:
@@ -103,6 +107,12 @@ FIELDS: dict[str, Bound] = {
     "normalization": Bound("choice", choices=NORMALIZATIONS),
     "dropout": Bound("float", 0.0, MAX_DROPOUT),
     "gradient_clip": Bound("float", 0.0, MAX_GRADIENT_CLIP),
+    "label_noise": Bound("float", 0.0, MAX_LABEL_NOISE),
+    "early_stopping": Bound("int", 0, MAX_PATIENCE),
+    "lr_schedule": Bound("choice", choices=LR_SCHEDULES),
+    "lr_decay_epochs": Bound("int", 1, MAX_SCHEDULE_EPOCHS),
+    "lr_step_factor": Bound("float", 0.01, 1.0),
+    "lr_warmup_epochs": Bound("int", 1, MAX_SCHEDULE_EPOCHS),
     "user_data": Bound("user_data"),
 }
 
@@ -134,6 +144,13 @@ class TrainingConfig:
     normalization: str = "none"  # "batch" or "layer": between each hidden layer's dense part and its activation
     dropout: float = 0.0  # share of hidden outputs dropped while training (inverted: predictions use all)
     gradient_clip: float = 0.0  # 0: off; else the largest global gradient norm a step may use
+    # Overfitting and the learning rate
+    label_noise: float = 0.0  # share of *training* labels flipped (seeded by data_seed); test labels stay clean
+    early_stopping: int = 0  # 0: off; else stop when the test loss has not improved for this many epochs
+    lr_schedule: str = "constant"  # "step", "cosine" or "warmup" (playground.training.schedules)
+    lr_decay_epochs: int = 100  # step: epochs between drops; cosine and warmup: epochs of the decay
+    lr_step_factor: float = 0.5  # step: the rate is multiplied by this at each drop
+    lr_warmup_epochs: int = 20  # warmup: epochs of the linear ramp up to learning_rate
     # Your own data (dataset "custom"): the points, labels or targets and split (playground.data.userdata).
     # With it, n_classes, n_points, noise, train_fraction and data_seed do not apply.
     user_data: UserData | None = None
@@ -367,7 +384,9 @@ def clamp_values(values: dict, base: TrainingConfig | None = None) -> tuple[Trai
 
 
 # Fields that, when changed, need new data / a new network; the rest apply to a running trainer.
-DATA_FIELDS = frozenset({"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed", "user_data"})
+DATA_FIELDS = frozenset(
+    {"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed", "user_data", "label_noise"}
+)
 NETWORK_FIELDS = frozenset(
     {"features", "hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"}
     | {"residual", "normalization"}

@@ -31,6 +31,8 @@ LAYER_FIGURES = (GRAD_NORM, DELTA_MEAN_ABS, DELTA_VARIANCE, UPDATE_RATIO, DISTAN
 # Gradient clipping: the mini-batches whose gradient was clipped since the previous row (0 when clipping is
 # off), and the global gradient norm of the row's epoch's last batch, before clipping.
 CLIPPED, GLOBAL_GRAD_NORM = "clipped_batches", "grad_norm_global"
+# The learning rate the row's epoch trained with (it changes under a schedule: playground.training.schedules).
+LEARNING_RATE = "learning_rate"
 
 
 def metric_column(split: str, metric: str) -> str:
@@ -53,7 +55,7 @@ def history_columns(n_layers: int, problem: str = "binary") -> list[str]:
     columns += [metric_column(split, metric) for metric in METRICS[problem] for split in SPLITS]
     for figure in LAYER_FIGURES:
         columns += layer_columns(figure, n_layers)
-    return columns + [CLIPPED, GLOBAL_GRAD_NORM]
+    return columns + [CLIPPED, GLOBAL_GRAD_NORM, LEARNING_RATE]
 
 
 class History:
@@ -72,12 +74,14 @@ class History:
         self.latest: dict[str, float] = {}
         self._last_row_is_provisional = False
 
-    def append(self, row: dict[str, float]) -> None:
-        """Add one epoch's row (keys must be the columns; 'epoch' included)."""
+    def append(self, row: dict[str, float], replace_latest: bool = False) -> None:
+        """Add one epoch's row (keys must be the columns; 'epoch' included). ``replace_latest``: the row
+        takes the newest row's place (the same epoch measured again, e.g. after early stopping restored
+        the best weights)."""
         self.latest = row
         self._frame_cache = None
         values = list(map(row.get, self.columns, repeat(np.nan)))  # row.get(name, nan) per column
-        if self._last_row_is_provisional:
+        if self._last_row_is_provisional or (replace_latest and self.n_rows):
             # The previous row was kept only because it was the newest; replace it.
             self.n_rows -= 1
         if self.n_rows == self.max_rows:

@@ -35,7 +35,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from playground.data.datasets import DATASETS, USER_DATASET, make_dataset, make_features, train_test_split
+from playground.data.datasets import (
+    DATASETS,
+    USER_DATASET,
+    flip_labels,
+    make_dataset,
+    make_features,
+    train_test_split,
+)
 from playground.data.userdata import UserData
 from playground.engine.network import Network, Pass, layer_views, parameter_count
 from playground.engine.optimizers import make_optimizer
@@ -46,6 +53,7 @@ from playground.training.history import (
     EPOCH,
     GLOBAL_GRAD_NORM,
     LAYER_FIGURES,
+    LEARNING_RATE,
     METRICS,
     TEST_LOSS,
     TRAIN_LOSS,
@@ -54,6 +62,7 @@ from playground.training.history import (
     layer_column,
     metric_column,
 )
+from playground.training.schedules import learning_rate_at
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
 RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
@@ -179,14 +188,24 @@ class Trainer:
             self.train_points, self.y_train, self.test_points, self.y_test = c.user_data.arrays()
             self.points = np.vstack([self.train_points, self.test_points])
             self.labels = np.concatenate([self.y_train, self.y_test])
-            self._build_features()
-            return
-        rng = np.random.default_rng(c.data_seed)
-        self.points, self.labels = make_dataset(c.dataset, c.n_points, c.noise, rng, c.n_classes)
-        (self.train_points, self.y_train, self.test_points, self.y_test) = train_test_split(
-            self.points, self.labels, c.train_fraction, rng
-        )
+        else:
+            rng = np.random.default_rng(c.data_seed)
+            self.points, self.labels = make_dataset(c.dataset, c.n_points, c.noise, rng, c.n_classes)
+            (self.train_points, self.y_train, self.test_points, self.y_test) = train_test_split(
+                self.points, self.labels, c.train_fraction, rng
+            )
+        self._add_label_noise()
         self._build_features()
+
+    def _add_label_noise(self) -> None:
+        """Flip ``config.label_noise`` of the training labels (``flip_labels``; test labels stay clean), from
+        their own seeded stream, so the same seed flips the same points. ``y_train_clean`` keeps the true
+        labels; ``flipped`` (n_train,) marks the changed ones."""
+        self.y_train_clean = self.y_train
+        self.flipped = np.zeros(self.y_train.shape[0], dtype=bool)
+        if self.config.label_noise > 0:
+            rng = np.random.default_rng([self.config.data_seed, 4])
+            self.y_train, self.flipped = flip_labels(self.y_train, self.config.label_noise, self.config.classes, rng)
 
     def _build_features(self) -> None:
         self.X_train = np.ascontiguousarray(self.features(self.train_points))
@@ -255,6 +274,8 @@ class Trainer:
         self._last_global_norm = math.nan
         self._snapshot_stride = 1
         self._last_update = np.zeros_like(self.network.theta)
+        self.stopped_early_at: int | None = None
+        self._start_watching_test_loss()
         self._record()
 
     def start_from(
@@ -327,8 +348,11 @@ class Trainer:
             return "restarted"
         if config.optimizer != old.optimizer:
             self.optimizer = make_optimizer(config.optimizer, config.learning_rate, self.network.theta.size)
-        else:
-            self.optimizer.learning_rate = config.learning_rate
+        self.optimizer.learning_rate = self.scheduled_learning_rate
+        if config.early_stopping != old.early_stopping or self.stopped_early:
+            # A new patience (or any change after a stop) goes on from here, the restored best weights.
+            self.stopped_early_at = None
+            self._start_watching_test_loss()
         return "training"
 
     def edit_data(self, user_data: UserData) -> str:
@@ -340,7 +364,8 @@ class Trainer:
         features and targets, the batches and the record sample. Returns "edited"; with another shape
         (e.g. regression data for a classifier) the run restarts as for any data change ("data").
         """
-        config = replace(self.config, dataset=USER_DATASET, user_data=user_data)
+        # The points' labels are taken as they are: noise flipped before is part of them now.
+        config = replace(self.config, dataset=USER_DATASET, user_data=user_data, label_noise=0.0)
         same_shape = config.layer_sizes == self.config.layer_sizes and config.head == self.config.head
         if not same_shape or self.inputs == "image":
             return self.apply_config(config)
@@ -369,10 +394,64 @@ class Trainer:
         done = 0
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             every = self.record_every
-            while done < epochs and not self.diverged:
+            scheduled = self.config.lr_schedule != "constant"
+            while done < epochs and not self.diverged and not self.stopped_early:
                 done += 1
+                if scheduled:
+                    self.optimizer.learning_rate = self.scheduled_learning_rate
                 self._train_one_epoch(record=done == epochs or (self.epoch + 1) % every == 0)
+                if self.config.early_stopping:
+                    self._watch_test_loss()
         return done
+
+    @property
+    def scheduled_learning_rate(self) -> float:
+        """The rate the next epoch (0-based ``self.epoch``) trains with (``config.lr_schedule``)."""
+        return learning_rate_at(self.config, self.epoch)
+
+    # ---- early stopping --------------------------------------------------------------------
+    @property
+    def stopped_early(self) -> bool:
+        return self.stopped_early_at is not None
+
+    @property
+    def can_train(self) -> bool:
+        """False after a divergence or an early stop: ``train`` then trains nothing until Reset or a new setting."""
+        return self.diverged_at is None and self.stopped_early_at is None
+
+    def _test_loss_now(self) -> float:
+        """The history's test loss (the record's test sample, with the regulariser's term) at the current weights."""
+        c = self.config
+        test, X_test = self._record_test[0], self._record_test[1]
+        test.forward(X_test)
+        penalty = self.network.regularization_penalty(c.regularization, c.regularization_rate)
+        return self._measure(self._record_test, penalty)[0]
+
+    def _start_watching_test_loss(self) -> None:
+        """Early stopping counts from now: the current weights are the best so far."""
+        self.best_epoch = self.epoch
+        self.best_test_loss = self._test_loss_now() if self.config.early_stopping else math.nan
+        self._best_state = np.concatenate((self.network.theta, self.network.statistics))
+
+    def _watch_test_loss(self) -> None:
+        """After each epoch with early stopping on: keep the best weights (by the test loss the chart shows);
+        after ``config.early_stopping`` epochs without a better one, go back to them and stop."""
+        loss = self._test_loss_now()
+        if loss < self.best_test_loss or not math.isfinite(self.best_test_loss):
+            if math.isfinite(loss):
+                self.best_epoch, self.best_test_loss = self.epoch, loss
+                size = self.network.theta.size
+                self._best_state[:size], self._best_state[size:] = self.network.theta, self.network.statistics
+                return
+        if self.epoch - self.best_epoch < self.config.early_stopping or self.diverged:
+            return
+        size = self.network.theta.size
+        np.subtract(self._best_state[:size], self.network.theta, out=self._last_update)
+        self.network.theta[...], self.network.statistics[...] = self._best_state[:size], self._best_state[size:]
+        self.stopped_early_at = self.epoch
+        # The row at the stop shows the restored weights (what the run now is), in place of the epoch's own.
+        latest = self.history.latest.get(EPOCH)
+        self._record(replace_latest=latest == self.epoch)
 
     @property
     def record_every(self) -> int:
@@ -479,7 +558,7 @@ class Trainer:
         loss = self.network.head.loss(batch_pass.logits, T) + penalty
         return loss, self.network.head.metrics(batch_pass.outputs, y)
 
-    def _record(self) -> None:
+    def _record(self, replace_latest: bool = False) -> None:
         """Append one history row, measured on the record sample (see the module notes).
 
         Columns (README, "History columns"): losses and metrics on the train and test samples;
@@ -504,6 +583,7 @@ class Trainer:
         test_loss, test_metrics = self._measure(self._record_test, penalty)
         row = {EPOCH: self.epoch, TRAIN_LOSS: train_loss, TEST_LOSS: test_loss}
         row[CLIPPED], row[GLOBAL_GRAD_NORM] = self._clipped_since_record, self._last_global_norm
+        row[LEARNING_RATE] = learning_rate_at(self.config, max(self.epoch - 1, 0))
         self._clipped_since_record = 0
         for metric in METRICS[self.problem]:
             row[metric_column("train", metric)] = train_metrics[metric]
@@ -539,10 +619,12 @@ class Trainer:
                     row[layer_column(dead_key, name)] = float(np.mean(np.all(a <= 0.0, axis=0)))
         if not (math.isfinite(train_loss) and theta_finite):
             self.diverged_at = self.epoch
-        self.history.append(row)
+        self.history.append(row, replace_latest)
         self._maybe_snapshot()
 
     def _maybe_snapshot(self) -> None:
+        if self.snapshots and self.snapshots[-1][0] == self.epoch:
+            self.snapshots.pop()  # the same epoch again (early stopping's restore, a walkthrough step): the newest
         if self.epoch % self._snapshot_stride:
             return
         if len(self.snapshots) == MAX_SNAPSHOTS:
@@ -571,6 +653,20 @@ class Trainer:
                 for metric, value in network.head.metrics(cache.outputs, y).items():
                     result[metric_column(split, metric)] = value
         return result
+
+    def flipped_loss_share(self) -> float:
+        """The share of the training data loss (whole training set, as predictions are made) that the points
+        with a flipped label carry: 0 with no label noise. The points a network bends around: a memorising
+        network drives it down, a generalising one leaves them wrong (share well above their share of points)."""
+        flipped = self.flipped
+        if not flipped.any():
+            return 0.0
+        with np.errstate(all="ignore"):
+            cache = self.network.forward(self.X_train)
+            loss = self.network.head.loss
+            total = loss(cache.logits, self.T_train) * flipped.size
+            part = loss(cache.logits[flipped], self.T_train[flipped]) * flipped.sum()
+        return float(part / total) if total > 0 else math.nan
 
     # ---- reading ---------------------------------------------------------------------------
     @property

@@ -48,6 +48,16 @@ def _show_messages(state: PlaygroundState) -> None:
             "weights' scale.",
             icon="⚠️",
         )
+    for name, trainer in state.runs:
+        if trainer.stopped_early and not (state.lesson and state.comparing):
+            run = f"Run {name} stopped early" if state.comparing else "Stopped early"
+            st.info(
+                f"**{run} at epoch {trainer.stopped_early_at:,}:** the test loss had not improved for "
+                f"{trainer.config.early_stopping:,} epochs, so the weights went back to epoch {trainer.best_epoch:,}, "
+                f"where it was lowest ({trainer.best_test_loss:.3f}). Press **Reset** to start again, or raise the "
+                "patience (or turn early stopping off) to train on from here.",
+                icon="⏹️",
+            )
     # Why a chart is empty or flat (playground/teaching/notes.py), also written on the chart itself. With a lesson open
     # only on the chart: the lesson's text names what to look for, and its charts must stay on one projected
     # screen (lesson 5's dead network is its point, not a surprise).

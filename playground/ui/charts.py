@@ -78,6 +78,8 @@ def history_chart(
     y_include: tuple[float, ...] = (),
     same_scale: Callable[[Trainer], list[str]] | None = None,
     note: str | None = None,  # why the chart is empty or flat (plots.with_note; playground/teaching/notes.py)
+    range_columns: int | None = None,
+    shape: str = "",
     **frame_text,
 ):
     """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.
@@ -85,16 +87,19 @@ def history_chart(
     The axes get stepped ranges (``plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
     sent with every update, so that most frames only append points. ``same_scale(run)``: the columns of
     any run, for a chart of which compare mode draws one per run: the axes then hold both runs' values
-    (the same ranges in A's chart and B's, moving together while playing).
+    (the same ranges in A's chart and B's, moving together while playing). ``range_columns``: how many of
+    the leading ``names`` set the value axis (the rest are on a second axis with a range of its own).
+    ``shape``: what else the figure depends on (a new value sends the whole figure).
     """
     upto = state.replay_epoch
     sync = state.chart(key)
 
     def ranges(epochs, columns) -> dict:
+        columns = columns[:range_columns]
         last, values = (epochs[-1] if len(epochs) else 0), [np.ravel(np.column_stack(columns))]
         for other in compared_runs(state, trainer) if same_scale is not None else []:
             if other is not trainer:
-                other_epochs, other_columns = history_columns(other, same_scale(other), upto=upto)
+                other_epochs, other_columns = history_columns(other, same_scale(other)[:range_columns], upto=upto)
                 if len(other_epochs):
                     last = max(last, other_epochs[-1])
                     values.append(np.ravel(np.column_stack(other_columns)))
@@ -121,5 +126,5 @@ def history_chart(
         return payload
 
     epoch = shown_epoch(state, trainer)
-    version = version_of(state, trainer, key) + (f":note={note}" if note else "")
+    version = version_of(state, trainer, key) + (f":note={note}" if note else "") + (f":{shape}" if shape else "")
     return live_chart(state, key, version, epoch, figure, update, height, priority, **frame_text)

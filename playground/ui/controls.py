@@ -51,6 +51,16 @@ SIGMAS = _log_choices("init_sigma")
 MAX_DEPTH, MAX_WIDTH = FIELDS["hidden_layers"].max_length, int(FIELDS["hidden_layers"].high)
 DROPOUTS = [round(0.05 * step, 2) for step in range(int(round(FIELDS["dropout"].high / 0.05)) + 1)]  # 0 ... 0.5
 GRADIENT_CLIPS = [0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]  # 0: off; else the largest global gradient norm
+PATIENCES = [0, 10, 20, 50, 100, 200, 500]  # early stopping: epochs without a better test loss; 0 is off
+DECAY_EPOCHS = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+STEP_FACTORS = [0.1, 0.2, 0.5, 0.8]
+WARMUP_EPOCHS = [5, 10, 20, 50, 100, 200]
+SCHEDULE_LABELS = {
+    "constant": "Constant",
+    "step": "Step decay",
+    "cosine": "Cosine decay",
+    "warmup": "Warm-up, then cosine",
+}
 NORMALIZATION_LABELS = {"none": "None", "batch": "Batch norm", "layer": "Layer norm"}
 BATCH_NORM_MIN_BATCH = 2  # one example has no spread to standardise (TrainingConfig refuses batch_size 1)
 MAX_SEED = int(FIELDS["data_seed"].high)
@@ -186,6 +196,16 @@ def data_controls(state: PlaygroundState) -> None:
             step=5,
             help="The rest is held out as test data: the network never trains on it.",
             **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
+        )
+    _bind("w_label_noise", int(round(c.label_noise * 100)))
+    if state.shows("label_noise"):
+        st.slider(
+            "Label noise (% of training labels flipped)",
+            0,
+            int(FIELDS["label_noise"].high * 100),
+            step=5,
+            help=LABEL_NOISE_HELP,
+            **_callback(state, "w_label_noise", lambda v: {"label_noise": v / 100}),
         )
     if c.user_data is None:
         _seed_row(
@@ -328,6 +348,21 @@ DROPOUT_HELP = (
     "While training, each hidden neuron's output is dropped (set to 0) with this probability and the rest "
     "scaled by 1/(1 − p) (Srivastava et al. 2014), so no neuron can rely on another and the network overfits "
     "less; predictions and the charts' losses use every neuron. Changing it keeps the current weights."
+)
+LABEL_NOISE_HELP = (
+    "Gives this share of the training points a wrong label (the same points for the same data seed); the test "
+    "points keep their true labels. A big network bends its boundary around the wrong ones (memorising): train "
+    "loss falls, test loss rises. Flipped points are ringed on the plane. Changing it starts the run again."
+)
+EARLY_STOPPING_HELP = (
+    "Stops training when the test loss has not improved for this many epochs, and puts the weights back to "
+    "the epoch with the lowest test loss (marked on the loss chart). This playground watches its test set for "
+    "it (a real project keeps a separate validation set, so that the test loss stays an honest estimate)."
+)
+SCHEDULE_HELP = (
+    "How the learning rate changes while training, drawn on the loss chart (grey, right axis). Step: "
+    "multiplied by a factor every few epochs. Cosine: down to 1 % of the rate along half a cosine. Warm-up: "
+    "a linear ramp up first (tames the first large steps), then cosine."
 )
 GRADIENT_CLIP_HELP = (
     "Before each step, a gradient whose global norm (all weights, biases, γ and β together) exceeds this is "
@@ -538,6 +573,54 @@ def training_controls(state: PlaygroundState) -> None:
             format_func=_format_or_off,
             help=GRADIENT_CLIP_HELP,
             **_callback(state, "w_gradient_clip", lambda v: {"gradient_clip": float(v)}),
+        )
+    _bind("w_early_stopping", c.early_stopping)
+    if state.shows("early_stopping"):
+        st.select_slider(
+            "Early stopping (patience, epochs)",
+            sorted(set(PATIENCES) | {c.early_stopping}),
+            format_func=_format_or_off,
+            help=EARLY_STOPPING_HELP,
+            **_callback(state, "w_early_stopping", lambda v: {"early_stopping": int(v)}),
+        )
+    if state.shows("lr_schedule"):
+        _schedule_controls(state)
+
+
+def _schedule_controls(state: PlaygroundState) -> None:
+    """The learning-rate schedule and, when it is not constant, its own settings."""
+    c = state.config
+    _bind("w_lr_schedule", c.lr_schedule)
+    st.selectbox(
+        "Learning-rate schedule",
+        list(SCHEDULE_LABELS),
+        format_func=SCHEDULE_LABELS.get,
+        help=SCHEDULE_HELP,
+        **_callback(state, "w_lr_schedule", lambda v: {"lr_schedule": v}),
+    )
+    if c.lr_schedule == "constant":
+        return
+    if c.lr_schedule == "warmup":
+        _bind("w_lr_warmup_epochs", c.lr_warmup_epochs)
+        st.select_slider(
+            "Warm-up epochs",
+            sorted(set(WARMUP_EPOCHS) | {c.lr_warmup_epochs}),
+            help="The rate climbs in a straight line from learning rate / warm-up epochs to the learning rate.",
+            **_callback(state, "w_lr_warmup_epochs", lambda v: {"lr_warmup_epochs": int(v)}),
+        )
+    _bind("w_lr_decay_epochs", c.lr_decay_epochs)
+    st.select_slider(
+        "Drop every (epochs)" if c.lr_schedule == "step" else "Decay over (epochs)",
+        sorted(set(DECAY_EPOCHS) | {c.lr_decay_epochs}),
+        **_callback(state, "w_lr_decay_epochs", lambda v: {"lr_decay_epochs": int(v)}),
+    )
+    if c.lr_schedule == "step":
+        _bind("w_lr_step_factor", c.lr_step_factor)
+        st.select_slider(
+            "Multiply the rate at each drop by",
+            _with_current(STEP_FACTORS, c.lr_step_factor),
+            format_func=_format_number,
+            **_callback(state, "w_lr_step_factor", lambda v: {"lr_step_factor": float(v)}),
         )
 
 

@@ -177,6 +177,21 @@ def _all_diverged(state: PlaygroundState) -> bool:
     return all(trainer.diverged for _, trainer in state.runs)
 
 
+def _none_can_train(state: PlaygroundState) -> bool:
+    """Every run diverged or stopped early: Play and Step would train nothing. Says why when so."""
+    if any(trainer.can_train for _, trainer in state.runs):
+        return False
+    if _all_diverged(state):
+        state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
+    else:
+        state.say(
+            "info",
+            "Early stopping ended this run (its test loss had stopped improving): press Reset, or raise the "
+            "patience or turn early stopping off to train on from the best weights.",
+        )
+    return True
+
+
 def _early_copy_of_a_click() -> bool:
     """Whether this callback runs in a fragment-only run (the live view's timer) although its button is
     outside the fragment.
@@ -197,9 +212,8 @@ def set_playing(state: PlaygroundState, playing: bool) -> None:
     click (see ``_early_copy_of_a_click``)."""
     if _early_copy_of_a_click():
         return
-    if playing and _all_diverged(state):
+    if playing and _none_can_train(state):
         state.playing = False
-        state.say("warning", "Training has diverged: press Reset (or change a setting) before playing again.")
         return
     if playing == state.playing:
         return
@@ -213,14 +227,13 @@ def step(state: PlaygroundState, epochs: int) -> None:
     """Train every run that has not diverged; a diverged run stays where it stopped."""
     if _early_copy_of_a_click():
         return
-    if _all_diverged(state):
-        state.say("warning", "Training has diverged: press Reset (or change a setting) to continue.")
+    if _none_can_train(state):
         return
     stop = next_lesson_stop(state)  # a step is explicit: not held at a lesson's stop, but it says so
     for _, trainer in state.runs:
         trainer.train(max(1, min(int(epochs), MAX_STEP_COUNT)))
     state.replay_epoch = None
-    if _all_diverged(state):
+    if not any(trainer.can_train for _, trainer in state.runs):
         state.playing = False
     elif stop is not None and lesson_epoch(state) == stop:
         state.say("toast", lesson_stop_text(state, stop, stopped=False))

@@ -104,6 +104,7 @@ class PlaygroundState:
     lens: str = "Gradient flow"  # which view of the gradient-flow panel is shown
     replay_epoch: int | None = None  # an earlier epoch shown from snapshots (None: live)
     gradient_checks: dict = field(default_factory=dict)  # run name -> (epoch, DataFrame) of the last check
+    sweeps: dict = field(default_factory=dict)  # run name -> rate_panel.SweepResult of its last learning-rate sweep
     playing: bool = False
     speed: str = DEFAULT_SPEED
     step_count: int = 10

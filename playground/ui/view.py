@@ -11,6 +11,7 @@ slider shows the run as it was at an earlier epoch (from the trainer's snapshots
 from __future__ import annotations
 
 import html
+import math
 import time
 
 import numpy as np
@@ -23,7 +24,7 @@ from playground.engine.initializers import INITIALIZERS
 from playground.engine.optimizers import OPTIMIZERS
 from playground.teaching.lessons import LESSONS
 from playground.teaching.notes import chart_notes
-from playground.training.history import GRAD_NORM, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
+from playground.training.history import GRAD_NORM, LEARNING_RATE, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
 from playground.training.trainer import RECORD_POINTS, Trainer
 from playground.ui import diagram_view, lens, own_data, session, walkthrough_panel
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
@@ -103,9 +104,19 @@ def loss_caption(trainer: Trainer) -> str:
 
 
 def boundary_caption(trainer: Trainer) -> str:
-    return {"binary": BOUNDARY_CAPTION, "multiclass": MULTICLASS_CAPTION, "regression": REGRESSION_CAPTION}[
+    text = {"binary": BOUNDARY_CAPTION, "multiclass": MULTICLASS_CAPTION, "regression": REGRESSION_CAPTION}[
         trainer.problem
     ]
+    flipped = int(trainer.flipped.sum())
+    if flipped:
+        share = trainer.flipped_loss_share()
+        text += (
+            f" **Ringed:** the {flipped} training points whose label was flipped (label noise); they carry "
+            f"{share:.0%} of the training loss now ({flipped / trainer.flipped.size:.0%} of the points)."
+            if math.isfinite(share)
+            else f" **Ringed:** the {flipped} training points whose label was flipped (label noise)."
+        )
+    return text
 
 
 def boundary_title(trainer: Trainer) -> str:
@@ -128,13 +139,13 @@ def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECOND
     After a divergence, playing goes on only for a run that still can (compare mode); at a lesson's stop,
     playing pauses with a message (Play again goes on). The caller reruns the page, which shows the messages.
     """
-    diverged_before = sum(trainer.diverged for _, trainer in state.runs)
+    finished_before = sum(not trainer.can_train for _, trainer in state.runs)
     stop = session.next_lesson_stop(state)
     frame_epochs(state, max_seconds)
-    diverged_now = sum(trainer.diverged for _, trainer in state.runs)
+    finished_now = sum(not trainer.can_train for _, trainer in state.runs)  # diverged or stopped early
     redraw = False
-    if diverged_now != diverged_before:
-        state.playing = diverged_now < len(state.runs)
+    if finished_now != finished_before:
+        state.playing = finished_now < len(state.runs)
         redraw = True
     if stop is not None and state.playing and session.lesson_epoch(state) >= stop:
         state.playing = False
@@ -149,7 +160,7 @@ def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECON
     At "max" speed the frame trains for ``max_seconds``; otherwise ``state.speed`` epochs. An open lesson's
     next stop epoch caps the frame: Play never trains past where the lesson's text looks.
     """
-    active = [trainer for _, trainer in state.runs if not trainer.diverged]
+    active = [trainer for _, trainer in state.runs if trainer.can_train]
     started = time.perf_counter()
     if not active:
         return 0
@@ -161,7 +172,7 @@ def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECON
             trainer.train(done)
     else:
         done, chunk = 0, 1
-        while all(not trainer.diverged for trainer in active):
+        while all(trainer.can_train for trainer in active):
             if limit is not None:
                 chunk = min(chunk, limit - done)
                 if chunk <= 0:
@@ -254,12 +265,13 @@ def boundary_chart(
 
         shape = f"regression{value_range}"
     picked = walkthrough_panel.followed_point(state, trainer)  # ringed: the point the walkthrough follows
+    flipped = trainer.train_points[trainer.flipped]  # ringed too, thinner: label noise's wrong labels
     return live_chart(
         state,
         key,
         version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}:{shape}:{picked}",
         last_epoch=shown_epoch(state, trainer),
-        build_figure=lambda: plots.with_picked_point(figure(), picked),
+        build_figure=lambda: plots.with_picked_point(plots.with_flipped_points(figure(), flipped), picked),
         build_update=update,
         height=height,
         priority=0,
@@ -403,17 +415,33 @@ def loss_chart(
     state: PlaygroundState, key: str = "loss", trainer: Trainer | None = None, height: int = 300, **frame_text
 ):
     trainer = trainer or state.trainer
+    config = trainer.config
+    scheduled = config.lr_schedule != "constant"
+    # Early stopping's best epoch, while it watches (up to the replay epoch when replaying).
+    best = None
+    if config.early_stopping and (state.replay_epoch is None or trainer.best_epoch <= state.replay_epoch):
+        best = (trainer.best_epoch, trainer.best_test_loss)
+    names = [TRAIN_LOSS, TEST_LOSS] + ([LEARNING_RATE] if scheduled else [])
+
+    def figure(epochs, c):
+        rates = c[2] if scheduled else None
+        rate_range = (0.0, config.learning_rate)  # no schedule goes above its base rate
+        title = plots.LOSS_AXIS_TITLES[trainer.problem]
+        return plots.loss_figure(epochs, c[0], c[1], height, title, rates, rate_range, best)
+
     return history_chart(
         state,
         key,
         trainer,
-        [TRAIN_LOSS, TEST_LOSS],
-        lambda epochs, c: plots.loss_figure(epochs, c[0], c[1], height, plots.LOSS_AXIS_TITLES[trainer.problem]),
+        names,
+        figure,
         plots.extend_update,
         height,
         priority=1,
         y_axis="linear",
         note=chart_note(state, trainer, "loss"),
+        range_columns=2,
+        shape=f"rate={config.lr_schedule}:{config.learning_rate}:best={best}",
         **frame_text,
     )
 
@@ -777,6 +805,9 @@ def run_heading(name: str, trainer: Trainer, label: str | None) -> None:
     parts = [f"<b>Run {name}</b>", *([html.escape(label)] if label else []), html.escape(describe(trainer))]
     if trainer.diverged:  # first after the name: a long heading is cut at its end, never here
         parts.insert(1, f'<span class="bp-diverged">⚠ diverged at epoch {trainer.diverged_at:,}</span>')
+    elif trainer.stopped_early:
+        stopped = f"⏹ stopped early at epoch {trainer.stopped_early_at:,}, best {trainer.best_epoch:,}"
+        parts.insert(1, f'<span class="bp-stopped">{stopped}</span>')
     st.markdown(f'<p class="bp-run-heading bp-run-{name.lower()}">{" · ".join(parts)}</p>', unsafe_allow_html=True)
 
 
@@ -799,8 +830,18 @@ def describe(trainer: Trainer) -> str:
         *([f"dropout {c.dropout:g}"] if c.dropout else []),
         *([f"clip {c.gradient_clip:g}"] if c.gradient_clip else []),
     ]
+    cures += [  # a rate with regularization "none" changes nothing: not shown
+        *(
+            [f"L{c.regularization[-1]} {c.regularization_rate:g}"]
+            if c.regularization != "none" and c.regularization_rate
+            else []
+        ),
+        *([f"early stop {c.early_stopping}"] if c.early_stopping else []),
+    ]
     network += "".join(f" + {cure}" for cure in cures)
-    return f"{network} · {init} · {OPTIMIZERS[c.optimizer].label}, lr {c.learning_rate:g}"
+    rate = f"lr {c.learning_rate:g}" + (f" ({c.lr_schedule})" if c.lr_schedule != "constant" else "")
+    noise = f" · {c.label_noise:.0%} labels flipped" if c.label_noise else ""
+    return f"{network} · {init} · {OPTIMIZERS[c.optimizer].label}, {rate}{noise}"
 
 
 def render_live(state: PlaygroundState) -> None:
