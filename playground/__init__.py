@@ -6,7 +6,9 @@ Sub-packages, with dependencies flowing one way (ui -> teaching, plots, links ->
 ``ui`` (the only one that imports streamlit).
 """
 
+from playground.teaching.landscape import loss_landscape
 from playground.training.config import TrainingConfig
+from playground.training.sweep import learning_rate_sweep
 from playground.training.trainer import Trainer
 
-__all__ = ["Trainer", "TrainingConfig"]
+__all__ = ["Trainer", "TrainingConfig", "learning_rate_sweep", "loss_landscape"]

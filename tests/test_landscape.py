@@ -329,3 +329,28 @@ def test_the_colours_are_log10_of_the_loss_and_a_shared_range_puts_two_runs_on_o
         middle = len(landscape.alphas) // 2
         assert contour["z"][middle][middle] == pytest.approx(np.log10(landscape.center_loss))
         assert contour["customdata"][middle][middle] == landscape.center_loss  # the hover shows the loss itself
+
+
+def test_the_path_has_every_epoch_of_a_short_run_whatever_the_record_interval():
+    from playground.training.trainer import MAX_PATH_POINTS
+
+    trainer = Trainer(TrainingConfig(dataset="circle", hidden_layers=(8,), batch_size=250, learning_rate=10.0))
+    assert trainer.record_every > 1  # full batch: rows every few epochs, yet the path holds each epoch
+    thetas = [trainer.network.theta.copy()]
+    for _ in range(40):
+        trainer.train(1)
+        thetas.append(trainer.network.theta.copy())
+    epochs, path = trainer.path
+    np.testing.assert_array_equal(epochs, np.arange(41))
+    np.testing.assert_array_equal(path, np.array(thetas))
+    landscape = loss_landscape(trainer, resolution=5)
+    np.testing.assert_array_equal(landscape.path_epochs, np.arange(41))
+    # A rate this large bounces across the valley: the path turns back along direction 1 at most epochs.
+    steps = np.diff(landscape.path[:, 0])
+    assert np.mean(steps[1:] * steps[:-1] < 0) > 0.8
+    # A long run keeps a bounded path, thinned evenly, its start and its newest epoch kept.
+    trainer.train(3 * MAX_PATH_POINTS)
+    epochs, path = trainer.path
+    assert len(epochs) <= MAX_PATH_POINTS and epochs[0] == 0 and epochs[-1] == trainer.epoch
+    assert len(set(np.diff(epochs))) == 1
+    np.testing.assert_array_equal(path[-1], trainer.network.theta)

@@ -529,3 +529,34 @@ def test_lesson_12_on_screen_at_epochs_100_and_500():
     assert 0.36 <= round(status(at, "Train loss", "B"), 2) <= 0.37
     assert 0.36 <= round(status(at, "Test loss", "B"), 2) <= 0.37
     assert round(status(at, "Test accuracy", "B"), 2) == 0.84
+
+
+def path_turns(at, name: str) -> float:
+    """The share of the landscape path's epochs whose step turns back along direction 1, as drawn."""
+    traces = [trace for trace in figure(at, name)["data"] if trace.get("name") == "path (the weights after each epoch)"]
+    assert len(traces) == 1
+    steps = np.diff(np.array(traces[0]["x"], dtype=float))
+    return float(np.mean(steps[1:] * steps[:-1] < 0))
+
+
+def test_lesson_13_on_screen_at_epochs_20_and_100():
+    at = open_lesson("learning_rate_landscape")
+    assert "landscape_A" in payloads(at) and "landscape_B" in payloads(at)
+    play_to_stop(at, 20)
+    play_to_stop(at, 100)
+    # "A's path runs down the valley floor, turning back in at most 1 epoch in 10, to a train loss of 0.075 and
+    # 99.6 % test accuracy"
+    assert path_turns(at, "landscape_A") <= 0.1
+    assert round(status(at, "Train loss", "A"), 3) == 0.075 and round(status(at, "Test accuracy", "A"), 3) == 0.996
+    # "B's path zigzags from wall to wall, turning back at 88 % of its epochs, and its train loss is 3.66, above
+    # the 0.73 it started from"
+    assert round(path_turns(at, "landscape_B"), 2) == 0.88
+    assert round(status(at, "Train loss", "B"), 2) == 3.66
+    assert round(float(state_of(at).trainer_b.history.to_frame().train_loss.iloc[0]), 2) == 0.73
+    # "open the learning-rate sweep (below) and sweep A: a rate of 0.03 ends at 0.71 after 100 epochs"
+    at.button(key="sweep_A").click().run()
+    assert_clean(at)
+    sweep = state_of(at).sweeps["A"].frame
+    assert 0.03 in set(sweep.learning_rate.round(6))
+    last = sweep[(sweep.learning_rate.round(6) == 0.03) & (sweep.epoch == 100)]
+    assert round(float(last.train_loss.iloc[0]), 2) == 0.71

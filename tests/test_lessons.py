@@ -65,6 +65,7 @@ def test_the_lessons_in_order_with_texts():
             "batch_norm",
             "gradient_clipping",
             "memorising",
+            "learning_rate_landscape",
         ]
     )
     for lesson in LESSON_LIST:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from playground.engine.network import parameter_count
@@ -85,3 +86,54 @@ def test_the_text_s_figures_for_seed_0():
     dropout, _ = evaluated(replace(LESSON.config_a, dropout=0.3), 0, 500)
     stopped, _ = evaluated(replace(LESSON.config_a, early_stopping=50), 0, 500)
     assert round(dropout["test_loss"], 2) == 0.40 and round(stopped["test_loss"], 2) == 0.24
+
+
+# ---- 13. the learning rate on the loss landscape ---------------------------------------------------
+LANDSCAPE_LESSON = LESSONS["learning_rate_landscape"]
+
+
+@functools.cache
+def valley_run(rate: float, seed: int, epochs: int) -> tuple[dict, Trainer, float]:
+    """(exact figures, the trainer, the share of epochs whose step turns back along the landscape's direction 1)."""
+    from playground.teaching.landscape import loss_landscape
+
+    trainer = Trainer(replace(LANDSCAPE_LESSON.config_a, learning_rate=rate, weight_seed=seed))
+    trainer.train(epochs)
+    steps = np.diff(loss_landscape(trainer, resolution=5).path[:, 0])
+    return trainer.evaluate(), trainer, float(np.mean(steps[1:] * steps[:-1] < 0))
+
+
+def test_lesson_13_is_gradient_descent_at_3_against_10():
+    a, b = LANDSCAPE_LESSON.config_a, LANDSCAPE_LESSON.config_b
+    assert a.batch_size >= a.n_train and a.optimizer == "sgd"  # the whole set: one exact downhill step an epoch
+    assert (a.learning_rate, b.learning_rate) == (3.0, 10.0) and replace(b, learning_rate=3.0) == a
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson_13_the_right_rate_runs_down_the_valley_the_large_one_bounces(seed):
+    right, _, right_turns = valley_run(3.0, seed, 100)
+    large, large_trainer, large_turns = valley_run(10.0, seed, 100)
+    start = large_trainer.history.to_frame().train_loss.iloc[0]
+    # Measured: rate 3 turns back at 0-6 % of its epochs and reaches 0.075-0.098; rate 10 at 88-97 %, 3.7-9.4.
+    assert right_turns <= 0.1 and right["train_loss"] < 0.1 and right["test_accuracy"] >= 0.99
+    assert large_turns >= 0.85 and large["train_loss"] > start > 0.69
+    # Too small: 0.03 has barely moved (0.70-0.71 after 100 epochs).
+    small, _, _ = valley_run(0.03, seed, 100)
+    assert small["train_loss"] > 0.69
+
+
+def test_lesson_13_answer_the_best_rate_is_just_below_the_one_that_bounces():
+    losses = {rate: [valley_run(rate, seed, 100)[0]["train_loss"] for seed in SEEDS] for rate in (3.0, 6.0, 7.0, 8.0)}
+    assert max(losses[7.0]) < 0.03 < min(losses[3.0])  # "0.01-0.03 over three weight seeds, the lowest"
+    assert max(losses[7.0]) < min(losses[6.0]) or np.mean(losses[7.0]) < np.mean(losses[6.0])
+    assert min(losses[8.0]) > 4  # "8 already bounces (4-9)"
+
+
+def test_lesson_13_the_text_s_figures_for_seed_0():
+    right, _, right_turns = valley_run(3.0, 0, 100)
+    large, large_trainer, large_turns = valley_run(10.0, 0, 100)
+    assert round(right["train_loss"], 3) == 0.075 and right_turns <= 0.1 and round(right["test_accuracy"], 3) == 0.996
+    assert round(large["train_loss"], 2) == 3.66 and round(large_turns, 2) == 0.88
+    assert round(float(large_trainer.history.to_frame().train_loss.iloc[0]), 2) == 0.73
+    small, _, _ = valley_run(0.03, 0, 100)
+    assert round(small["train_loss"], 2) == 0.71

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.teaching.notes import chart_notes
-from playground.ui import controls, export, guide, live, session, stream, view, walkthrough_panel
+from playground.ui import controls, export, guide, live, rate_panel, session, stream, view, walkthrough_panel
 from playground.ui.session import get_state
 from playground.ui.state import PlaygroundState, url_query
 
@@ -131,6 +131,8 @@ def _draw_page(state: PlaygroundState) -> None:
     view.render_live(state)
     if state.shows("walkthrough"):
         walkthrough_panel.panel(state)
+    if state.shows("sweep"):
+        rate_panel.sweep_section(state)
     if state.shows("export"):
         export.export_panel(state)
     _sync_url(state)

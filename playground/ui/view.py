@@ -26,7 +26,7 @@ from playground.teaching.lessons import LESSONS
 from playground.teaching.notes import chart_notes
 from playground.training.history import GRAD_NORM, LEARNING_RATE, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
 from playground.training.trainer import RECORD_POINTS, Trainer
-from playground.ui import diagram_view, lens, own_data, session, walkthrough_panel
+from playground.ui import diagram_view, lens, own_data, rate_panel, session, walkthrough_panel
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
 from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import (
@@ -718,6 +718,7 @@ def _live_frame(state: PlaygroundState) -> None:
         diagram_view.diagram_section(state)
     if state.shows("lens"):
         lens.panel(state)
+    rate_panel.landscape_section(state)  # the loss landscape, live (it says itself when a link hides it)
     state.render_pending = False  # the stream may replay what was just drawn
 
 
