@@ -688,6 +688,7 @@ LESSON_LIST: list[Lesson] = [
             "gradient_clip",
             "early_stopping",
             "lens",
+            "diagram",
         ),
         title="13. The learning rate on the loss landscape: too small, right, too large",
         explanation=(
@@ -699,11 +700,11 @@ LESSON_LIST: list[Lesson] = [
             "throws it back."
         ),
         what_to_look_for=(
-            "Loss landscape, at epoch 100 where Play stops: A's path runs down the valley floor, turning back in "
-            "at most 1 epoch in 10, to a train loss of 0.075 and 99.6 % test accuracy. B's path zigzags from wall "
-            "to wall, turning back at 88 % of its epochs, and its train loss is 3.66, above the 0.73 it started "
-            "from. Then open the learning-rate sweep (below) and sweep A: a rate of 0.03 ends at 0.71 after 100 "
-            "epochs, having barely moved."
+            "Loss landscape (scroll down, below the charts), at epoch 100 where Play stops: A's path runs down "
+            "the valley floor, turning back in at most 1 epoch in 10, to a train loss of 0.075 and 99.6 % test "
+            "accuracy. B's path zigzags from wall to wall, turning back at 88 % of its epochs, and its train loss "
+            "is 3.66, above the 0.73 it started from. Then open the learning-rate sweep (below) and sweep A: a "
+            "rate of 0.03 ends at 0.71 after 100 epochs, having barely moved."
         ),
         question=(
             "The sweep shows too small (barely moves), right and too large (bounces). Where between 3 and 10 is "
