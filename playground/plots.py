@@ -873,39 +873,49 @@ def loss_figure(
             "fixedrange": True,
         }
         layout["margin"]["r"] = max(layout["margin"].get("r", 10), 70)
+    figure = {"data": data, "layout": layout}
     if best is not None:
-        epoch, loss = best
-        layout["shapes"] = [
-            *layout.get("shapes", []),
-            {
-                "type": "line",
-                "xref": "x",
-                "x0": epoch,
-                "x1": epoch,
-                "yref": "paper",
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#009E73", "width": 2, "dash": "dash"},
-            },
-        ]
-        # Left of the line when it is in the right half of the epochs drawn, so the text stays in the chart.
-        late = len(epochs) and epoch > 0.5 * float(np.nanmax(epochs))
-        layout["annotations"] = [
-            *layout.get("annotations", []),
-            {
-                "x": epoch,
-                "xref": "x",
-                "y": 0.02,
-                "yref": "paper",
-                "xanchor": "right" if late else "left",
-                "yanchor": "bottom",
-                "text": f"best: epoch {epoch:,}",
-                "showarrow": False,
-                "font": {"size": 14, "color": "#006B4F"},
-                "bgcolor": "rgba(255, 255, 255, 0.8)",
-            },
-        ]
-    return {"data": data, "layout": layout}
+        late = len(epochs) and best[0] > 0.5 * float(np.nanmax(epochs))
+        with_best_epoch(figure, best[0], "best", late)
+    return figure
+
+
+BEST_COLOUR = "#006B4F"  # dark bluish green (Okabe-Ito's, darkened): the best epoch, readable on white
+
+
+def with_best_epoch(figure: dict, epoch: int, label: str = "best", left: bool = False) -> dict:
+    """Mark early stopping's best epoch on a figure over epochs: a dashed vertical line and "best: epoch N" at
+    its foot (``left``: the text left of the line, for an epoch in the chart's right half). In place; returned."""
+    layout = figure["layout"]
+    layout["shapes"] = [
+        *layout.get("shapes", []),
+        {
+            "type": "line",
+            "xref": "x",
+            "x0": epoch,
+            "x1": epoch,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": BEST_COLOUR, "width": 2, "dash": "dash"},
+        },
+    ]
+    layout["annotations"] = [
+        *layout.get("annotations", []),
+        {
+            "x": epoch,
+            "xref": "x",
+            "y": 0.02,
+            "yref": "paper",
+            "xanchor": "right" if left else "left",
+            "yanchor": "bottom",
+            "text": f"{label}: epoch {epoch:,}",
+            "showarrow": False,
+            "font": {"size": 14, "color": BEST_COLOUR},
+            "bgcolor": "rgba(255, 255, 255, 0.8)",
+        },
+    ]
+    return figure
 
 
 def extend_update(epochs: np.ndarray, series: list[np.ndarray], significant: bool = False) -> dict | None:

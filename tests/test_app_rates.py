@@ -137,3 +137,22 @@ def test_label_noise_and_a_schedule_from_the_sidebar():
     assert math.isclose(frame.learning_rate.iloc[-1], 0.03 * 0.5)  # epoch 19 of the step schedule: one drop
     loss = payload(at, "loss")["base"]
     assert [trace["name"] for trace in loss["data"]][-1] == "learning rate"
+
+
+def test_the_loss_charts_mark_early_stopping_s_best_epoch_alone_and_in_compare_mode():
+    query = {"dataset": "xor", "n_points": "60", "noise": "0.3", "hidden_layers": "32,32,32", "optimizer": "adam"}
+    at = start({**query, "learning_rate": "0.01", "early_stopping": "10"})
+    state = state_of(at)
+    at.number_input(key="w_step_count").set_value(100).run()
+    while state.trainer.can_train:
+        at.button(key="step_n").click().run()
+    best = state.trainer.best_epoch
+    texts = [note["text"] for note in payload(at, "loss")["base"]["layout"]["annotations"]]
+    assert f"best: epoch {best:,}" in texts
+    at = start({**query, "compare": "1", "b.learning_rate": "0.01", "b.early_stopping": "10"})
+    state = state_of(at)
+    while state.trainer_b.can_train:
+        at.button(key="step_n").click().run()
+    texts = [note["text"] for note in payload(at, "loss_compare")["base"]["layout"]["annotations"]]
+    assert f"B best: epoch {state.trainer_b.best_epoch:,}" in texts
+    assert not any(text.startswith("A best") for text in texts)  # run A does not stop early

@@ -491,6 +491,13 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
     note = "<br>".join(f"Run {name}: {text}" for name, text in notes if text) or None
     if note:
         version += f":note={note}"  # a new note is a new figure (sent whole)
+    # Early stopping's best epoch of each run that watches for it (up to the replay epoch).
+    bests = [
+        (name, trainer.best_epoch)
+        for name, trainer in state.runs
+        if trainer.config.early_stopping and (upto is None or trainer.best_epoch <= upto)
+    ]
+    version += f":best={bests}" if bests else ""
 
     def ranges() -> dict:
         epochs, losses = [], []
@@ -507,6 +514,8 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
             runs.append((name, epochs, train, test))  # legend "A train", "A test": two entries a line
         y_title = plots.LOSS_AXIS_TITLES[state.trainer.problem]  # the runs share their data, so their problem
         result = plots.with_note(plots.with_ranges(plots.compare_loss_figure(runs, height, y_title), ranges()), note)
+        for name, best in bests:
+            plots.with_best_epoch(result, best, f"{name} best", left=best > 0.5 * last_epoch)
         return plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
