@@ -59,9 +59,13 @@ def test_a_sweep_says_when_the_settings_changed_since():
     assert any("settings changed since this sweep" in info.value for info in at.info)
 
 
-def test_the_landscape_is_drawn_centred_on_the_training_loss_and_shares_one_scale_in_compare_mode():
+def test_the_landscape_is_off_until_asked_for_then_one_per_run_on_one_scale_in_compare_mode():
     at = start({"compare": "1", "b.learning_rate": "1"})
     state = state_of(at)
+    names = [json.loads(element.proto.json).get("name") for element in at.get("bidi_component")]
+    assert "landscape_A" not in names  # off by default: it costs time every frame
+    at.toggle(key="w_show_landscape").set_value(True).run()
+    assert state.show_landscape
     for _ in range(3):
         at.button(key="step_one").click().run()
     assert_clean(at)
@@ -85,6 +89,7 @@ def test_a_link_can_hide_the_landscape_and_the_sweep():
     assert_clean(at)
     names = [json.loads(element.proto.json).get("name") for element in at.get("bidi_component")]
     assert "landscape_A" not in names
+    assert not [toggle for toggle in at.toggle if toggle.key == "w_show_landscape"]
     assert not [button for button in at.button if button.key == "sweep_A"]
 
 

@@ -41,6 +41,7 @@ class Lesson:
     # only what the lesson is about. Opening the lesson hides them; closing it restores the view it was
     # opened from (with that view's hidden controls).
     hides: tuple[str, ...] = ()
+    shows_landscape: bool = False  # opening the lesson turns the loss landscape on (it costs time per frame)
 
     @property
     def epochs_suggested(self) -> int:
@@ -715,6 +716,7 @@ LESSON_LIST: list[Lesson] = [
         stop_epochs=(20, 100),
         label_a="Rate 3",
         label_b="Rate 10",
+        shows_landscape=True,
         answer=(
             "About 7: after 100 epochs its train loss is 0.01-0.03 over three weight seeds, the lowest of all, "
             "while 8 already bounces (4-9). The best rate sits just below the one at which steps start to "

@@ -204,6 +204,17 @@ def landscape_section(state: PlaygroundState) -> None:
     if not state.shows("landscape"):
         return
     st.subheader("Loss landscape")
+    if st.session_state.get("w_show_landscape") != state.show_landscape:
+        st.session_state["w_show_landscape"] = state.show_landscape
+    st.toggle(
+        "Draw the loss landscape",
+        key="w_show_landscape",
+        on_change=lambda: setattr(state, "show_landscape", st.session_state["w_show_landscape"]),
+        help="The training loss around the current weights, with the run's path on it. Computing it takes a "
+        "few frames' time, so it is off until asked for (lesson 13 turns it on).",
+    )
+    if not state.show_landscape:
+        return
     columns = st.columns(len(state.runs), gap="medium")
     for column, (name, trainer) in zip(columns, state.runs):
         with column:

@@ -274,6 +274,7 @@ def start_lesson(
     state.playing = False
     state.per_layer_activations = len(set(config_a.activations)) > 1
     state.hidden_controls = frozenset(lesson.hides)  # the controls beside the lesson's point
+    state.show_landscape = state.show_landscape or lesson.shows_landscape
     state.lesson_text_open = False
     state.restart_charts()
 

@@ -124,6 +124,7 @@ class PlaygroundState:
     walkthrough_message: tuple[str, str] | None = None  # (level, text) shown in the walkthrough panel
     diagram_colouring: str = "weights"  # the network diagram: "weights" (w, unit outputs) or "gradients"
     show_diagram: bool = True  # the network diagram is drawn (and streamed) at all
+    show_landscape: bool = False  # the loss landscape is computed and drawn (off: it costs time every frame)
     # Bumped whenever the history restarts (reset, new network, new data): charts redraw whole.
     run_id: int = 0
     full_run_id: int = 0
