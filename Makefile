@@ -27,9 +27,12 @@ $(BIN)/.bench-stamp: $(BIN)/.run-stamp requirements-bench.txt
 run: $(BIN)/.run-stamp
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# Two pytest workers: the browser tests (one app server, one Chromium) in order on one, the rest on the other.
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
+
 test: $(BIN)/.test-stamp
 	bash scripts/ensure-debian-packages.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(BIN)/.bench-stamp
 	$(BIN)/python -m bench.bench_engine $(BENCH_ARGS)

@@ -676,8 +676,6 @@ LESSON_LIST: list[Lesson] = [
             "features",
             "own_data",
             "compare",
-            "hidden_layers",
-            "activations",
             "residual",
             "normalization",
             "initializer",

@@ -26,7 +26,7 @@ from playground.training.config import FIELDS, TrainingConfig, config_values
 from playground.training.sweep import learning_rate_sweep
 from playground.training.trainer import Trainer
 from playground.ui.live import live_chart, streamed
-from playground.ui.session import transition
+from playground.ui.session import apply_change, transition
 from playground.ui.state import PlaygroundState
 
 SWEEP_RATES = 9
@@ -97,7 +97,6 @@ def run_sweep(state: PlaygroundState, name: str, trainer: Trainer, epochs: int) 
 
 @transition
 def adopt_rate(state: PlaygroundState, name: str, widget_key: str) -> None:
-    from playground.ui.session import apply_change  # the session's own change path (clamps, messages)
 
     rate = st.session_state.get(widget_key)
     if rate is None:
