@@ -886,20 +886,8 @@ BEST_COLOUR = "#006B4F"  # dark bluish green (Okabe-Ito's, darkened): the best e
 def with_best_epoch(figure: dict, epoch: int, label: str = "best", left: bool = False) -> dict:
     """Mark early stopping's best epoch on a figure over epochs: a dashed vertical line and "best: epoch N" at
     its foot (``left``: the text left of the line, for an epoch in the chart's right half). In place; returned."""
+    epoch_marker(figure, epoch, BEST_COLOUR)
     layout = figure["layout"]
-    layout["shapes"] = [
-        *layout.get("shapes", []),
-        {
-            "type": "line",
-            "xref": "x",
-            "x0": epoch,
-            "x1": epoch,
-            "yref": "paper",
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": BEST_COLOUR, "width": 2, "dash": "dash"},
-        },
-    ]
     layout["annotations"] = [
         *layout.get("annotations", []),
         {
@@ -1440,22 +1428,12 @@ def compare_loss_figure(
     return {"data": data, "layout": layout}
 
 
-def epoch_marker(figure: dict, epoch: int) -> dict:
-    """Add a vertical line at ``epoch`` (the replay position) to a figure over epochs."""
-    shapes = list(figure["layout"].get("shapes", []))
-    shapes.append(
-        {
-            "type": "line",
-            "xref": "x",
-            "x0": epoch,
-            "x1": epoch,
-            "yref": "paper",
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": "#111", "width": 2, "dash": "dash"},
-        }
-    )
-    figure["layout"]["shapes"] = shapes
+def epoch_marker(figure: dict, epoch: int, colour: str = "#111") -> dict:
+    """Add a dashed vertical line at ``epoch`` (the replay position; early stopping's best epoch) to a figure
+    over epochs. In place; returned."""
+    layout = figure["layout"]
+    line = {"type": "line", "xref": "x", "x0": epoch, "x1": epoch, "yref": "paper", "y0": 0, "y1": 1}
+    layout["shapes"] = [*layout.get("shapes", []), {**line, "line": {"color": colour, "width": 2, "dash": "dash"}}]
     return figure
 
 
