@@ -134,22 +134,44 @@ function newPoints(host, extend) {
 // redraw still runs at least this often, so hover (which reads Plotly's own copy) is never older.
 const FULL_DRAW_EVERY_MS = 2000;
 
-function linePaths(host) {
+function linePaths(host, selector = "path.js-line") {
   const paths = {};
   for (const group of host.querySelectorAll(".scatterlayer .trace")) {
     const calcdata = group.__data__; // bound by Plotly (d3): [{trace: the full trace, ...}, ...]
     const trace = calcdata && calcdata[0] && calcdata[0].trace;
-    if (trace) paths[trace.index] = group.querySelector("path.js-line");
+    if (trace) paths[trace.index] = group.querySelector(selector);
   }
   return paths;
+}
+
+// A "tonexty" band (the loss chart's generalisation gap) is one closed path: the filled trace's line, then
+// the line of the trace before it, backwards. Plotly keeps it in the *previous* trace's group (its
+// path.js-fill, Plotly's `_nextFill`). Rebuilt from the two lines' drawn paths after they were extended;
+// false when a line has a gap (a second "M") or other commands: then Plotly draws it.
+const PLAIN_LINE = /^M[-0-9.,eL]*$/;
+
+function refillBands(host, paths) {
+  const fills = linePaths(host, "path.js-fill");
+  for (let index = 1; index < host.data.length; index++) {
+    if ((host.data[index] || {}).fill !== "tonexty") continue;
+    const upper = paths[index] && paths[index].getAttribute("d");
+    const lower = paths[index - 1] && paths[index - 1].getAttribute("d");
+    const band = fills[index - 1];
+    if (!band || !upper || !lower || !PLAIN_LINE.test(upper) || !PLAIN_LINE.test(lower)) return false;
+    const backwards = lower.slice(1).split("L").reverse().join("L");
+    band.setAttribute("d", upper + "L" + backwards + "Z");
+  }
+  return true;
 }
 
 function appendInPlace(host, fresh) {
   const layout = host._fullLayout;
   const xa = layout && layout.xaxis;
   if (!xa || !layout.yaxis || typeof xa.c2p !== "function") return false;
-  // A filled band (the loss chart's generalisation gap) is a second path this does not extend: Plotly draws.
-  if (fresh.traces.some((trace) => (host.data[trace] || {}).fill)) return false;
+  // A filled band other than "tonexty" (which refillBands redraws) is left to Plotly.
+  if (fresh.traces.some((trace) => ![undefined, "none", "tonexty"].includes((host.data[trace] || {}).fill))) {
+    return false;
+  }
   const paths = linePaths(host);
   for (const trace of fresh.traces) {
     const shown = (host.data[trace] || {}).visible;
@@ -184,6 +206,8 @@ function appendInPlace(host, fresh) {
     }
     if (segment) path.setAttribute("d", path.getAttribute("d") + segment);
   });
+  // The bands follow their lines; one a path cannot describe (a gap in a line) waits for the next real draw.
+  if (!refillBands(host, paths)) chart.needsRedraw = true;
   return true;
 }
 

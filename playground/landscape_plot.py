@@ -93,12 +93,15 @@ def _null(array: np.ndarray) -> list:
     return cleaned.tolist()
 
 
-def _axis_title(landscape, index: int) -> str:
+def _axis_title(landscape, index: int, wrap: bool = False) -> str:
+    """The title of axis ``index``, e.g. "direction 1 (PC1, 97 % of the path)". ``wrap``: on two lines (the
+    vertical axis: on one line it is taller than the plot and runs into the chart's title)."""
     share = float(landscape.explained_by[index])
+    gap = "<br>" if wrap else " "
     if landscape.method == "pca":
-        what = f"PC{index + 1}, {100 * share:.0f} % of the path" if math.isfinite(share) else f"PC{index + 1}"
+        what = f"PC{index + 1}, {100 * share:.0f} %{gap}of the path" if math.isfinite(share) else f"PC{index + 1}"
     else:
-        what = "random, filter-normalised"
+        what = f"random,{gap}filter-normalised"
     return f"direction {index + 1} ({what})"
 
 
@@ -221,7 +224,7 @@ def landscape_figure_dict(
         notes.append(f"the weights stopped being numbers after epoch {now_epoch}: centred there")
     layout = {
         "height": height,
-        "margin": {"l": 80, "r": 20, "t": 60, "b": 110},
+        "margin": {"l": 100, "r": 20, "t": 60, "b": 110},  # l: the vertical axis's title on two lines
         "font": FONT,
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
@@ -233,7 +236,7 @@ def landscape_figure_dict(
             "tickformat": ".3~g",
         },
         "yaxis": {
-            "title": {"text": _axis_title(landscape, 1)},
+            "title": {"text": _axis_title(landscape, 1, wrap=True)},
             "zeroline": False,
             "showgrid": False,
             "tickformat": ".3~g",

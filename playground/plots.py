@@ -855,7 +855,9 @@ def loss_figure(
                 "y": _significant(learning_rates),
                 "name": "learning rate",
                 "yaxis": "y2",
-                "line": {"color": RATE_COLOUR, "width": 2, "dash": "dot", "shape": "hv"},
+                "showlegend": False,  # the right axis's grey title names it; a third legend entry crowds the two
+                # A row's rate is the one its epoch trained with: it holds back to the previous row.
+                "line": {"color": RATE_COLOUR, "width": 2, "dash": "dot", "shape": "vh"},
                 "hovertemplate": "epoch %{x}<br>learning rate: %{y:.3g}<extra></extra>",
             }
         )
@@ -869,6 +871,7 @@ def loss_figure(
             "zeroline": False,
             "tickfont": {"color": RATE_COLOUR},
             "tickformat": "~g",
+            "tickmode": "auto",  # an overlaying axis defaults to "sync": ticks at the left axis's odd fractions
             "nticks": 4,
             "fixedrange": True,
         }

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from playground.plots import _VIRIDIS, FONT, _base_layout
+from playground.plots import _VIRIDIS, FONT, _base_layout, log_axis_dtick
 
 DIVERGED_MARKER = {"symbol": "x", "size": 14, "color": "#B3261E", "line": {"width": 2}}
 CURRENT_COLOUR = "#111111"
@@ -45,6 +45,26 @@ def best_rate(sweep: pd.DataFrame, column: str = "train_loss") -> float | None:
     return None if finite.empty else float(finite.loc[finite["final"].idxmin(), "learning_rate"])
 
 
+def _decade_ticks(values) -> dict:
+    """A log axis's tick settings over ``values``: a label per decade (or fewer: ``plots.log_axis_dtick``) when
+    they span two decades or more; else Plotly's own (1, 2, 5 within a decade: a power of ten may not be in
+    range). Plotly's 1-2-5 labels over four decades run into each other (0.0002 0.0005 0.001) or crowd."""
+    values = np.asarray([v for v in values if v is not None and np.isfinite(v) and v > 0], dtype=float)
+    if values.size == 0:
+        return {}
+    low, high = math.log10(values.min()), math.log10(values.max())
+    return {"dtick": log_axis_dtick([low, high])} if high - low >= 2 else {}
+
+
+def _readable_axes(layout: dict) -> dict:
+    """Dark axis titles and ticks at projector sizes, set on the axes themselves: ``st.plotly_chart``'s theme
+    would otherwise make them grey and smaller (12.75 px ticks) than the live charts'. In place; returned."""
+    for axis in ("xaxis", "yaxis"):
+        layout[axis]["tickfont"] = {"size": 14, "color": FONT["color"]}
+        layout[axis]["title"]["font"] = {"size": FONT["size"], "color": FONT["color"]}
+    return layout
+
+
 def _rate_label(rate: float) -> str:
     return f"{rate:.3g}"
 
@@ -58,14 +78,31 @@ def sweep_final_figure(sweep: pd.DataFrame, current_rate: float, height: int = 3
     data = []
     for column, name, dash in (("train_loss", "train loss", "solid"), ("test_loss", "test loss", "dash")):
         values = finals[column]["final"].to_numpy()
+        shown = [float(v) if np.isfinite(v) and v > 0 else None for v in values]
+        line = {"color": "#0072B2" if column == "train_loss" else "#D55E00", "width": 3, "dash": dash}
+        # The line and its rate-coloured points as two traces (one legend entry, one group): in the legend a
+        # lines+markers trace shows its first point's colour (the smallest rate's), not the line's.
         data.append(
             {
                 "type": "scatter",
-                "mode": "lines+markers",
+                "mode": "lines",
                 "x": rates.tolist(),
-                "y": [float(v) if np.isfinite(v) and v > 0 else None for v in values],
+                "y": shown,
                 "name": name,
-                "line": {"color": "#0072B2" if column == "train_loss" else "#D55E00", "width": 3, "dash": dash},
+                "legendgroup": name,
+                "line": line,
+                "hoverinfo": "skip",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": rates.tolist(),
+                "y": shown,
+                "name": f"{name} (a point per rate)",
+                "legendgroup": name,
+                "showlegend": False,
                 "marker": {"size": 11, "color": colours, "line": {"color": "white", "width": 1}},
                 "hovertemplate": f"learning rate %{{x:.3g}}<br>final {name}: %{{y:.4f}}<extra></extra>",
             }
@@ -86,9 +123,9 @@ def sweep_final_figure(sweep: pd.DataFrame, current_rate: float, height: int = 3
                 "hovertemplate": "learning rate %{x:.3g}<br>diverged at epoch %{customdata}<extra></extra>",
             }
         )
-    layout = _base_layout("learning rate (log scale)", "loss after the sweep's epochs", height)
-    layout["xaxis"].update(type="log", tickformat="~g")
-    layout["yaxis"].update(type="log", tickformat="~g")
+    layout = _base_layout("learning rate (log scale)", "final loss (log scale)", height)
+    layout["xaxis"].update(type="log", tickformat="~g", **_decade_ticks(rates))
+    layout["yaxis"].update(type="log", tickformat="~g", **_decade_ticks([y for trace in data for y in trace["y"]]))
     layout["shapes"] = [
         {
             "type": "line",
@@ -115,7 +152,7 @@ def sweep_final_figure(sweep: pd.DataFrame, current_rate: float, height: int = 3
     ]
     layout["legend"] = {"orientation": "h", "x": 0, "y": -0.28, "font": FONT}
     layout["margin"].update(t=30, b=90)
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": _readable_axes(layout)}
 
 
 def sweep_curves_figure(sweep: pd.DataFrame, height: int = 340) -> dict:
@@ -137,7 +174,7 @@ def sweep_curves_figure(sweep: pd.DataFrame, height: int = 340) -> dict:
             }
         )
     layout = _base_layout("epoch", "train loss (log scale)", height)
-    layout["yaxis"].update(type="log", tickformat="~g")
-    layout["legend"] = {"font": {**FONT, "size": 13}, "x": 1.02, "y": 1}
+    layout["yaxis"].update(type="log", tickformat="~g", **_decade_ticks([y for trace in data for y in trace["y"]]))
+    layout["legend"] = {"font": {**FONT, "size": 14}, "x": 1.02, "y": 1}
     layout["margin"].update(t=30, r=120)
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": _readable_axes(layout)}
