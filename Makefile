@@ -27,12 +27,23 @@ $(BIN)/.bench-stamp: $(BIN)/.run-stamp requirements-bench.txt
 run: $(BIN)/.run-stamp
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-# Two pytest workers: the browser tests (one app server, one Chromium) in order on one, the rest on the other.
-PYTEST_WORKERS ?= -n 2 --dist loadgroup
+# Two pytest processes at once, one per core: the browser tests (one app server, one Chromium, in order) and
+# the rest, whose report is printed when both are done. PARALLEL=0 runs everything in one process.
+PARALLEL ?= 1
 
 test: $(BIN)/.test-stamp
 	bash scripts/ensure-debian-packages.sh
-	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+ifeq ($(PARALLEL),1)
+	@mkdir -p test-artifacts
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS) > test-artifacts/pytest-not-browser.log 2>&1 & rest=$$!; \
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS); browser=$$?; \
+	wait $$rest; others=$$?; \
+	echo "==== the other tests (not browser) ===="; cat test-artifacts/pytest-not-browser.log; \
+	echo "browser tests: exit $$browser; the others: exit $$others"; \
+	test $$browser -eq 0 -o $$browser -eq 5 && test $$others -eq 0 -o $$others -eq 5
+else
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 bench: $(BIN)/.bench-stamp
 	$(BIN)/python -m bench.bench_engine $(BENCH_ARGS)
