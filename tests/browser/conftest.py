@@ -39,9 +39,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-            # With pytest-xdist's --dist loadgroup (make test), every browser test runs on the same worker, in
-            # order: they share that worker's one app server and browser (session fixtures).
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _require_browser() -> None:
