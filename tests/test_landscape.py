@@ -332,7 +332,7 @@ def test_the_colours_are_log10_of_the_loss_and_a_shared_range_puts_two_runs_on_o
 
 
 def test_the_path_has_every_epoch_of_a_short_run_whatever_the_record_interval():
-    from playground.training.trainer import MAX_PATH_POINTS
+    from playground.training.trajectory import MAX_PATH_POINTS
 
     trainer = Trainer(TrainingConfig(dataset="circle", hidden_layers=(8,), batch_size=250, learning_rate=10.0))
     assert trainer.record_every > 1  # full batch: rows every few epochs, yet the path holds each epoch

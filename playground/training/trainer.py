@@ -63,9 +63,9 @@ from playground.training.history import (
     metric_column,
 )
 from playground.training.schedules import learning_rate_at
+from playground.training.trajectory import Trajectory
 
 MAX_SNAPSHOTS = 64  # parameter snapshots kept for replay (thinned like the history)
-MAX_PATH_POINTS = 512  # the weights after every epoch, for the loss landscape's path (thinned when full)
 RECORD_POINTS = 256  # training (and test) points the per-epoch record is measured on
 MAX_EDITED_PARAMETER = 100.0  # a weight set by hand (the diagram): larger is a typo, not an experiment
 RECORD_SHARE = 0.05  # a record may cost at most about this share of the training time
@@ -274,10 +274,8 @@ class Trainer:
         self._clipped_since_record = 0
         self._last_global_norm = math.nan
         self._snapshot_stride = 1
-        self._path = np.empty((MAX_PATH_POINTS, self.network.theta.size))
-        self._path_epochs = np.empty(MAX_PATH_POINTS, dtype=np.int64)
-        self._path_length, self._path_stride = 0, 1
-        self._add_to_path()
+        self.trajectory = Trajectory(self.network.theta.size)  # the loss landscape's path
+        self.trajectory.add(self.epoch, self.network.theta)
         self._last_update = np.zeros_like(self.network.theta)
         self.stopped_early_at: int | None = None
         self._start_watching_test_loss()
@@ -407,36 +405,15 @@ class Trainer:
                 self._train_one_epoch(record=done == epochs or (self.epoch + 1) % every == 0)
                 if self.config.early_stopping:
                     self._watch_test_loss()
-                self._add_to_path()
+                self.trajectory.add(self.epoch, self.network.theta)
         return done
-
-    def _add_to_path(self) -> None:
-        """Keep the weights of this epoch for ``path`` (every ``_path_stride``-th epoch; the stride doubles and
-        every other point goes when the buffer is full, as the history thins)."""
-        if self.epoch % self._path_stride:
-            return
-        if self._path_length and self._path_epochs[self._path_length - 1] == self.epoch:
-            self._path_length -= 1  # the same epoch again (early stopping restored the best weights)
-        if self._path_length == MAX_PATH_POINTS:
-            half = MAX_PATH_POINTS // 2
-            self._path[:half], self._path_epochs[:half] = self._path[::2], self._path_epochs[::2]
-            self._path_length, self._path_stride = half, self._path_stride * 2
-            if self.epoch % self._path_stride:
-                return
-        self._path[self._path_length] = self.network.theta
-        self._path_epochs[self._path_length] = self.epoch
-        self._path_length += 1
 
     @property
     def path(self) -> tuple[np.ndarray, np.ndarray]:
-        """The run's trajectory: (epochs (k,), the parameters theta after each (k, n_parameters)), epoch 0 first.
-
-        Every epoch while the run is short; once MAX_PATH_POINTS are held, every 2nd, then every 4th... (the
-        start is always kept). Read-only views: the loss landscape projects them (playground.teaching.landscape).
-        Weights moved outside ``train`` (a walkthrough step, a weight set by hand) join at the next epoch."""
-        epochs, thetas = self._path_epochs[: self._path_length], self._path[: self._path_length]
-        epochs.flags.writeable = thetas.flags.writeable = False
-        return epochs, thetas
+        """The run's trajectory: (epochs (k,), the parameters theta after each (k, n_parameters)), epoch 0 first:
+        every epoch of a short run, evenly thinned on a long one (``playground.training.trajectory``). Weights
+        moved outside ``train`` (a walkthrough step, a weight set by hand) join at the next epoch."""
+        return self.trajectory.points()
 
     @property
     def scheduled_learning_rate(self) -> float:
