@@ -1,7 +1,8 @@
 """Backprop Playground: a NumPy backprop engine and a Streamlit app to watch it learn.
 
 Sub-packages, with dependencies flowing one way (ui -> teaching, plots, links -> training -> data, engine):
-``engine`` (layers, network, optimisers: pure NumPy), ``data``, ``training`` (config, trainer, history, schedules, sweep),
+``engine`` (layers, network, optimisers: pure NumPy), ``data``, ``training`` (config, trainer, history,
+schedules, sweep),
 ``teaching`` (lessons, walkthrough, diagnostics, diagram), ``links`` (URL and model file), ``plots`` and
 ``ui`` (the only one that imports streamlit).
 """
