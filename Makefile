@@ -36,7 +36,7 @@ test: $(BIN)/.test-stamp
 ifeq ($(PARALLEL),1)
 	@mkdir -p test-artifacts
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS) > test-artifacts/pytest-not-browser.log 2>&1 & rest=$$!; \
-	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS); browser=$$?; \
+	$(BIN)/python -m pytest -m browser --durations=15 $(PYTEST_ARGS); browser=$$?; \
 	wait $$rest; others=$$?; \
 	echo "==== the other tests (not browser) ===="; cat test-artifacts/pytest-not-browser.log; \
 	echo "browser tests: exit $$browser; the others: exit $$others"; \

@@ -162,12 +162,19 @@ def assert_lesson_screen(page: Page, charts: list[str], lesson_key: str | None) 
         assert LESSONS[lesson_key].headline in summary, summary
 
 
+# Played to the stop: one of each screen kind (a single run, a diverged run's mark, the digits gallery, a deep
+# spiral, the landscape). The others share those layouts; each is still opened at 1280x720. Playing all thirteen
+# cost about three minutes of the browser suite, which is the CI's critical path.
+PLAYED_TO_STOP = {"vanishing_sigmoid", "exploding_init", "digits_vanishing", "degradation", "learning_rate_landscape"}
+
+
 @pytest.mark.parametrize("lesson_key", [*LESSONS, None], ids=[*LESSONS, "compare-mode"])
 def test_each_lesson_link_shows_its_charts_on_one_projected_screen_before_and_at_its_stop(
     browser, app_server, artifacts_dir, lesson_key
 ):
     """Every lesson link (and compare mode without a lesson) at 1280x720: the lesson's one-line bar, the Play
-    button and every chart the lesson is about inside the screen, on opening and where Play stops by itself
+    button and every chart the lesson is about inside the screen, on opening and (one lesson per layout) where Play
+    stops by itself
     (the stop's note, the replay slider and a diverged run's mark must not push a chart off)."""
     query = LESSONS[lesson_key].link if lesson_key else "?compare=1"
     name = lesson_key or "compare-mode"
@@ -183,7 +190,7 @@ def test_each_lesson_link_shows_its_charts_on_one_projected_screen_before_and_at
         assert_lesson_screen(page, charts, lesson_key)
         if lesson_key is None:
             expect(page.locator(".bp-status-table")).to_be_visible()
-        else:
+        elif lesson_key in PLAYED_TO_STOP:
             page.locator(".st-key-play_pause button").filter(visible=True).first.click()
             page.wait_for_function(PAUSED_AT_STOP_JS, timeout=60_000)
             page.wait_for_function(NAMED_CHARTS_IN_VIEW_JS, arg=charts, timeout=TIMEOUT)
