@@ -8,6 +8,9 @@ Each generator is ``(n_points, noise, rng, n_classes) -> (X, y)``:
 - ``digits``: the 8x8 handwritten digits (``playground/data/digits.csv.gz``, see its README):
   ``X: (1797, 64)`` pixel intensities scaled to [0, 1], ``y`` the digit 0-9; ``n_points`` and
   ``noise`` do not apply. ``digits_3v8``: only the 3s and 8s, y = 1 for an 8 (a binary problem).
+- ``mnist``: 10,000 MNIST digits of 28x28 pixels (``playground/data/mnist.npz``, see its README):
+  ``X: (10000, 784)`` in [0, 1], ``y`` the digit. Its split is its own (``split_examples``): 2,000 test
+  digits drawn by the data seed, and the first ``train_size`` of the other 8,000 for training.
 
 Input features (what the network actually sees) are derived from the points by
 ``make_features``; each is scaled to roughly [-1, 1] so that no initialisation
@@ -31,6 +34,10 @@ MAX_NOISE = 0.5
 MIN_CLASSES, MAX_CLASSES = 2, 5  # for the datasets with a class-count setting
 IMAGE_SIDE = 8  # the digits are 8 x 8 pixel images, stored row by row
 DIGITS_FILE = Path(__file__).resolve().parent / "digits.csv.gz"
+MNIST_SIDE = 28  # MNIST: 28 x 28 pixel images, stored row by row
+MNIST_FILE = Path(__file__).resolve().parent / "mnist.npz"
+MNIST_EXAMPLES, MNIST_TEST_SIZE = 10_000, 2_000
+MIN_TRAIN_SIZE, MAX_TRAIN_SIZE = 100, MNIST_EXAMPLES - MNIST_TEST_SIZE  # MNIST training images used
 
 Generator = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 
@@ -164,6 +171,25 @@ def digits_3v8(
     return images[keep].copy(), (labels[keep] == 8).astype(np.float64)
 
 
+@lru_cache(maxsize=1)
+def _mnist_table() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped MNIST file (scripts/convert_mnist.py made it): images (10000, 784) in [0, 1], labels (10000,).
+    Read once per process and read-only: every trainer's split copies the rows it uses."""
+    with np.load(MNIST_FILE) as archive:
+        images, labels = archive["images"], archive["labels"]
+    pixels = MNIST_SIDE * MNIST_SIDE
+    if images.shape != (MNIST_EXAMPLES, pixels) or labels.shape != (MNIST_EXAMPLES,):
+        raise ValueError(f"{MNIST_FILE.name} should hold {MNIST_EXAMPLES} images of {pixels} pixels and their labels")
+    images, labels = images / 255.0, labels.astype(np.float64)
+    images.flags.writeable = labels.flags.writeable = False
+    return images, labels
+
+
+def mnist(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """All 10,000 MNIST digits: X (10000, 784) in [0, 1] (read-only, shared), y the digit (0-9)."""
+    return _mnist_table()
+
+
 def moons(n_points: int, noise: float, rng: np.random.Generator, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's make_moons), scaled to the square."""
     n_negative, n_positive = _class_sizes(n_points)
@@ -196,7 +222,8 @@ class Dataset:
 
     problem: "binary", "multiclass" or "regression" (which head the network gets).
     n_classes: the class count; None where the ``n_classes`` setting chooses it (2 to 5), 0 for
-    regression. inputs: "points" (2D, drawn as a plane, input features apply) or "image" (8x8).
+    regression. inputs: "points" (2D, drawn as a plane, input features apply) or "image" (square images
+    of ``image_side`` pixels a side, fed pixel by pixel, rows first).
     """
 
     name: str
@@ -206,11 +233,12 @@ class Dataset:
     n_classes: int | None = 2
     inputs: str = "points"
     size: int | None = None  # a fixed number of examples (the image sets); None: the n_points setting
+    image_side: int = 0  # pixels per side of an image set's images (0: points)
 
     @property
     def n_inputs(self) -> int | None:
-        """Inputs per example for image sets (64 pixels); None for points (the chosen features decide)."""
-        return IMAGE_SIDE * IMAGE_SIDE if self.inputs == "image" else None
+        """Inputs per example for image sets (their pixels); None for points (the chosen features decide)."""
+        return self.image_side * self.image_side if self.inputs == "image" else None
 
     def examples(self, n_points: int) -> int:
         """How many examples the dataset has with the ``n_points`` setting."""
@@ -236,8 +264,11 @@ DATASETS: dict[str, Dataset] = {
     "blobs": Dataset("blobs", "Blobs (2-5 classes)", blobs, "multiclass", None),
     "plane": Dataset("plane", "Plane (regression)", plane, "regression", 0),
     "bumps": Dataset("bumps", "Six bumps (regression)", bumps, "regression", 0),
-    "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image", 1797),
-    "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image", 357),
+    "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image", 1797, IMAGE_SIDE),
+    "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image", 357, IMAGE_SIDE),
+    "mnist": Dataset(
+        "mnist", "MNIST digits 0-9 (28x28)", mnist, "multiclass", 10, "image", MNIST_EXAMPLES, MNIST_SIDE
+    ),
     # Its problem and classes are the user data's (TrainingConfig.problem and .classes ask it).
     USER_DATASET: Dataset(USER_DATASET, "Your own data (click or upload)", user_points, "binary", 2),
 }
@@ -267,6 +298,24 @@ def train_test_split(
     n_train = int(round(train_fraction * len(y)))
     n_train = min(max(n_train, 1), len(y) - 1)
     train, test = order[:n_train], order[n_train:]
+    return X[train], y[train], X[test], y[test]
+
+
+def split_examples(
+    name: str, X: np.ndarray, y: np.ndarray, train_fraction: float, train_size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The dataset's train/test split: ``X_train, y_train, X_test, y_test``.
+
+    MNIST: a permutation by ``rng`` (the data seed) puts MNIST_TEST_SIZE digits in the test set and the first
+    ``train_size`` of the rest in the training set, so the test set stays the same whatever the training
+    size, and a smaller training set is part of a larger one. Every other dataset: ``train_test_split``.
+    """
+    if name != "mnist":
+        return train_test_split(X, y, train_fraction, rng)
+    if not MIN_TRAIN_SIZE <= train_size <= MAX_TRAIN_SIZE:
+        raise ValueError(f"train_size must be between {MIN_TRAIN_SIZE} and {MAX_TRAIN_SIZE}, got {train_size}")
+    order = rng.permutation(len(y))
+    test, train = order[:MNIST_TEST_SIZE], order[MNIST_TEST_SIZE : MNIST_TEST_SIZE + train_size]
     return X[train], y[train], X[test], y[test]
 
 

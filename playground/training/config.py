@@ -25,7 +25,10 @@ from playground.data.datasets import (
     MAX_NOISE,
     MAX_POINTS,
     MIN_CLASSES,
+    MAX_TRAIN_SIZE,
     MIN_POINTS,
+    MIN_TRAIN_SIZE,
+    MNIST_TEST_SIZE,
     USER_DATASET,
 )
 from playground.data.userdata import MAX_LINK_DATA_CHARS, UserData, UserDataError, from_url_text, to_url_text
@@ -92,6 +95,7 @@ FIELDS: dict[str, Bound] = {
     "noise": Bound("float", 0.0, MAX_NOISE),
     "train_fraction": Bound("float", MIN_TRAIN_FRACTION, MAX_TRAIN_FRACTION),
     "data_seed": Bound("int", 0, MAX_SEED),
+    "train_size": Bound("int", MIN_TRAIN_SIZE, MAX_TRAIN_SIZE),
     "features": Bound("names", choices=tuple(FEATURES)),
     "hidden_layers": Bound("layers", 1, MAX_NEURONS, max_length=MAX_HIDDEN_LAYERS),
     "activations": Bound("per_layer", choices=tuple(ACTIVATIONS)),
@@ -126,6 +130,7 @@ class TrainingConfig:
     noise: float = 0.0  # fraction 0-0.5 of the domain, like its 0-50 % slider (2D datasets)
     train_fraction: float = 0.5  # its default 50 % train
     data_seed: int = 0  # same seed, same points: a class sees one dataset
+    train_size: int = MAX_TRAIN_SIZE  # MNIST only: training images (its 2,000 test images are fixed by data_seed)
     features: tuple[str, ...] = DEFAULT_FEATURES  # 2D datasets only; images feed their pixels
     # Network
     hidden_layers: tuple[int, ...] = (4, 2)  # TF Playground's default
@@ -210,15 +215,20 @@ class TrainingConfig:
 
     @property
     def n_examples(self) -> int:
-        """Examples in the dataset: ``n_points``, the image set's fixed size, or the user data's points."""
+        """Examples in the dataset: ``n_points``, the image set's fixed size, or the user data's points (MNIST:
+        the training images used and its test set)."""
         if self.user_data is not None:
             return len(self.user_data)
+        if self.dataset == "mnist":
+            return self.train_size + MNIST_TEST_SIZE
         return DATASETS[self.dataset].examples(self.n_points)
 
     @property
     def n_train(self) -> int:
         if self.user_data is not None:
             return self.user_data.n_train
+        if self.dataset == "mnist":
+            return self.train_size
         n_train = int(round(self.train_fraction * self.n_examples))
         return min(max(n_train, 1), self.n_examples - 1)
 
@@ -284,7 +294,7 @@ def config_problems(config: TrainingConfig) -> list[str]:
     problems = [p for name, value in values.items() if (p := _field_problem(name, value, values))]
     dataset = DATASETS.get(config.dataset)
     if dataset is not None and dataset.inputs == "image" and config.features != DEFAULT_FEATURES:
-        problems.append(f"features do not apply to {config.dataset} (its inputs are the 64 pixels)")
+        problems.append(f"features do not apply to {config.dataset} (its inputs are the {dataset.n_inputs} pixels)")
     if config.normalization == "batch" and _is_number(config.batch_size) and config.batch_size < 2:
         problems.append(
             "batch_size must be at least 2 with normalization='batch': batch norm standardises each unit over the "

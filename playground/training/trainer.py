@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,7 +42,7 @@ from playground.data.datasets import (
     flip_labels,
     make_dataset,
     make_features,
-    train_test_split,
+    split_examples,
 )
 from playground.data.userdata import UserData
 from playground.engine.network import Network, Pass, layer_views, parameter_count
@@ -86,17 +87,24 @@ def record_interval(layer_sizes: list[int], n_train: int, n_test: int, batch_siz
     """
     n_layers = len(layer_sizes) - 1
     parameters, units = parameter_count(layer_sizes), sum(layer_sizes[1:])
-    batch = max(1, min(batch_size, n_train))
-    n_batches = -(-n_train // batch)
     train_example = 6 * parameters * MULTIPLY_ADD_SECONDS + 12 * units * ELEMENT_SECONDS
     test_example = 2 * parameters * MULTIPLY_ADD_SECONDS + 5 * units * ELEMENT_SECONDS
-    epoch = n_batches * (9 * n_layers + 4) * CALL_SECONDS + n_train * train_example
+    epoch = epoch_seconds_estimate(layer_sizes, n_train, batch_size)
     record = (
         (90 * n_layers + 60) * CALL_SECONDS
         + min(RECORD_POINTS, n_train) * train_example
         + min(RECORD_POINTS, n_test) * test_example
     )
     return max(1, math.ceil(record / (RECORD_SHARE * epoch)))
+
+
+def epoch_seconds_estimate(layer_sizes: list[int], n_train: int, batch_size: int) -> float:
+    """An epoch's cost by ``record_interval``'s model (seconds on a laptop CPU; only ratios are meant)."""
+    n_layers = len(layer_sizes) - 1
+    parameters, units = parameter_count(layer_sizes), sum(layer_sizes[1:])
+    n_batches = -(-n_train // max(1, min(batch_size, n_train)))
+    train_example = 6 * parameters * MULTIPLY_ADD_SECONDS + 12 * units * ELEMENT_SECONDS
+    return n_batches * (9 * n_layers + 4) * CALL_SECONDS + n_train * train_example
 
 
 def clip_by_global_norm(grad: np.ndarray, max_norm: float) -> tuple[float, float]:
@@ -179,7 +187,7 @@ class Trainer:
 
     @property
     def inputs(self) -> str:
-        """ "points" (2D, plotted as a plane) or "image" (8x8 digits)."""
+        """ "points" (2D, plotted as a plane) or "image" (digit images, ``image_side`` pixels a side)."""
         return DATASETS[self.config.dataset].inputs
 
     # ---- building --------------------------------------------------------------------------
@@ -192,8 +200,8 @@ class Trainer:
         else:
             rng = np.random.default_rng(c.data_seed)
             self.points, self.labels = make_dataset(c.dataset, c.n_points, c.noise, rng, c.n_classes)
-            (self.train_points, self.y_train, self.test_points, self.y_test) = train_test_split(
-                self.points, self.labels, c.train_fraction, rng
+            (self.train_points, self.y_train, self.test_points, self.y_test) = split_examples(
+                c.dataset, self.points, self.labels, c.train_fraction, c.train_size, rng
             )
         self._add_label_noise()
         self._build_features()
@@ -268,6 +276,8 @@ class Trainer:
         self.optimizer = make_optimizer(self.config.optimizer, self.config.learning_rate, self.network.theta.size)
         self.shuffle_rng = np.random.default_rng([self.config.weight_seed, 2])
         self.epoch = 0
+        self._epoch_position: int | None = None  # the next batch of an epoch stopped mid-way (train_until)
+        self._measured_epoch_seconds = math.nan
         self.diverged_at: int | None = None
         self.history = History(history_columns(self.network.n_layers, self.problem), self.max_history_rows)
         self.snapshots: list[tuple[int, np.ndarray]] = []  # (epoch, theta and then batch norm's statistics)
@@ -346,6 +356,8 @@ class Trainer:
         if config.dropout != old.dropout:  # before a restart too: the restarted run uses the new share
             self.network.set_dropout(config.dropout)
             self._batches_for = None  # the training passes get (or lose) their dropout layers
+        if config.dropout != old.dropout or config.batch_size != old.batch_size:
+            self._epoch_position = None  # an epoch stopped mid-way ends there: its batches are no longer these
         if self.diverged:
             self.reset()
             return "restarted"
@@ -379,6 +391,7 @@ class Trainer:
         self._build_record_passes()
         self._batches_for = None  # batch buffers follow the training set's size
         self._record_every_for = None
+        self._epoch_position = None  # an epoch stopped mid-way ends there: its batches were the old points
         return "edited"
 
     # ---- training --------------------------------------------------------------------------
@@ -390,23 +403,60 @@ class Trainer:
         """Train up to ``epochs`` epochs; stops early if training diverges. Returns epochs run.
 
         The last epoch is always recorded in the history, and every ``record_every``-th one
-        before it (see the module notes).
+        before it (see the module notes). An epoch that ``train_until`` stopped mid-way is finished
+        first, as the first of the ``epochs``.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
             raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
-        done = 0
+        return self._train(int(epochs), None)
+
+    def train_until(self, deadline: float, max_epochs: int) -> int:
+        """Train batch by batch until ``time.perf_counter()`` reaches ``deadline`` (checked after every batch) or
+        ``max_epochs`` epochs have ended; the first batch always runs. Returns the epochs that ended.
+
+        For data whose epoch takes longer than a frame (MNIST): the page can redraw and Pause within a frame
+        while an epoch is under way. A stop mid-epoch leaves ``epoch_progress`` between 0 and 1 and the weights
+        as the batches so far left them; the next ``train_until`` or ``train`` goes on from the next batch, so
+        the run is the same, batch for batch, as one ``train`` call. An epoch that ends when the time is up is
+        recorded, so the history's last row is the current epoch whenever no epoch is under way.
+        """
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, numbers.Integral) or max_epochs < 1:
+            raise ValueError(f"max_epochs must be a whole number >= 1, got {max_epochs!r}")
+        if not isinstance(deadline, numbers.Real) or math.isnan(deadline):
+            raise ValueError(f"deadline must be a time.perf_counter() value, got {deadline!r}")
+        return self._train(int(max_epochs), float(deadline))
+
+    def _train(self, epochs: int, deadline: float | None) -> int:
+        done, started = 0, time.perf_counter()
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             every = self.record_every
-            scheduled = self.config.lr_schedule != "constant"
-            while done < epochs and not self.diverged and not self.stopped_early:
+            first_batch = True
+            while done < epochs and self.can_train:
+                if deadline is not None:
+                    if not first_batch and time.perf_counter() >= deadline:
+                        break
+                    if not self._train_batches_until(deadline):
+                        break  # the time is up mid-epoch
+                    first_batch = False
                 done += 1
-                if scheduled:
-                    self.optimizer.learning_rate = self.scheduled_learning_rate
-                self._train_one_epoch(record=done == epochs or (self.epoch + 1) % every == 0)
+                record = done == epochs or (self.epoch + 1) % every == 0
+                self._train_one_epoch(record=record or (deadline is not None and time.perf_counter() >= deadline))
                 if self.config.early_stopping:
                     self._watch_test_loss()
                 self.trajectory.add(self.epoch, self.network.theta)
+        if done:
+            seconds = (time.perf_counter() - started) / done
+            measured = self._measured_epoch_seconds
+            self._measured_epoch_seconds = seconds if math.isnan(measured) else 0.7 * measured + 0.3 * seconds
         return done
+
+    @property
+    def epoch_seconds(self) -> float:
+        """What an epoch takes: the larger of the wall time measured by the latest ``train`` calls (smoothed) and
+        the cost model's estimate (``epoch_seconds_estimate``), so it is known before the first epoch."""
+        estimate = epoch_seconds_estimate(self.network.layer_sizes, self.y_train.shape[0], self.config.batch_size)
+        measured = self._measured_epoch_seconds
+        return estimate if math.isnan(measured) else max(estimate, measured)
 
     @property
     def path(self) -> tuple[np.ndarray, np.ndarray]:
@@ -414,6 +464,14 @@ class Trainer:
         every epoch of a short run, evenly thinned on a long one (``playground.training.trajectory``). Weights
         moved outside ``train`` (a walkthrough step, a weight set by hand) join at the next epoch."""
         return self.trajectory.points()
+
+    @property
+    def epoch_progress(self) -> float:
+        """The share (0 to 1) of the next epoch's batches already trained (0 unless ``train_until`` stopped
+        mid-epoch)."""
+        if self._epoch_position is None:
+            return 0.0
+        return self._epoch_position / len(self._batch_list)
 
     @property
     def scheduled_learning_rate(self) -> float:
@@ -504,14 +562,51 @@ class Trainer:
             np.take(self.T_train, order, axis=0, out=self._shuffled_T)
         return self._batch_list
 
+    def _start_epoch(self) -> list[tuple[Pass, np.ndarray, np.ndarray]]:
+        """The epoch's learning rate (a schedule's) and batches (shuffled): called once before its first batch."""
+        if self.config.lr_schedule != "constant":
+            self.optimizer.learning_rate = self.scheduled_learning_rate
+        self._epoch_position = 0
+        return self._batches()
+
+    def _train_batch(self, batch_pass: Pass, X_batch: np.ndarray, T_batch: np.ndarray) -> None:
+        """One batch but an epoch's last (whose update and gradient norm are kept for the record)."""
+        network, c = self.network, self.config
+        batch_pass.forward(X_batch)
+        batch_pass.backward(X_batch, T_batch)
+        if c.regularization != "none" and c.regularization_rate > 0:
+            network.add_regularization_gradient(c.regularization, c.regularization_rate)
+        if c.gradient_clip:
+            self._clip(network.grad, c.gradient_clip)
+        self.optimizer.step(network.theta, network.grad)
+
+    def _train_batches_until(self, deadline: float) -> bool:
+        """Train the epoch's batches but its last until ``deadline`` (at least one when any is left). True when
+        only the last batch is left (``_train_one_epoch`` ends the epoch); False: stopped mid-epoch."""
+        batches = self._start_epoch() if self._epoch_position is None else self._batch_list
+        last = len(batches) - 1
+        while self._epoch_position < last:
+            self._train_batch(*batches[self._epoch_position])
+            self._epoch_position += 1
+            if self._epoch_position < last and time.perf_counter() >= deadline:
+                return False
+        return True
+
     def _train_one_epoch(self, record: bool = True) -> None:
+        """Train the epoch's batches (from where ``train_until`` stopped, if it did), then its last one."""
         c, network = self.config, self.network
         theta, grad, step = network.theta, network.grad, self.optimizer.step
         rule, rate = c.regularization, c.regularization_rate
         regularize = rule != "none" and rate > 0
         clip = c.gradient_clip
-        batches = self._batches()
-        for batch_pass, X_batch, T_batch in batches[:-1]:
+        if self._epoch_position is None:
+            batches = self._start_epoch()
+            remaining = batches[:-1]
+        else:  # an epoch stopped mid-way: its batches were shuffled when it started
+            batches = self._batch_list
+            remaining = batches[self._epoch_position : -1]
+        # (The loop of _train_batch, inlined: a function call per batch costs a few per cent on small networks.)
+        for batch_pass, X_batch, T_batch in remaining:
             batch_pass.forward(X_batch)
             batch_pass.backward(X_batch, T_batch)
             if regularize:
@@ -519,6 +614,7 @@ class Trainer:
             if clip:
                 self._clip(grad, clip)
             step(theta, grad)
+        self._epoch_position = None
         batch_pass, X_batch, T_batch = batches[-1]  # the last batch: its update is recorded
         batch_pass.forward(X_batch)
         batch_pass.backward(X_batch, T_batch)
@@ -685,12 +781,18 @@ class Trainer:
         """The per-epoch history as a DataFrame (see ``playground.training.history.history_columns``)."""
         return self.history.to_frame()
 
+    @property
+    def image_side(self) -> int:
+        """Pixels per side of the dataset's images (8 for the UCI digits, 28 for MNIST); 0 for 2D points."""
+        return DATASETS[self.config.dataset].image_side
+
     def features(self, points: np.ndarray) -> np.ndarray:
-        """Network inputs for points in data coordinates: (n, 2) -> (n, n_features); images (n, 64) as they are."""
+        """Network inputs for points in data coordinates: (n, 2) -> (n, n_features); images (n, side²) as they are."""
         points = np.asarray(points, dtype=np.float64)
-        width = 64 if self.inputs == "image" else 2
+        side = self.image_side
+        width = side * side if self.inputs == "image" else 2
         if points.ndim != 2 or points.shape[1] != width:
-            kind = "8x8 images as rows of 64 pixels" if width == 64 else "2D points"
+            kind = f"{side}x{side} images as rows of {width} pixels" if side else "2D points"
             raise ValueError(f"{self.config.dataset} takes {kind}: inputs of shape (n, {width}), got {points.shape}")
         return points if self.inputs == "image" else make_features(points, self.config.features)
 

@@ -154,6 +154,11 @@ def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECOND
     return redraw
 
 
+def has_long_epochs(trainer: Trainer, max_seconds: float) -> bool:
+    """Whether ``trainer``'s epochs are too long for one frame's training time (or one is under way)."""
+    return trainer.epoch_progress > 0 or trainer.epoch_seconds > max_seconds / 2
+
+
 def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> int:
     """Train this frame's epochs on every run still training; returns epochs per run.
 
@@ -166,7 +171,18 @@ def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECON
         return 0
     stop = session.next_lesson_stop(state)
     limit = None if stop is None else max(stop - session.lesson_epoch(state), 0)
-    if state.speed != "max":
+    long_epochs = [trainer for trainer in active if has_long_epochs(trainer, max_seconds)]
+    if long_epochs:
+        # An epoch longer than a frame (MNIST): train batches until the frame's time is up, so the page redraws
+        # and Pause answers within a frame; the epoch counter shows how far the epoch has got.
+        most = session.MAX_STEP_COUNT if state.speed == "max" else int(state.speed)
+        most = most if limit is None else min(most, limit)
+        done = 0
+        for index, trainer in enumerate(active if most > 0 else []):
+            now = time.perf_counter()  # each run its share of what is left of the frame (compare mode)
+            deadline = now + (started + max_seconds - now) / (len(active) - index)
+            done = max(done, trainer.train_until(deadline, most))
+    elif state.speed != "max":
         done = int(state.speed) if limit is None else min(int(state.speed), limit)
         for trainer in active:
             trainer.train(done)
@@ -562,8 +578,10 @@ def status_metrics(state: PlaygroundState, trainer: Trainer) -> list[tuple[str, 
     else:
         epoch, network = trainer.network_at(state.replay_epoch)
         values = trainer.evaluate(network)
+    progress = trainer.epoch_progress if epoch == trainer.epoch else 0.0
+    # Mid-epoch (an epoch longer than a frame: MNIST) the count goes on by batches: 12.4 = 40 % into epoch 13.
     rows = [
-        ("Epoch", f"{epoch:,}"),
+        ("Epoch", f"{epoch + progress:,.1f}" if progress else f"{epoch:,}"),
         ("Train loss", _format_loss(values[TRAIN_LOSS])),
         ("Test loss", _format_loss(values[TEST_LOSS])),
     ]
