@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 STEP_MODE = "predict"  # the layers' mode for one example's step: see the module notes
+GIVEN = -1  # the "row" of an example given as it is (a digit drawn on the pad), not one of the training set
 
 # ---- units as the walkthrough and the network diagram name them ---------------------------------
 
@@ -237,13 +238,30 @@ def _one_example(trainer: Trainer, index: int) -> tuple[np.ndarray, np.ndarray]:
     return trainer.train_points[index : index + 1], trainer.y_train[index : index + 1]
 
 
-def walkthrough(trainer: Trainer, index: int) -> Walkthrough:
-    """The steps of one training step on training row ``index`` alone, at the trainer's current weights.
+def given_example(trainer: Trainer, point: np.ndarray, label: float) -> tuple[np.ndarray, np.ndarray]:
+    """An example not in the training set, as ``step_on`` takes it: (1, 2) or (1, side²), labels (1,).
+    ValueError names a wrong shape or a label the problem does not have."""
+    points = np.asarray(point, dtype=np.float64).reshape(1, -1)
+    trainer.features(points)  # the shape check, with its message
+    label = float(label)
+    classes = trainer.config.classes
+    if not np.isfinite(label) or (classes and (label != int(label) or not 0 <= label < classes)):
+        raise ValueError(f"the label must be a class from 0 to {classes - 1}, got {label!r}")
+    return points, np.array([label])
+
+
+def walkthrough(trainer: Trainer, index: int, example: tuple[np.ndarray, float] | None = None) -> Walkthrough:
+    """The steps of one training step on training row ``index`` alone, at the trainer's current weights; or on
+    ``example`` = (point or image, label), an example given as it is (its index is then ``GIVEN``).
 
     Nothing in the trainer changes: the step is ``trainer.step_on(..., mode=STEP_MODE, apply=False)``.
     """
-    index = check_index(trainer, index)
-    points, y = _one_example(trainer, index)
+    if example is None:
+        index = check_index(trainer, index)
+        points, y = _one_example(trainer, index)
+    else:
+        index = GIVEN
+        points, y = given_example(trainer, *example)
     one = trainer.step_on(points, y, mode=STEP_MODE, apply=False)
     network, batch_pass, layout = one.network, one.batch_pass, one.network.layout
     c = trainer.config
@@ -411,14 +429,22 @@ def apply_walkthrough(trainer: Trainer, shown: Walkthrough) -> None:
         shown.theta_before.shape != network.theta.shape
         or not np.array_equal(shown.theta_before, network.theta, equal_nan=True)
         or not np.array_equal(shown.statistics, network.statistics, equal_nan=True)
-        or shown.index >= trainer.y_train.shape[0]
-        or not np.array_equal(shown.point, trainer.train_points[shown.index])
-        or not np.array_equal(shown.inputs, trainer.X_train[shown.index])
+        or (
+            shown.index != GIVEN
+            and (
+                shown.index >= trainer.y_train.shape[0]
+                or not np.array_equal(shown.point, trainer.train_points[shown.index])
+                or not np.array_equal(shown.inputs, trainer.X_train[shown.index])
+            )
+        )
     ):
         raise ValueError("the weights or the data changed since this update was worked out; it was not applied")
     if not np.all(np.isfinite(shown.update)):
         raise ValueError("this update is not a finite number (training has diverged); it was not applied")
-    points, y = _one_example(trainer, shown.index)
+    if shown.index == GIVEN:
+        points, y = shown.point.reshape(1, -1), np.array([shown.label])
+    else:
+        points, y = _one_example(trainer, shown.index)
     preview = trainer.step_on(points, y, mode=shown.mode, apply=False)
     if not np.array_equal(preview.theta_after, shown.theta_after):
         raise ValueError("the training settings changed since this update was worked out; it was not applied")

@@ -394,6 +394,29 @@ class Trainer:
         self._epoch_position = None  # an epoch stopped mid-way ends there: its batches were the old points
         return "edited"
 
+    def add_training_examples(self, points: np.ndarray, y: np.ndarray) -> None:
+        """Append examples to the training set: points (k, 2) or images (k, side²), labels (k,) (a digit drawn on
+        the pad). Weights, optimiser state, epoch and history are kept: training goes on with them in the set
+        (the next epoch's batches include them). Until a data setting changes: that draws the data afresh.
+        ValueError names a wrong shape or a label the problem does not have."""
+        X = self.features(points)
+        y = np.asarray(y, dtype=np.float64).ravel()
+        classes = self.config.classes
+        if y.shape != (X.shape[0],) or not np.all(np.isfinite(y)):
+            raise ValueError(f"labels must be {X.shape[0]} finite numbers, got shape {y.shape}")
+        if classes and not np.all((y == np.round(y)) & (y >= 0) & (y < classes)):
+            raise ValueError(f"labels must be classes from 0 to {classes - 1}")
+        self.train_points = np.vstack([self.train_points, np.asarray(points, dtype=np.float64)])
+        self.y_train = np.concatenate([self.y_train, y])
+        self.y_train_clean = np.concatenate([self.y_train_clean, y])
+        self.flipped = np.concatenate([self.flipped, np.zeros(y.shape[0], dtype=bool)])
+        self.X_train = np.ascontiguousarray(np.vstack([self.X_train, X]))
+        self.T_train = self.network.targets(self.y_train)
+        self._build_record_passes()
+        self._batches_for = None  # batch buffers follow the training set's size
+        self._record_every_for = None
+        self._epoch_position = None
+
     # ---- training --------------------------------------------------------------------------
     @property
     def diverged(self) -> bool:
