@@ -66,6 +66,7 @@ def test_the_lessons_in_order_with_texts():
             "gradient_clipping",
             "memorising",
             "learning_rate_landscape",
+            "learning_from_a_mistake",
         ]
     )
     for lesson in LESSON_LIST:
@@ -76,8 +77,8 @@ def test_the_lessons_in_order_with_texts():
         assert 2 <= sentences <= 4, lesson.key
         assert lesson.epochs_suggested > 0
         assert lesson.title.startswith(f"{LESSON_LIST.index(lesson) + 1}. "), lesson.title  # numbered in order
-    assert not LESSONS["vanishing_sigmoid"].compare
-    assert all(lesson.compare for lesson in LESSON_LIST[1:])
+    assert not LESSONS["vanishing_sigmoid"].compare and not LESSONS["learning_from_a_mistake"].compare
+    assert all(lesson.compare for lesson in LESSON_LIST[1:-1])
     assert get_lesson("relu_he") is LESSONS["relu_he"]
     with pytest.raises(ValueError, match="Unknown lesson"):
         get_lesson("nope")

@@ -56,6 +56,7 @@ CONTROLS: dict[str, str] = {
     "replay": "the replay slider",
     "diagram": "the network diagram (the live picture of the network)",
     "walkthrough": "Backprop, step by step (one example through the chain rule)",
+    "pad": "the drawing pad (draw a digit; one backprop step on it)",
     "lens": "the gradient-flow lens below the charts",
     "landscape": "the loss landscape (the training loss around the weights, with the run's path)",
     "sweep": "the learning-rate sweep",

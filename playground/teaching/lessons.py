@@ -186,6 +186,17 @@ MEMORISING = TrainingConfig(
 # units. Over weight seeds 0-2 at epoch 100: rate 3 reaches train loss 0.075-0.098 along the valley (its plane
 # path turns back at most 6 % of its epochs), rate 10 bounces across it (88-97 % of epochs turn back; loss 3.7-9.4,
 # above the 0.70-0.73 it started from), 0.03 has barely moved (0.70-0.71). Rate 7 is the best, 8 already bounces.
+# Lesson 14: MNIST, 2,000 training digits, one hidden layer of 32 ReLU units, plain SGD on one digit per step,
+# so the step on a drawn digit is the same kind of step as every step of training.
+MISTAKE = TrainingConfig(
+    dataset="mnist",
+    train_size=2000,
+    hidden_layers=(32,),
+    activations=("relu",),
+    initializer="he_normal",
+    batch_size=1,
+    learning_rate=0.005,
+)
 VALLEY = TrainingConfig(
     dataset="circle",
     hidden_layers=(8,),
@@ -721,6 +732,59 @@ LESSON_LIST: list[Lesson] = [
             "overshoot the valley's walls: long steps along the floor, not yet too long across it. That is why "
             "a learning-rate sweep is read from the right (the largest rate that still trains, then a little "
             "less), and why momentum and Adam, which lengthen the steps along the floor, help."
+        ),
+    ),
+    Lesson(
+        key="learning_from_a_mistake",
+        headline="Draw a digit it gets wrong: can one backprop step fix it?",
+        hides=(
+            "dataset",
+            "train_size",
+            "data_seed",
+            "label_noise",
+            "own_data",
+            "compare",
+            "residual",
+            "normalization",
+            "initializer",
+            "init_sigma",
+            "regularization",
+            "regularization_rate",
+            "dropout",
+            "gradient_clip",
+            "early_stopping",
+            "lr_schedule",
+            "lens",
+            "landscape",
+            "sweep",
+        ),
+        title="14. Learning from a mistake: one backprop step on your own digit",
+        explanation=(
+            "A network of 32 ReLU units has seen 2,000 MNIST digits twice, one digit per step (batch size 1, "
+            "plain SGD, learning rate 0.005): every one of its 4,000 training steps was a backprop step on a single "
+            "digit. Draw a digit on the pad below the charts. When the network gets it wrong, tell it what it is: "
+            "that makes exactly one such step, on your digit alone."
+        ),
+        what_to_look_for=(
+            "At epoch 2, where Play stops, the network is right on about 87 % of the 2,000 test digits. Under the "
+            "pad after a step: the bars before and after, your digit's loss falling, and the first layer's change. "
+            "Each of its pictures is your digit itself, because dL/dW = input × error: only the weights of pixels "
+            "with ink moved. Then look up at the test accuracy."
+        ),
+        question=(
+            "One step moved thousands of weights towards your digit. Did the network get worse at the 2,000 test "
+            "digits it has never seen?"
+        ),
+        config_a=MISTAKE,
+        stop_epochs=(2,),
+        answer=(
+            "Hardly. Over the test digits it gets wrong, one step corrects about two in three, and at most three "
+            "steps nineteen in twenty, while the test accuracy typically moves by half a point to a point (some "
+            "ten to twenty of the 2,000 test digits change their answer, for better or worse); now and then, for a digit that looks "
+            "like many others, by a few points. The step moves the weights along your digit's own gradient; other "
+            "digits change their answer only if they look like it and sat near a decision boundary. Training is "
+            "thousands of such steps, each a small correction for one "
+            "example; larger batches average them first."
         ),
     ),
 ]

@@ -422,12 +422,20 @@ def follow_walkthrough(state: PlaygroundState) -> int | None:
     A row set by someone else (a click on the plane) is adopted; the same row holding another point
     (the data changed) is looked up by its point, and closed with a message when it is gone.
     """
-    from playground.teaching.walkthrough import step_count
+    from playground.teaching.walkthrough import GIVEN, step_count
 
     trainer, index = state.trainer, state.walkthrough_index
     if index is None:
         state.walkthrough_followed = None
         return None
+    if index == GIVEN:  # the digit drawn on the pad
+        example = state.walkthrough_example
+        if example is None or trainer.inputs != "image" or example[0].size != trainer.network.layer_sizes[0]:
+            state.walkthrough_index = state.walkthrough_followed = state.walkthrough_example = None
+            state.walkthrough_message = ("info", "The drawn digit does not fit this network's inputs: it closed.")
+            return None
+        state.walkthrough_step = min(max(int(state.walkthrough_step), 0), step_count(trainer.network) - 1)
+        return GIVEN
     n_train = trainer.y_train.shape[0]
     points = trainer.train_points
     followed = state.walkthrough_followed
@@ -476,6 +484,7 @@ def open_walkthrough(state: PlaygroundState, index: Any) -> None:
             f"so the walkthrough shows row {row}.",
         )
     state.walkthrough_index, state.walkthrough_followed, state.walkthrough_step = row, None, 0
+    state.walkthrough_example = None
     follow_walkthrough(state)
 
 
@@ -516,10 +525,11 @@ def apply_walkthrough_update(state: PlaygroundState) -> None:
         state.walkthrough_message = ("warning", "Press Pause first: the update is applied to a paused run.")
         return
     trainer = state.trainer
+    example = state.walkthrough_example if index < 0 else None  # walkthrough.GIVEN: the drawn digit
     try:
-        shown = walkthrough(trainer, index)
+        shown = walkthrough(trainer, index, example=example)
         apply_walkthrough(trainer, shown)
-        after = walkthrough(trainer, index)
+        after = walkthrough(trainer, index, example=example)
     except ValueError as error:
         state.walkthrough_message = ("warning", f"The update was not applied: {error}.")
         return

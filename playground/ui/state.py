@@ -15,6 +15,8 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Callable
 
+import numpy as np
+
 from playground.links.hiding import is_hidden
 from playground.links.url import link_query
 from playground.training.config import TrainingConfig
@@ -122,6 +124,15 @@ class PlaygroundState:
     # (row, point) the walkthrough last followed: a data edit that moves or removes that point is noticed.
     walkthrough_followed: tuple | None = None
     walkthrough_message: tuple[str, str] | None = None  # (level, text) shown in the walkthrough panel
+    # The digit the walkthrough follows when walkthrough_index is walkthrough.GIVEN: (image (side²,), label).
+    walkthrough_example: tuple | None = None
+    # ---- the drawing pad (issue 21; playground.ui.pad_panel) ----
+    drawn_image: np.ndarray | None = None  # the network's input for the pad's drawing (side²,); None: empty
+    correction: object | None = None  # the last step on the drawn digit (teaching.correction.Correction)
+    correction_label: int | None = None  # the label of that step, and how many steps in a row with it
+    correction_steps: int = 0
+    pad_message: tuple[str, str] | None = None  # (level, text) shown under the pad
+    pad_changed_run: bool = False  # a step or an added digit changed run A: the whole page reruns once
     diagram_colouring: str = "weights"  # the network diagram: "weights" (w, unit outputs) or "gradients"
     show_diagram: bool = True  # the network diagram is drawn (and streamed) at all
     show_landscape: bool = False  # the loss landscape is computed and drawn (off: it costs time every frame)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground.teaching.walkthrough import Step, Walkthrough, step_count, walkthrough
+from playground.teaching.walkthrough import GIVEN, Step, Walkthrough, step_count, walkthrough
 from playground.teaching.walkthrough_steps import design_note
 from playground.ui import session
 from playground.ui.state import PlaygroundState
@@ -54,7 +54,8 @@ def current_walkthrough(state: PlaygroundState) -> Walkthrough | None:
     index = session.follow_walkthrough(state)
     if index is None:
         return None
-    return walkthrough(state.trainer, index)
+    example = state.walkthrough_example if index == GIVEN else None
+    return walkthrough(state.trainer, index, example=example)
 
 
 def followed_point(state: PlaygroundState, trainer) -> tuple[float, float] | None:
@@ -259,6 +260,8 @@ def _describe_point(state: PlaygroundState, shown: Walkthrough) -> str:
     else:
         answer = f"class {int(shown.label)}"
     where = "an 8x8 image" if trainer.inputs == "image" else f"the point ({shown.point[0]:.3g}, {shown.point[1]:.3g})"
+    if shown.index == GIVEN:
+        return f"**Your drawn digit**, labelled {answer}, at epoch {trainer.epoch:,}."
     return f"Training row **{shown.index}**: {where}, {answer}, at epoch {trainer.epoch:,}."
 
 
@@ -272,8 +275,9 @@ def _digit_image(pixels: np.ndarray) -> np.ndarray:
 def _picker(state: PlaygroundState) -> None:
     trainer = state.trainer
     n_train = trainer.y_train.shape[0]
-    if st.session_state.get("w_walk_row") != state.walkthrough_index:
-        st.session_state["w_walk_row"] = state.walkthrough_index
+    shown_row = None if state.walkthrough_index == GIVEN else state.walkthrough_index  # the drawn digit has no row
+    if st.session_state.get("w_walk_row") != shown_row:
+        st.session_state["w_walk_row"] = shown_row
 
     def picked() -> None:
         row = st.session_state.get("w_walk_row")
@@ -373,7 +377,8 @@ def panel(state: PlaygroundState) -> None:
         notes.append("Training has diverged: the numbers are NaN or infinite; press Reset.")
     if state.trainer.inputs == "image":
         image, text = st.columns([1, 8], vertical_alignment="center")
-        image.image(_digit_image(shown.point), width=96, caption=f"row {shown.index}")
+        caption = "your digit" if shown.index == GIVEN else f"row {shown.index}"
+        image.image(_digit_image(shown.point), width=96, caption=caption)
         text.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))
     else:
         st.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))

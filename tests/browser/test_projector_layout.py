@@ -15,6 +15,7 @@ if os.environ.get("CI") != "true":  # in CI a missing playwright is an error, as
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from playground.data.datasets import DATASETS  # noqa: E402
 from playground.teaching.lessons import LESSONS  # noqa: E402
 from tests.browser.conftest import CHARTS_DRAWN_JS, CORE_CHARTS, PAGE_READY_TIMEOUT  # noqa: E402
 
@@ -128,7 +129,7 @@ def lesson_charts(lesson_key: str | None) -> list[str]:
     if lesson_key is None:  # compare mode without a lesson
         return ["boundary_A", "gradients_A", "boundary_B", "gradients_B", "loss_compare"]
     lesson = LESSONS[lesson_key]
-    picture = "digits" if lesson.config_a.dataset == "digits" else "boundary"
+    picture = "digits" if DATASETS[lesson.config_a.dataset].inputs == "image" else "boundary"
     if not lesson.compare:
         return [picture, "loss", "gradients"]
     return [f"{picture}_A", "gradients_A", f"{picture}_B", "gradients_B", "loss_compare"]
