@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from playground.data.handwriting import image_for, rasterize_strokes
 from playground.teaching.correction import learn_from_example
 from playground.teaching.lessons import LESSONS
 from playground.training.trainer import Trainer
@@ -74,3 +75,25 @@ def test_a_step_changes_only_the_first_layer_weights_of_inked_pixels():
     moved_rows = np.flatnonzero(np.any(correction.step.update_weights[0] != 0, axis=1))
     assert set(moved_rows) <= set(np.flatnonzero(image))
     assert correction.loss_after < correction.loss_before
+
+
+def loop(centre_x: float, centre_y: float, radius_x: float, radius_y: float) -> list[tuple[float, float]]:
+    """A closed pen stroke round an ellipse, in the pad's 280x280 pixels."""
+    angles = np.linspace(0, 2 * np.pi, 40)
+    return list(zip(centre_x + radius_x * np.cos(angles), centre_y + radius_y * np.sin(angles)))
+
+
+# The lesson's example: an 8 drawn as two round loops, one on the other (a synthetic pen stroke, 20 px wide).
+TWO_LOOP_EIGHT = [loop(140, 95, 45, 45), loop(140, 185, 55, 50)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_drawn_eight_is_read_as_a_five_and_one_step_corrects_it_while_the_test_accuracy_barely_moves(seed):
+    assert "an 8 drawn as two round loops" in LESSON.explanation and "read as a 5" in LESSON.explanation
+    trainer = at_stop(seed)
+    image = image_for(trainer, rasterize_strokes(TWO_LOOP_EIGHT))
+    accuracy = accuracy_on_test(trainer)
+    correction = learn_from_example(trainer, image, 8)
+    assert correction.guess_before == 5 and correction.guess_after == 8
+    assert correction.loss_after < 0.5 * correction.loss_before
+    assert abs(accuracy_on_test(trainer) - accuracy) <= 0.02  # at most 40 of the 2,000 test digits, either way

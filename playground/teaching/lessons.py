@@ -763,7 +763,8 @@ LESSON_LIST: list[Lesson] = [
             "A network of 32 ReLU units has seen 2,000 MNIST digits twice, one digit per step (batch size 1, "
             "plain SGD, learning rate 0.005): every one of its 4,000 training steps was a backprop step on a single "
             "digit. Draw a digit on the pad below the charts. When the network gets it wrong, tell it what it is: "
-            "that makes exactly one such step, on your digit alone."
+            "that makes exactly one such step, on your digit alone (an 8 drawn as two round loops, one on the other, "
+            "is read as a 5 here)."
         ),
         what_to_look_for=(
             "At epoch 2, where Play stops, the network is right on about 87 % of the 2,000 test digits. Under the "
@@ -779,12 +780,12 @@ LESSON_LIST: list[Lesson] = [
         stop_epochs=(2,),
         answer=(
             "Hardly. Over the test digits it gets wrong, one step corrects about two in three, and at most three "
-            "steps nineteen in twenty, while the test accuracy typically moves by half a point to a point (some "
-            "ten to twenty of the 2,000 test digits change their answer, for better or worse); now and then, for a digit that looks "
-            "like many others, by a few points. The step moves the weights along your digit's own gradient; other "
-            "digits change their answer only if they look like it and sat near a decision boundary. Training is "
-            "thousands of such steps, each a small correction for one "
-            "example; larger batches average them first."
+            "steps nineteen in twenty, while the test accuracy typically moves by half a point to a point (some ten "
+            "to twenty of the 2,000 test digits change their answer, for better or worse); now and then, for a digit "
+            "that looks like many others, by a few points. The step moves the weights along your digit's own "
+            "gradient; other digits change their answer only if they look like it and sat near a decision boundary. "
+            "Training is thousands of such steps, each a small correction for one example; larger batches average "
+            "them first."
         ),
     ),
 ]
