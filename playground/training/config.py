@@ -24,8 +24,8 @@ from playground.data.datasets import (
     MAX_CLASSES,
     MAX_NOISE,
     MAX_POINTS,
-    MIN_CLASSES,
     MAX_TRAIN_SIZE,
+    MIN_CLASSES,
     MIN_POINTS,
     MIN_TRAIN_SIZE,
     MNIST_TEST_SIZE,
@@ -126,11 +126,13 @@ class TrainingConfig:
     # Data
     dataset: str = "circle"  # see playground.data.datasets.DATASETS; the dataset implies the problem
     n_classes: int = 2  # classes of "spiral" and "blobs" (2 is binary); other datasets fix their own
-    n_points: int = 500  # TF Playground's 500 points (the digits sets have their own size)
-    noise: float = 0.0  # fraction 0-0.5 of the domain, like its 0-50 % slider (2D datasets)
-    train_fraction: float = 0.5  # its default 50 % train
-    data_seed: int = 0  # same seed, same points: a class sees one dataset
-    train_size: int = MAX_TRAIN_SIZE  # MNIST only: training images (its 2,000 test images are fixed by data_seed)
+    n_points: int = 500  # TF Playground's 500 points (the image sets have their own size; MNIST: train_size)
+    noise: float = 0.0  # fraction 0-0.5 of the domain, like its 0-50 % slider (2D datasets only)
+    train_fraction: float = 0.5  # its default 50 % train (not MNIST: its 2,000 test images are fixed)
+    data_seed: int = 0  # same seed, same points: a class sees one dataset (MNIST: which 2,000 are the test set)
+    # MNIST only: training images (100-8,000, the first of the 8,000 not in its test set); n_points, noise and
+    # train_fraction do not apply to MNIST, and train_size applies to nothing else.
+    train_size: int = MAX_TRAIN_SIZE
     features: tuple[str, ...] = DEFAULT_FEATURES  # 2D datasets only; images feed their pixels
     # Network
     hidden_layers: tuple[int, ...] = (4, 2)  # TF Playground's default
@@ -395,7 +397,8 @@ def clamp_values(values: dict, base: TrainingConfig | None = None) -> tuple[Trai
 
 # Fields that, when changed, need new data / a new network; the rest apply to a running trainer.
 DATA_FIELDS = frozenset(
-    {"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed", "user_data", "label_noise"}
+    {"dataset", "n_classes", "n_points", "noise", "train_fraction", "data_seed", "train_size", "user_data"}
+    | {"label_noise"}
 )
 NETWORK_FIELDS = frozenset(
     {"features", "hidden_layers", "activations", "initializer", "init_sigma", "weight_seed"}

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from playground.data.datasets import DATASETS, FEATURES
+from playground.data.datasets import DATASETS, FEATURES, MNIST_EXAMPLES, MNIST_TEST_SIZE
 from playground.engine.activations import ACTIVATIONS
 from playground.engine.initializers import INITIALIZERS
 from playground.engine.losses import REGULARIZERS
@@ -64,6 +64,13 @@ SCHEDULE_LABELS = {
 NORMALIZATION_LABELS = {"none": "None", "batch": "Batch norm", "layer": "Layer norm"}
 BATCH_NORM_MIN_BATCH = 2  # one example has no spread to standardise (TrainingConfig refuses batch_size 1)
 MAX_SEED = int(FIELDS["data_seed"].high)
+MAX_TRAIN_SIZE = int(FIELDS["train_size"].high)
+TRAIN_SIZES = [250, 500, 1000, 2000, 4000, MAX_TRAIN_SIZE]  # MNIST training images; doubling, up to all of them
+IMAGE_SOURCES = {  # the caption under the Dataset picker: where each image set comes from, and its licence
+    "digits": "UCI handwritten digits, CC BY 4.0",
+    "digits_3v8": "UCI handwritten digits, CC BY 4.0",
+    "mnist": "LeCun, Cortes and Burges, CC BY-SA 3.0",
+}
 
 
 def _with_current(choices: list[float], value: float) -> list[float]:
@@ -132,8 +139,28 @@ def compare_controls(state: PlaygroundState) -> None:
 DATASET_HELP = (
     "Binary: two classes of 2D points, orange (class 0) and blue (class 1). Spiral and blobs: 2 to 5 classes "
     "(softmax output). Plane and six bumps: regression, predicting a number at each point (linear output). "
-    "Digits: 8x8 images of handwritten digits, 64 pixel inputs, 10 classes (or just 3 vs 8)."
+    "Digits: 8x8 images of handwritten digits, 64 pixel inputs, 10 classes (or just 3 vs 8). MNIST: the classic "
+    "28x28 handwritten digits, 784 pixel inputs, 10 classes; 10,000 of them, 2,000 held out for testing."
 )
+TRAIN_SIZE_HELP = (
+    "How many of MNIST's 8,000 training images the network learns from. The 2,000 test images stay the same "
+    "whatever the size (the data seed picks them), and a smaller training set is part of a larger one. Fewer "
+    "images: quicker epochs, and more overfitting."
+)
+
+
+def _format_train_size(size: int) -> str:
+    return f"{size:,} (all)" if size == MAX_TRAIN_SIZE else f"{size:,}"
+
+
+def _image_caption(name: str, images: int) -> str:
+    """The caption of an image set: how many images of what size, their source and licence, the inputs."""
+    side = DATASETS[name].image_side
+    pixels = f"{side}x{side} pixels ({IMAGE_SOURCES[name]})"
+    inputs = f"the network's {side * side} inputs are the pixel intensities, scaled to 0-1."
+    if name == "mnist":
+        return f"{MNIST_EXAMPLES:,} MNIST digits of {pixels}, {MNIST_TEST_SIZE:,} held out for testing; {inputs}"
+    return f"{images:,} images of {pixels}; {inputs}"
 
 
 def data_controls(state: PlaygroundState) -> None:
@@ -162,10 +189,17 @@ def data_controls(state: PlaygroundState) -> None:
             **_callback(state, "w_n_classes", lambda v: {"n_classes": int(v)}),
         )
     if dataset.inputs == "image" and state.shows("dataset"):
-        st.caption(
-            f"{state.trainer.points.shape[0]:,} images of 8x8 pixels (UCI handwritten digits, CC BY 4.0); "
-            "the network's 64 inputs are the pixel intensities, scaled to 0-1."
-        )
+        st.caption(_image_caption(c.dataset, state.trainer.points.shape[0]))
+    if c.dataset == "mnist":
+        _bind("w_train_size", c.train_size)
+        if state.shows("train_size"):
+            st.select_slider(
+                "Training images",
+                sorted(set(TRAIN_SIZES) | {c.train_size}),  # a lesson or a link may ask for a size in between
+                format_func=_format_train_size,
+                help=TRAIN_SIZE_HELP,
+                **_callback(state, "w_train_size", lambda v: {"train_size": int(v)}),
+            )
     elif dataset.inputs != "image" and c.user_data is None:  # your own points have no size or noise
         points, noise = FIELDS["n_points"], FIELDS["noise"]
         _bind("w_n_points", c.n_points)
@@ -188,7 +222,8 @@ def data_controls(state: PlaygroundState) -> None:
             )
     fraction = FIELDS["train_fraction"]
     _bind("w_train_percent", int(round(c.train_fraction * 100)))
-    if state.shows("train_fraction") and c.user_data is None:  # your own points keep their split
+    # Your own points keep their split; MNIST's test set is fixed (train_size chooses its training set).
+    if state.shows("train_fraction") and c.user_data is None and c.dataset != "mnist":
         st.slider(
             "Training data (%)",
             int(round(fraction.low * 100)),
