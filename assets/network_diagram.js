@@ -6,6 +6,8 @@
 //   labels, titles          each drawn unit's name (x₁, h2.3, P(blue)) and each column's heading
 //   thumbs                  uint8, per drawn unit a side x side picture of its output over the input
 //                           square ((v + 1) * 127.5, v in [-1, 1]); thumb_layers says which layers have one
+//                           (image inputs: layer 1's pictures are the units' weights, image_side a side)
+//   image_side              pixels a side of an image input (8 or 28; 0 for points): the input node's label
 //   weights, grads          float32, per weight layer (shown[l] x shown[l + 1]) row-major, concatenated
 //   biases, errors          float32, per drawn unit of layers 1..L: b, and mean |n delta| (its error signal)
 //   hidden_error            per layer, RMS error signal of the units not drawn
@@ -50,6 +52,7 @@ const HEADING_GAP = 10; // pixels at least between two column headings
 const TOP = 44; // the two heading lines
 // Below the headings: the badges' row, then the band the skip arcs rise into (as diagram_view.py's
 // BADGE_ROW_HEIGHT and ARC_BAND_HEIGHT, which the payload's height includes).
+const IMAGE_LABEL_FONT = `600 12px ${FONT}`; // the image input node's "8×8" (see layout)
 const BADGE_ROW = 20, ARC_BAND = 24, BADGE_SIZE = 12, BADGE_PAD = 4, BADGE_GAP = 6;
 const ARC_GREY = [75, 85, 99]; // the skip arcs in the weights view: neutral, unlike the blue and vermillion lines
 const CASING = "rgba(17,24,39,0.85)"; // a dark edge under a gradient-coloured arc: yellow shows on white
@@ -116,7 +119,10 @@ function layout(ctx, payload, width, height, legendHeight) {
   const widest = (texts) => Math.max(0, ...texts.map((t) => (t ? textWidth(ctx, labelFont, t) : 0)));
   const headingWidth = (title) =>
     Math.max(textWidth(ctx, `600 ${HEADING_SIZE}px ${FONT}`, title[0]), textWidth(ctx, `${SUBHEADING_SIZE}px ${FONT}`, title[1]));
-  const inputNames = widest(payload.labels[0] || []);
+  // An image input's node says its size (8×8, 28×28): inside the node when it fits, else beside it.
+  const imageLabel = payload.image_side ? `${payload.image_side}×${payload.image_side}` : "";
+  const imageLabelOutside = Boolean(imageLabel) && textWidth(ctx, IMAGE_LABEL_FONT, imageLabel) > node - 4;
+  const inputNames = Math.max(widest(payload.labels[0] || []), imageLabelOutside ? widest([imageLabel]) : 0);
   const outputNames = widest(payload.labels[columns - 1] || []);
   const left = Math.max(8 + node / 2 + (inputNames ? inputNames + 6 : 0), headingWidth(payload.titles[0]) / 2 + 4);
   const right = Math.max(8 + node / 2 + (outputNames ? outputNames + 6 : 0), headingWidth(payload.titles[columns - 1]) / 2 + 4);
@@ -129,7 +135,10 @@ function layout(ctx, payload, width, height, legendHeight) {
     const x = left + k * step;
     return Array.from({ length: count }, (_, i) => ({ x, y: y0 + i * rowSpace, aggregate: i >= shown }));
   });
-  return { units, node, top, bottom, step, rowSpace, labelSize, badgeTop: TOP + 2, arcPeak: TOP + badgeRow + 4 };
+  return {
+    units, node, top, bottom, step, rowSpace, labelSize, badgeTop: TOP + 2, arcPeak: TOP + badgeRow + 4,
+    imageLabel, imageLabelOutside,
+  };
 }
 
 // The column headings to write: the full ones ("Layer 2" over "16 Sigmoid") when every one fits its
@@ -478,15 +487,23 @@ export function drawNetwork(host, payload) {
         }
         thumbOffset += cells;
         tctx.putImageData(image, 0, 0);
-        ctx.imageSmoothingEnabled = payload.thumb_flip[k]; // smooth fields; crisp 8 x 8 weight images
+        ctx.imageSmoothingEnabled = payload.thumb_flip[k]; // smooth fields; crisp weight images
         ctx.drawImage(thumbCanvas, x, y, geometry.node, geometry.node);
       } else {
         ctx.fillStyle = "#E5E7EB";
         ctx.fillRect(x, y, geometry.node, geometry.node);
-        if (k === 0) {
+        if (k === 0 && geometry.imageLabel) {
           ctx.fillStyle = "#111827";
-          ctx.font = `600 12px ${FONT}`;
-          ctx.fillText("8×8", unit.x, unit.y);
+          if (geometry.imageLabelOutside) {
+            // "28×28" is wider than a small node: beside it, where the input names go
+            ctx.font = `${geometry.labelSize}px ${FONT}`;
+            ctx.textAlign = "right";
+            writeText(ctx, boxes, geometry.imageLabel, x - 5, unit.y, "unit", geometry.labelSize);
+            ctx.textAlign = "center";
+          } else {
+            ctx.font = IMAGE_LABEL_FONT;
+            ctx.fillText(geometry.imageLabel, unit.x, unit.y);
+          }
         }
       }
       const hovered = view.hover && view.hover.unit && view.hover.unit.k === k && view.hover.unit.i === i;

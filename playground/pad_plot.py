@@ -88,11 +88,11 @@ def first_layer_update_figure(update: np.ndarray, max_units: int = 8, columns: i
     update = np.asarray(update, dtype=float)
     sizes = np.sqrt((update * update).sum(axis=0))
     order = np.argsort(-sizes, kind="stable")[: max(1, min(max_units, update.shape[1]))]
-    figure = first_layer_weights_figure(update[:, order], max_units=len(order), columns=columns, title="")
+    figure = first_layer_weights_figure(
+        update[:, order], max_units=len(order), columns=columns, title="", quantity="change"
+    )
     for annotation, unit in zip(figure["layout"]["annotations"], order):
         annotation["text"] = f"unit {unit + 1}"
-    figure["data"][0]["colorbar"]["title"]["text"] = "change"
-    figure["data"][0]["hovertemplate"] = "change %{z:.4f}<extra></extra>"
     figure["layout"]["meta"] = {**figure["layout"]["meta"], "units": (order + 1).tolist()}
     figure["layout"]["font"] = FONT
     return figure

@@ -8,6 +8,7 @@ that bad rows and vanished points give a message, not a traceback.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.teaching.walkthrough import walkthrough
 from playground.teaching.walkthrough_steps import _sub
-from playground.ui import session
+from playground.ui import session, walkthrough_panel
 from playground.ui.walkthrough_panel import APPLY_LABEL, TITLE, significant
 from tests.test_app import assert_clean, chart_texts, start, state_of
 
@@ -57,6 +58,18 @@ def panel_tables(at: AppTest):
     return units, matrices
 
 
+def listed_rows(state, shown, layer: int, values: np.ndarray | None = None) -> np.ndarray:
+    """The rows a table whose rows are unit layer ``layer`` lists: all, but for an image of more than 64 pixels
+    (MNIST) the pixels' tables list the inked pixels, and a gradient's or update's (``values``) also any row
+    not all 0: only rows of zeros are left out."""
+    keep = np.ones(len(shown.labels[layer]), dtype=bool)
+    if layer == 0 and state.trainer.inputs == "image" and shown.inputs.size > 64:
+        keep = shown.inputs != 0
+        if values is not None:
+            keep = keep | np.any(values != 0, axis=1)
+    return keep
+
+
 def assert_numbers_on_screen_are_the_engines(at: AppTest) -> None:
     state = state_of(at)
     shown = walkthrough(state.trainer, state.walkthrough_index)
@@ -75,16 +88,19 @@ def assert_numbers_on_screen_are_the_engines(at: AppTest) -> None:
         for column in frame.columns:
             name = by_symbol[column]
             layer = step.unit_layer_of[name]
-            assert list(frame.index) == shown.labels[layer]
-            np.testing.assert_array_equal(frame[column].to_numpy(), significant(step.numbers[name]))
+            keep = listed_rows(state, shown, layer)
+            assert list(frame.index) == list(np.array(shown.labels[layer])[keep])
+            np.testing.assert_array_equal(frame[column].to_numpy(), significant(step.numbers[name])[keep])
     main = {"forward": "W", "backward": "grad_W"}.get(step.kind)
     if main is None and step.kind == "update":
         main = f"update_W{int(at.selectbox(key='w_walk_update_layer').value)}"
     if main is not None:
         layer = step.weight_layer_of[main]
-        assert list(matrices[0].index) == shown.labels[layer]
+        values = step.numbers[main]
+        keep = listed_rows(state, shown, layer, None if step.kind == "forward" else values)
+        assert list(matrices[0].index) == list(np.array(shown.labels[layer])[keep])
         assert list(matrices[0].columns) == shown.labels[layer + 1]
-        np.testing.assert_array_equal(matrices[0].to_numpy(), significant(step.numbers[main]))
+        np.testing.assert_array_equal(matrices[0].to_numpy(), significant(values)[keep])
     else:
         assert not matrices
     if step.kind == "loss":
@@ -263,6 +279,47 @@ def test_digits_show_the_image_and_all_64_pixels():
         button(at, "walk_next").click().run()
     assert counter(at).startswith("Step 5 of 7: backward pass, output layer")
     assert_numbers_on_screen_are_the_engines(at)
+
+
+def test_mnist_shows_the_image_as_a_heat_map_and_lists_only_the_inked_pixels():
+    at = start({"dataset": "mnist", "train_size": "500", "hidden_layers": "16", "batch_size": "32"})
+    button(at, "step_one").click().run()
+    at = open_row(at, 7)
+    state = state_of(at)
+    image, label = state.trainer.train_points[7], int(state.trainer.y_train[7])
+    assert any(f"Training row **7**: a 28x28 image, the digit {label}" in m.value for m in at.markdown)
+    # the picture beside it: 4 screen pixels per image pixel, about as big as the 8x8 digits' 12 per pixel
+    assert len(at.get("image")) >= 1
+    picture = walkthrough_panel._digit_image(image)
+    assert picture.shape == (112, 112) and walkthrough_panel._digit_image(np.zeros(64)).shape == (96, 96)
+    np.testing.assert_array_equal(picture[::4, ::4], (255 * (1 - image.reshape(28, 28))).astype(np.uint8))
+    # the inputs step: the 784 pixels as a 28 x 28 heat map, and a table of the inked ones
+    charts = [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+    (pixel_map,) = [chart for chart in charts if chart["data"][0].get("name") == "pixels"]
+    np.testing.assert_allclose(np.array(pixel_map["data"][0]["z"]), image.reshape(28, 28), atol=5e-5)
+    assert not [element for element in at.dataframe if element.value.index.name == "pixel"]  # no 28-column grid
+    (inputs,) = [element.value for element in at.dataframe if "x = a₀" in element.value.columns]
+    inked = np.flatnonzero(image)
+    assert 30 < len(inked) < 400 and len(inputs) == len(inked)
+    labels = walkthrough(state.trainer, 7).labels[0]
+    assert list(inputs.index) == [labels[i] for i in inked]
+    np.testing.assert_array_equal(inputs["x = a₀"].to_numpy(), significant(image[inked]))
+    assert any(f"The {len(inked)} inked pixels of 784" in c.value for c in at.caption)
+    # forward, loss, backward and the update: the engine's numbers, the pixels' rows cut to the inked ones
+    first_layer_steps = 0
+    for _ in range(6):
+        button(at, "walk_next").click().run()
+        assert_clean(at)
+        assert_numbers_on_screen_are_the_engines(at)
+        if state_of(at).walkthrough_step in (1, 5):  # forward and backward of layer 1: W₁, ∂L/∂W₁
+            assert len(panel_tables(at)[1][0]) == len(inked)  # their rows: the inked pixels' (no L2 here)
+            first_layer_steps += 1
+    assert counter(at).startswith("Step 7 of 7: update") and first_layer_steps == 2
+    at.selectbox(key="w_walk_update_layer").set_value(1).run()
+    assert_clean(at)
+    assert_numbers_on_screen_are_the_engines(at)
+    _, matrices = panel_tables(at)
+    assert len(inked) <= len(matrices[0]) < 784
 
 
 def test_compare_mode_follows_run_a_and_says_so():

@@ -118,6 +118,30 @@ def test_digits_first_layer_units_are_their_weights_as_images():
     assert payload["aggregate"][0] is False and payload["aggregate"][1] is True
 
 
+def test_mnist_first_layer_units_are_their_28x28_weights_sent_as_14x14_means():
+    trainer = Trainer(TrainingConfig(dataset="mnist", train_size=500, hidden_layers=(64,), activations=("relu",)))
+    trainer.train(1)
+    picture = _picture(trainer)
+    assert picture.image_inputs and picture.shown[0] == 1 and not picture.edges_drawn[0]
+    W = trainer.network.weights[0]
+    unit = 6
+    expected = (W[:, unit] / np.abs(W[:, unit]).max()).reshape(28, 28)
+    np.testing.assert_allclose(picture.thumbnails[1][unit], expected)
+    payload = diagram_view.diagram_payload(PlaygroundState(trainer=trainer), trainer)
+    # the pixels: one node, labelled with the image's size; no edges from them
+    assert payload["image_side"] == 28 and payload["titles"][0] == ("Input", "784 pixels")
+    assert payload["short_titles"][0] == ("In", "28×28") and payload["edges_drawn"][0] is False
+    assert "784 incoming weights as the 28×28 image" in payload["legend_note"]
+    # layer 1's pictures travel as 14 x 14: each pixel the mean of 2 x 2 weights (scaled to [-1, 1], as bytes)
+    assert payload["thumb_sides"] == [0, 14, 0] and payload["thumb_flip"][1] is False
+    thumbs = np.frombuffer(base64.b64decode(payload["thumbs"]), dtype=np.uint8)
+    assert thumbs.size == picture.shown[1] * 14 * 14
+    sent = thumbs.reshape(picture.shown[1], 14, 14)[unit] / 127.5 - 1
+    means = expected.reshape(14, 2, 14, 2).mean(axis=(1, 3))
+    np.testing.assert_allclose(sent, means, atol=0.5 / 127.5 + 1e-9)
+    assert len(json.dumps(payload)) < 12_000  # a frame while playing (28 x 28 bytes per unit would be 20 KB)
+
+
 def test_payload_arrays_decode_to_the_pictures_numbers(trained):
     state = PlaygroundState(trainer=trained)
     payload = diagram_view.diagram_payload(state, trained)

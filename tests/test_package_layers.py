@@ -23,6 +23,7 @@ FLOORS = {
     "plots": 2,
     "landscape_plot": 2,
     "sweep_plot": 2,
+    "pad_plot": 2,
     "ui": 3,
 }
 SELF_CONTAINED = {"engine", "data"}  # the two bottom floors do not even import each other

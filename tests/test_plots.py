@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,52 @@ def assert_plotly_figure(figure: dict) -> None:
 
 def tile_annotations(figure: dict) -> list[dict]:
     return [a for a in figure["layout"]["annotations"] if a.get("xref") == "x"]
+
+
+def png_decoded(source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An indexed PNG data URL read back: (indices (h, w), palette (n, 3), alpha per index (n,)).
+
+    Reads the chunks (checking each CRC) and unfilters rows of filter type 0 (the only one written)."""
+    head, _, text = source.partition(",")
+    assert head == "data:image/png;base64"
+    data = base64.b64decode(text)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        assert int.from_bytes(data[at + 8 + length : at + 12 + length], "big") == zlib.crc32(kind + body)
+        chunks[kind] = chunks.get(kind, b"") + body
+        at += 12 + length
+    width, height = int.from_bytes(chunks[b"IHDR"][:4], "big"), int.from_bytes(chunks[b"IHDR"][4:8], "big")
+    assert chunks[b"IHDR"][8:10] == bytes([8, 3]) and b"IEND" in chunks  # 8-bit indices into a palette
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), dtype=np.uint8).reshape(height, width + 1)
+    assert np.all(rows[:, 0] == 0)
+    palette = np.frombuffer(chunks[b"PLTE"], dtype=np.uint8).reshape(-1, 3)
+    alpha = np.full(len(palette), 255, dtype=np.uint8)
+    transparency = np.frombuffer(chunks.get(b"tRNS", b""), dtype=np.uint8)
+    alpha[: transparency.size] = transparency
+    return rows[:, 1:], palette, alpha
+
+
+def tile_values(figure: dict, trace: dict, index: int, low: float, high: float) -> np.ndarray:
+    """Tile ``index`` of a PNG mosaic as values (side, side) on the scale low..high, found by its frame."""
+    levels, _, _ = png_decoded(trace["source"])
+    frame = figure["layout"]["shapes"][index]
+    top, left = int(frame["y0"] + 0.5), int(frame["x0"] + 0.5)
+    side = int(frame["x1"] - frame["x0"])
+    tile = levels[top : top + side, left : left + side].astype(float)
+    assert np.all(tile >= 1)  # no gap (transparent index 0) inside a tile
+    return low + (tile - 1) / 254 * (high - low)
+
+
+MNIST_FILE = Path(__file__).resolve().parents[1] / "playground" / "data" / "mnist.npz"
+
+
+def mnist_images(n: int) -> np.ndarray:
+    """The first n shipped MNIST digits as rows (n, 784) in [0, 1]."""
+    with np.load(MNIST_FILE) as data:
+        return data["images"][:n] / 255.0
 
 
 # ---- multi-class boundary ----------------------------------------------------------------------
@@ -366,7 +413,7 @@ def test_first_layer_weights_of_a_zero_layer_still_draw():
 
 def test_the_figure_builders_do_not_import_streamlit_or_the_engine():
     imports = [line.split()[1] for line in _PATH.read_text().splitlines() if line.startswith(("import ", "from "))]
-    assert sorted(imports) == ["__future__", "base64", "math", "numpy"]
+    assert sorted(imports) == ["__future__", "base64", "math", "numpy", "zlib"]
 
 
 # ---- projected in a lecture hall (issue 17) ------------------------------------------------------------
@@ -434,3 +481,82 @@ def test_gallery_tile_titles_shrink_with_the_tiles_and_stay_readable():
     assert sizes(None) == {15} and sizes(620) == {15}  # the one-run gallery keeps its projector size
     compact = sizes(215)  # compare mode's row: tiles of about 45 px
     assert len(compact) == 1 and 9 <= compact.pop() <= 12
+
+
+# ---- MNIST: 28x28 tiles travel as one PNG (issue 21) -------------------------------------------------
+def test_mnist_gallery_is_one_small_png_whose_tiles_are_the_test_images():
+    images = mnist_images(30)
+    true = np.arange(30) % 10
+    pred = true.copy()
+    pred[[2, 7]] = 5  # two mistakes
+    figure = plots.digit_gallery_figure(images, true, pred, max_images=24, columns=6, height=620)
+    (image,) = figure["data"]
+    assert image["type"] == "image" and image["hoverinfo"] == "skip"
+    levels, palette, alpha = png_decoded(image["source"])
+    # 4 rows of 6 tiles of 28 x 28 pixels, with the 8x8 mosaic's spacing scaled by 28/8 (gap 7, title rows 21)
+    assert levels.shape == (4 * (28 + 21), 6 * (28 + 7) - 7)
+    assert alpha[0] == 0 and np.all(alpha[1:] == 255) and tuple(palette[1]) == (255, 255, 255)  # 0 ink: paper
+    assert tuple(palette[255]) == (0x11, 0x11, 0x11)  # full ink: the 8x8 gallery's darkest grey
+    shown = figure["layout"]["meta"]["shown"]
+    for k in (0, 2, 23):
+        np.testing.assert_allclose(
+            tile_values(figure, image, k, 0.0, 1.0), images[shown[k]].reshape(28, 28), atol=0.5 / 254 + 1e-9
+        )
+    assert figure["layout"]["meta"]["mistakes"] == [2, 7]
+    assert [s["line"]["color"] for s in figure["layout"]["shapes"]].count(plots.MISTAKE_COLOUR) == 2
+    assert len(json.dumps(figure)) < 25_000  # redrawn once a second while playing: ~140 KB as numbers
+    assert_plotly_figure(figure)
+
+
+def test_a_28x28_gallery_is_laid_out_as_the_8x8_one():
+    true = np.arange(12) % 10
+    pred = (true + 1) % 10
+    small = plots.digit_gallery_figure(digit_images(12), true, pred, max_images=12, columns=6, height=215)
+    big = plots.digit_gallery_figure(mnist_images(12), true, pred, max_images=12, columns=6, height=215)
+
+    def aspect(figure):
+        rows, columns = figure["layout"]["yaxis"]["range"][0] + 0.5, figure["layout"]["xaxis"]["range"][1] + 0.5
+        return columns / rows
+
+    assert aspect(big) == pytest.approx(aspect(small), rel=0.03)
+    # the same title sizes (compare mode's compact gallery shrinks them alike), just above each tile
+    assert {a["font"]["size"] for a in tile_annotations(big)} == {a["font"]["size"] for a in tile_annotations(small)}
+    frame, title = big["layout"]["shapes"][0], tile_annotations(big)[0]
+    assert frame["y0"] - 5 < title["y"] < frame["y0"]
+    # without a height, as tall as the 8x8 gallery
+    default = [plots.digit_gallery_figure(x, true, pred, max_images=12) for x in (digit_images(12), mnist_images(12))]
+    assert default[1]["layout"]["height"] == pytest.approx(default[0]["layout"]["height"], rel=0.05)
+
+
+def test_mnist_weight_tiles_are_the_columns_of_w_on_one_symmetric_scale():
+    rng = np.random.default_rng(4)
+    weights = rng.normal(scale=0.05, size=(784, 64))
+    weights[300, 9] = -0.9  # the largest magnitude, in a shown unit
+    figure = plots.first_layer_weights_figure(weights, max_units=16, columns=4, height=560)
+    bar, image = figure["data"]
+    assert bar["type"] == "heatmap" and bar["opacity"] == 0 and bar["colorbar"]["title"]["text"] == "weight"
+    assert bar["zmin"] == -bar["zmax"] == -0.9 and figure["layout"]["meta"]["limit"] == 0.9
+    assert bar["colorscale"] == plots.BOUNDARY_SCALE and image["type"] == "image"
+    _, palette, _ = png_decoded(image["source"])
+    assert tuple(palette[128]) == (0xF7, 0xF7, 0xF7)  # weight 0: the scale's white middle
+    assert [a["text"] for a in tile_annotations(figure)] == [f"unit {j}" for j in range(1, 17)]
+    assert figure["layout"]["title"]["text"] == "16 of 64 hidden units, 28×28 weights each"
+    for j in (0, 9, 15):
+        np.testing.assert_allclose(
+            tile_values(figure, image, j, -0.9, 0.9), weights[:, j].reshape(28, 28), atol=0.9 / 254 + 1e-9
+        )
+    assert len(json.dumps(figure)) < 40_000
+    assert_plotly_figure(figure)
+
+
+def test_the_pixel_map_lays_one_image_out_with_row_1_on_top_and_names_pixels_as_the_tables():
+    image = mnist_images(1)[0]
+    figure = plots.pixel_map_figure(image)
+    (heatmap,) = figure["data"]
+    np.testing.assert_allclose(np.array(heatmap["z"]), image.reshape(28, 28), atol=5e-5)
+    assert heatmap["x"] == heatmap["y"] == list(range(1, 29))  # 1-based, as px3,4 counts
+    assert heatmap["hovertemplate"].startswith("px%{y},%{x}")
+    assert (heatmap["zmin"], heatmap["zmax"], heatmap["colorscale"]) == (0, 1, plots.GREY_SCALE)
+    assert figure["layout"]["yaxis"]["range"] == [28.5, 0.5] and figure["layout"]["yaxis"]["scaleanchor"] == "x"
+    assert len(plots.pixel_map_figure(digit_images(1)[0])["data"][0]["z"]) == 8
+    assert_plotly_figure(figure)

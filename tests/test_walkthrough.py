@@ -144,6 +144,20 @@ CASES = [
         1,
         9,
     ),
+    (  # MNIST's 28x28 digits (issue 21): 784 inputs, most of them 0; a small training set keeps it quick
+        "mnist-relu-adam",
+        TrainingConfig(
+            dataset="mnist",
+            train_size=500,
+            hidden_layers=(16,),
+            activations=("relu",),
+            optimizer="adam",
+            learning_rate=0.001,
+            batch_size=32,
+        ),
+        1,
+        7,
+    ),
 ]
 IDS = [case[0] for case in CASES]
 
@@ -520,10 +534,14 @@ def test_the_inputs_step_says_how_the_point_becomes_x_with_the_tables_numbers(fe
         assert step.symbols["point"] == "the point (x₁, x₂) on the plane"
 
 
-def test_the_inputs_step_of_an_image_says_what_the_pixels_are():
-    trainer = Trainer(TrainingConfig(dataset="digits", hidden_layers=(8,)))
+@pytest.mark.parametrize(("dataset", "side", "levels"), [("digits", 8, 16), ("mnist", 28, 255)])
+def test_the_inputs_step_of_an_image_says_what_the_pixels_are(dataset, side, levels):
+    trainer = Trainer(TrainingConfig(dataset=dataset, hidden_layers=(8,), train_size=200))
     step = walkthrough(trainer, 2).steps[0]
-    assert "divided by 16" in step.explanation and "point (x₁" not in step.explanation
+    assert f"divided by {levels})" in step.explanation and "point (x₁" not in step.explanation
+    assert f"The {side * side} inputs are the image's pixels" in step.explanation
+    assert f"this {side}x{side} image's {side * side} pixel intensities" in step.explanation
+    assert step.numbers["x"].shape == (side * side,)
 
 
 def test_largest_change_names_the_weight_that_moves_most():

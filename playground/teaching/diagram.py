@@ -10,8 +10,9 @@ Wide layers do not fit a column: a layer of more than ``MAX_DRAWN_UNITS`` units 
 root mean square of their error signal), so a 12 x 64 network stays readable. Edges are drawn
 between drawn units only; the layer's totals (‖W‖, ‖dL/dW‖ over every weight) travel alongside.
 
-Image inputs (the digits) have 64 pixels: the input column is one node, and each first-layer unit
-is drawn as its 64 incoming weights laid out as the 8x8 image (what that unit looks for).
+Image inputs (the 8x8 digits' 64 pixels, MNIST's 784) are one node in the input column, and each
+first-layer unit is drawn as its incoming weights laid out as the side x side image (what that unit
+looks for); no edges are drawn from the pixels.
 
 The new layer kinds (playground/engine/layers.py) are drawn on the hidden layers they belong to: a skip
 connection as an arc from the layer's input column to its output column, coloured in the gradient view
@@ -32,6 +33,7 @@ No UI here: the app turns a ``NetworkPicture`` into its chart payload (playgroun
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +51,6 @@ MAX_DRAWN_UNITS = 16  # units drawn per column; wider layers aggregate the rest 
 # the gradient charts span the same eight decades. Values outside are clamped; hover gives the exact one.
 GRADIENT_LOG_RANGE = (-8, 0)
 THUMBNAIL_SIDE = 12  # each unit's output is sampled on a 12 x 12 grid over the input square
-IMAGE_SIDE = 8
 
 
 def drawn_units(width: int, max_units: int = MAX_DRAWN_UNITS) -> int:
@@ -75,7 +76,8 @@ class NetworkPicture:
     Per weight layer l = 0 .. L-1 (from unit layer l to l + 1):
       weights[l], gradients[l]  (shown[l], shown[l + 1]) W and dL/dW between drawn units
       weight_norms[l], gradient_norms[l]  ‖W_l‖ and ‖dL/dW_l‖ over every weight of the layer
-    ``edges_drawn[l]`` is False where the edges are not drawn (the 64 pixels of an image input).
+    ``edges_drawn[l]`` is False where the edges are not drawn (the pixels of an image input).
+    For image inputs ``thumbnails[1]`` is (shown[1], side, side), side² = the number of pixels.
     Per hidden layer h = 0 .. L-2 (unit layer h + 1, whose input is unit layer h):
       skips[h]          True: the layer has a skip connection, y = x + block(x) (an arc from column h to h + 1)
       output_signal[h]  mean over the sample and all the layer's units of |n dL/dy|, y the layer's output
@@ -160,7 +162,8 @@ def network_picture(
     shown = [drawn_units(width, max_units) for width in sizes]
     image_inputs = grid_inputs is None
     if image_inputs:
-        shown[0] = 1  # the 8 x 8 pixels are one node
+        shown[0] = 1  # the pixels (8 x 8 or 28 x 28) are one node
+        image_side = math.isqrt(sizes[0])
     with np.errstate(all="ignore"):
         cache = network.forward(sample_inputs, mode="measure")
         deltas = network.backward(cache, sample_labels, keep_deltas=True)
@@ -175,9 +178,9 @@ def network_picture(
             thumb_scale.append(np.ones(1))
             continue
         if image_inputs and k == 1:
-            # What each first-layer unit looks for: its incoming weights as the 8 x 8 image.
+            # What each first-layer unit looks for: its incoming weights as the side x side image.
             values, scale = _scaled(network.weights[0][:, : shown[1]], None)
-            thumbnails.append(values.T.reshape(shown[1], IMAGE_SIDE, IMAGE_SIDE))
+            thumbnails.append(values.T.reshape(shown[1], image_side, image_side))
             thumb_scale.append(scale)
             continue
         if image_inputs:

@@ -69,7 +69,7 @@ GIVEN = -1  # the "row" of an example given as it is (a digit drawn on the pad),
 
 def unit_labels(trainer: Trainer) -> list[list[str]]:
     """Labels of every unit, per unit layer 0 .. L: inputs by feature (X₁, X₁², ...) or pixel
-    (px3,4 = row 3, column 4 of the 8x8 image), hidden units h{layer}.{unit} (both 1-based: h2.3 is
+    (px3,4 = row 3, column 4 of the 8x8 or 28x28 image), hidden units h{layer}.{unit} (both 1-based: h2.3 is
     layer 2's third unit), outputs "out" (one output) or out.{class} (the class label, 0-based like
     the data's labels: out.7 is the output for digit 7)."""
     sizes = trainer.network.layer_sizes
@@ -128,7 +128,7 @@ class LayerNumbers:
 class Walkthrough:
     """One training step on training row ``index`` at ``epoch``, every number of it (read from the engine).
 
-    point: the row as stored (2D point (2,) in data coordinates, or an image (64,)); label: its y.
+    point: the row as stored (2D point (2,) in data coordinates, or an image (side²,)); label: its y.
     inputs: a_0 = x (n_0,), the features the network sees; target: t (n_L,) (one-hot for softmax).
     pre_activations: [z_1, ..., z_L], each (n_l,) (z_L: the logits); activations: [a_0, ..., a_L], each
         hidden a_l the layer's output as the next layer sees it; a_L = outputs (n_L,).
@@ -234,7 +234,7 @@ def check_index(trainer: Trainer, index) -> int:
 
 
 def _one_example(trainer: Trainer, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """Training row ``index`` as ``step_on`` takes it: points (1, 2) or (1, 64), labels (1,)."""
+    """Training row ``index`` as ``step_on`` takes it: points (1, 2) or images (1, side²), labels (1,)."""
     return trainer.train_points[index : index + 1], trainer.y_train[index : index + 1]
 
 

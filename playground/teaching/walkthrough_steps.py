@@ -11,6 +11,7 @@ engine's, picked and labelled.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -144,6 +145,8 @@ def _d(of: str, by: str) -> str:
 # How each input feature is computed from the point (x₁, x₂) on the plane (datasets.make_features): the
 # coordinates are divided by DOMAIN_HALF_WIDTH first; sin takes the raw coordinate.
 _H = f"{DOMAIN_HALF_WIDTH:g}"
+# The grey levels each image set was stored with, by its pixels a side: the 8x8 digits 0-16, MNIST 0-255.
+GREY_LEVELS = {8: 16, 28: 255}
 FEATURE_FORMULAS = {
     "x1": f"x₁/{_H}",
     "x2": f"x₂/{_H}",
@@ -164,14 +167,17 @@ def input_scaling_text(features: tuple[str, ...] | None, point, x: np.ndarray) -
     """The sentence that says how the point on the plane becomes the network's inputs, with the numbers.
 
     ``features``: the run's input features (None: an image, whose pixels are the inputs as they are);
-    ``point``: (2,) the point in the plane's coordinates; ``x``: (n_features,) the inputs a_0.
+    ``point``: (2,) the point in the plane's coordinates; ``x``: (n_features,) the inputs a_0 (an image's
+    side² pixels: 64 for the 8x8 digits, 784 for MNIST's 28x28).
     E.g. "The point (x₁, x₂) = (0.7815, 0.000933) on the plane enters the network as x = (0.1302, 0.0001555):
     X₁ = x₁/6 = 0.1302, X₂ = x₂/6 = 0.0001555. ..." (the numbers rounded as the tables round them).
     """
     if features is None:
+        pixels = int(np.size(x))
+        levels = GREY_LEVELS.get(math.isqrt(pixels), 1)
         return (
-            "The 64 inputs are the image's pixels, row by row: 0 is white paper, 1 full ink (the data set's "
-            "0–16 grey levels divided by 16)."
+            f"The {pixels} inputs are the image's pixels, row by row: 0 is white paper, 1 full ink (the data set's "
+            f"0–{levels} grey levels divided by {levels})."
         )
     x1, x2 = (float(v) for v in point)
     each = ", ".join(
@@ -231,7 +237,8 @@ def _forward_so_far(shown: Walkthrough, last: int) -> dict[int, np.ndarray]:
 
 def _inputs_step(trainer: Trainer, shown: Walkthrough) -> Step:
     image = trainer.inputs == "image"
-    what = "8x8 image's 64 pixel intensities" if image else "point's input features"
+    side = trainer.image_side
+    what = f"{side}x{side} image's {side * side} pixel intensities" if image else "point's input features"
     numbers, symbols = {"x": shown.inputs}, {"x": "x = a₀"}
     if not image:
         numbers["point"] = shown.point

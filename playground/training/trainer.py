@@ -474,12 +474,17 @@ class Trainer:
         return done
 
     @property
+    def epoch_seconds_estimate(self) -> float:
+        """What an epoch costs by the cost model (``epoch_seconds_estimate``): known before the first epoch, the
+        same on every machine (big matrix products take longer than it says)."""
+        return epoch_seconds_estimate(self.network.layer_sizes, self.y_train.shape[0], self.config.batch_size)
+
+    @property
     def epoch_seconds(self) -> float:
         """What an epoch takes: the larger of the wall time measured by the latest ``train`` calls (smoothed) and
-        the cost model's estimate (``epoch_seconds_estimate``), so it is known before the first epoch."""
-        estimate = epoch_seconds_estimate(self.network.layer_sizes, self.y_train.shape[0], self.config.batch_size)
+        ``epoch_seconds_estimate``."""
         measured = self._measured_epoch_seconds
-        return estimate if math.isnan(measured) else max(estimate, measured)
+        return self.epoch_seconds_estimate if math.isnan(measured) else max(self.epoch_seconds_estimate, measured)
 
     @property
     def path(self) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,18 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.teaching.notes import chart_notes
-from playground.ui import controls, export, guide, live, rate_panel, session, stream, view, walkthrough_panel
+from playground.ui import (
+    controls,
+    export,
+    guide,
+    live,
+    pad_panel,
+    rate_panel,
+    session,
+    stream,
+    view,
+    walkthrough_panel,
+)
 from playground.ui.session import get_state
 from playground.ui.state import PlaygroundState, url_query
 
@@ -129,6 +140,8 @@ def _draw_page(state: PlaygroundState) -> None:
     controls.playback_bar(state)
     _show_messages(state)
     view.render_live(state)
+    if state.shows("pad"):
+        pad_panel.panel(state)
     if state.shows("walkthrough"):
         walkthrough_panel.panel(state)
     if state.shows("sweep"):

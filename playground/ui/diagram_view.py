@@ -2,7 +2,8 @@
 assets/network_diagram.js, and the weight edits a click on it sends back.
 
 Python computes the picture (playground/teaching/diagram.py) and packs its arrays as base64 bytes: a
-12 x 64 network's frame is about 60 KB, a default one about 2 KB. The browser redraws the canvas
+12 x 64 network's frame is about 60 KB, a default one about 2 KB, a [64] network on MNIST about 8 KB
+(its first layer's 28x28 weight pictures sent as 14x14: ``payload_picture``). The browser redraws the canvas
 whole from each payload; nothing is remounted while playing.
 """
 
@@ -45,7 +46,7 @@ DIAGRAM_CAPTIONS = {
 }
 LEGEND_NOTES = {
     "points": "line width = |w| · unit pictures: the unit's output over the input square (orange −1, white 0, blue +1)",
-    "image": "line width = |w| · layer 1 pictures: each unit's 64 incoming weights as the 8×8 image",
+    "image": "line width = |w| · layer 1 pictures: each unit's {pixels} incoming weights as the {side}×{side} image",
 }
 # The marks of the new layer kinds, one short legend line each (drawn with their mark: an arc, a "BN" badge,
 # a dashed unit outline). What the arc's colour means depends on the colouring.
@@ -65,6 +66,33 @@ WIDE_NOTE = (
 )
 
 
+# A unit is drawn at most 40 px wide (assets/network_diagram.js): a 28x28 weight picture there is about one
+# screen pixel per weight, and 12 KB a frame for 15 units. Sent as 14x14 (2x2 means), a quarter of the bytes.
+MAX_PAYLOAD_SIDE = 14
+
+
+def image_side(picture: diagram.NetworkPicture) -> int:
+    """Pixels per side of an image input (8 for the digits, 28 for MNIST); 0 for 2D points."""
+    return math.isqrt(picture.sizes[0]) if picture.image_inputs else 0
+
+
+def payload_side(side: int) -> int:
+    """The side a picture of ``side`` pixels is sent at: itself up to MAX_PAYLOAD_SIDE, else side / f for the
+    smallest factor f of side that brings it within (28 -> 14)."""
+    if side <= MAX_PAYLOAD_SIDE:
+        return side
+    return side // next(f for f in range(2, side + 1) if side % f == 0 and side // f <= MAX_PAYLOAD_SIDE)
+
+
+def payload_picture(thumbnails: np.ndarray) -> np.ndarray:
+    """Unit pictures (n, s, s) as the payload sends them, (n, p, p) with p = ``payload_side(s)``: each
+    pixel the mean of an (s/p) x (s/p) block (MNIST's 28x28 weights: of 2 x 2)."""
+    side = thumbnails.shape[1]
+    small = payload_side(side)
+    factor = side // small
+    return thumbnails.reshape(-1, small, factor, small, factor).mean(axis=(2, 4))
+
+
 def _b64(values: np.ndarray, dtype) -> str:
     return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
 
@@ -76,7 +104,7 @@ def unit_labels(trainer: Trainer, picture: diagram.NetworkPicture) -> list[list[
     for k, shown in enumerate(picture.shown):
         if k == 0:
             if picture.image_inputs:
-                labels.append([""])  # the node itself says 8×8
+                labels.append([""])  # the node itself says 8×8 or 28×28
             else:
                 labels.append([FEATURES[name][0] for name in trainer.config.features])
         elif k == len(sizes) - 1:
@@ -100,7 +128,7 @@ def column_titles(trainer: Trainer, picture: diagram.NetworkPicture) -> list[tup
     for k, width in enumerate(picture.sizes):
         if k == 0:
             titles.append(
-                ("Input", "64 pixels" if picture.image_inputs else f"{width} feature{'s' if width > 1 else ''}")
+                ("Input", f"{width} pixels" if picture.image_inputs else f"{width} feature{'s' if width > 1 else ''}")
             )
         elif k == last:
             output = trainer.network.head.output
@@ -113,9 +141,9 @@ def column_titles(trainer: Trainer, picture: diagram.NetworkPicture) -> list[tup
 def short_titles(picture: diagram.NetworkPicture) -> list[tuple[str, str]]:
     """The headings for narrow columns (a deep network, or half a page in compare mode): ('L2', '16'),
     with 'In' and 'Out'; the canvas uses them when the full ones would touch (see ``layer_summary``)."""
-    last = len(picture.sizes) - 1
+    last, side = len(picture.sizes) - 1, image_side(picture)
     return [
-        ("In" if k == 0 else "Out" if k == last else f"L{k}", "8×8" if k == 0 and picture.image_inputs else str(width))
+        ("In" if k == 0 else "Out" if k == last else f"L{k}", f"{side}×{side}" if k == 0 and side else str(width))
         for k, width in enumerate(picture.sizes)
     ]
 
@@ -222,7 +250,8 @@ def _per_unit(picture: diagram.NetworkPicture, values: list[np.ndarray]) -> np.n
 def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict | None = None) -> dict:
     """The canvas's payload (see the header of assets/network_diagram.js)."""
     picture = picture_of(state, trainer)
-    thumbs = [t for t in picture.thumbnails if t is not None]
+    pictures = [None if t is None else payload_picture(t) for t in picture.thumbnails]
+    thumbs = [t for t in pictures if t is not None]
     thumb_bytes = np.concatenate([np.rint((t.reshape(-1) + 1.0) * 127.5) for t in thumbs]) if thumbs else np.zeros(0)
     editable = state.replay_epoch is None and not trainer.diverged
     runs = [t for _, t in state.runs] if state.comparing else [trainer]
@@ -237,11 +266,9 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
         "layer_summary": layer_summary(trainer),
         "gradient_range": list(diagram.GRADIENT_LOG_RANGE),  # log10: one fixed scale for every run
         "thumb_side": diagram.THUMBNAIL_SIDE,
-        "thumb_sides": [0 if t is None else int(t.shape[1]) for t in picture.thumbnails],
+        "thumb_sides": [0 if t is None else int(t.shape[1]) for t in pictures],
         # Input-square pictures are stored bottom row first (x₂ grows upwards); weight images top row first.
-        "thumb_flip": [
-            bool(t is not None and not (picture.image_inputs and k == 1)) for k, t in enumerate(picture.thumbnails)
-        ],
+        "thumb_flip": [bool(t is not None and not (picture.image_inputs and k == 1)) for k, t in enumerate(pictures)],
         "thumb_scales": [np.round(s, 4).tolist() for s in picture.thumb_scale],
         "thumbs": _b64(thumb_bytes, np.uint8),
         "weights": _b64(np.concatenate([w.ravel() for w in picture.weights]), np.float32),
@@ -255,7 +282,10 @@ def diagram_payload(state: PlaygroundState, trainer: Trainer, walkthrough: dict 
             size > shown and not (picture.image_inputs and k == 0)
             for k, (size, shown) in enumerate(zip(picture.sizes, picture.shown))
         ],
-        "legend_note": LEGEND_NOTES["image" if picture.image_inputs else "points"],
+        "legend_note": LEGEND_NOTES["image" if picture.image_inputs else "points"].format(
+            pixels=picture.sizes[0], side=image_side(picture)
+        ),
+        "image_side": image_side(picture),  # the input node's label (side×side); 0 for points
         "gradient_norms": [float(f"{v:.4g}") if np.isfinite(v) else None for v in picture.gradient_norms],
         # The new layer kinds: skip arcs (per hidden layer, and the error signal each passes down), the
         # normalisation's badges and gamma, beta per unit (NaN for the outputs), dropout's share.
@@ -292,7 +322,7 @@ def walkthrough_overlay(state: PlaygroundState, trainer: Trainer) -> dict | None
     for k, values in step.unit_values.items():
         values = np.asarray(values, dtype=float).ravel()
         if trainer.inputs == "image" and k == 0:
-            continue  # 64 pixels are one node
+            continue  # the pixels are one node
         unit_values[str(k)] = [float(f"{v:.4g}") if np.isfinite(v) else None for v in values[: picture_shown[k]]]
     overlay["unit_values"] = unit_values
     overlay["unit_label"] = step.unit_label
@@ -336,9 +366,15 @@ def _caption(trainer: Trainer, colouring: str) -> str:
     if max(trainer.network.layer_sizes) > diagram.MAX_DRAWN_UNITS:
         text += WIDE_NOTE.format(n=diagram.MAX_DRAWN_UNITS, m=diagram.MAX_DRAWN_UNITS - 1)
     if trainer.inputs == "image":
+        side = trainer.image_side
         text += (
-            " With digit images the 64 pixels are one input node, and each first-layer unit is drawn as its 64 "
-            "incoming weights laid out as the 8x8 image."
+            f" With digit images the {side * side} pixels are one input node, and each first-layer unit is drawn "
+            f"as its {side * side} incoming weights laid out as the {side}×{side} image"
+            + (
+                f" (drawn {drawn}×{drawn}, each square the mean of {side // drawn}×{side // drawn} weights)."
+                if (drawn := payload_side(side)) < side
+                else "."
+            )
         )
     return text
 

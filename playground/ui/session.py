@@ -377,6 +377,14 @@ def set_diagram_colouring(state: PlaygroundState, colouring: str | None) -> None
 
 
 @transition
+def set_first_layer_view(state: PlaygroundState, view: str | None) -> None:
+    """Draw the first layer of image data as its weights W ("weights") or their change W - W0 ("change");
+    None (the chosen one clicked again) keeps it."""
+    if view in ("weights", "change"):
+        state.first_layer_view = view
+
+
+@transition
 def set_show_diagram(state: PlaygroundState, shown: bool) -> None:
     state.show_diagram = bool(shown)
 

@@ -134,6 +134,8 @@ class PlaygroundState:
     pad_message: tuple[str, str] | None = None  # (level, text) shown under the pad
     pad_changed_run: bool = False  # a step or an added digit changed run A: the whole page reruns once
     diagram_colouring: str = "weights"  # the network diagram: "weights" (w, unit outputs) or "gradients"
+    # The first-layer picture of image data: "weights" (W), "change" (W - W0), "" the image size's default.
+    first_layer_view: str = ""
     show_diagram: bool = True  # the network diagram is drawn (and streamed) at all
     show_landscape: bool = False  # the loss landscape is computed and drawn (off: it costs time every frame)
     # Bumped whenever the history restarts (reset, new network, new data): charts redraw whole.
@@ -209,6 +211,7 @@ class PlaygroundState:
 SESSION_FIELDS = frozenset(
     {
         "lens", "speed", "step_count", "show_test", "messages", "diagram_colouring", "show_diagram",
+        "first_layer_view",
         "click_mode", "click_value", "plane_click_nonce", "run_id", "full_run_id", "charts", "timer_running",
         "epochs_per_second", "last_frame_time", "next_frame_due", "stream_token", "stream_connection",
         "stream_recipes", "render_pending", "app_rerun_due", "stream_frames", "lock",

@@ -66,11 +66,21 @@ CONFUSION_CAPTION = (
     "the network mixes up (often 3/8, 4/9, 1/7)."
 )
 WEIGHTS_CAPTION = (
-    "**What the first layer looks for:** each tile is one hidden unit's 64 incoming weights laid out as the "
-    "8x8 image: blue pixels (positive weights) push the unit up when the pen covers them, vermillion ones "
+    "**What the first layer looks for:** each tile is one hidden unit's {pixels} incoming weights laid out as the "
+    "{side}×{side} image: blue pixels (positive weights) push the unit up when the pen covers them, vermillion ones "
     "(negative) push it down. At initialisation they are noise; as the "
     "network learns, strokes and blobs appear."
 )
+CHANGE_CAPTION = (
+    "**What the first layer has learned:** each tile is one hidden unit's {pixels} incoming weights minus their "
+    "initial values, W − W₀, laid out as the {side}×{side} image: blue where training raised a weight (ink there "
+    "now pushes the unit up), vermillion where it lowered one; blank at epoch 0. With {pixels} inputs the random "
+    "initial weights are about as large as what the first epochs add, so W itself looks like noise with faint "
+    "strokes; its change shows the strokes and blobs. Pixels blank in every training image (the border) get no "
+    "gradient and stay white (unless L2 shrinks their weights)."
+)
+FIRST_LAYER_VIEWS = {"weights": "Weights W", "change": "Change since the start, W − W₀"}
+SMALL_IMAGE_SIDE = 8  # the 8x8 digits show W itself by default; bigger images (MNIST) its change W − W₀
 LOSS_CAPTIONS = {
     "binary": (
         "**Loss** measures how wrong the network is on average (binary cross-entropy). A network that guesses "
@@ -154,9 +164,18 @@ def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECOND
     return redraw
 
 
-def has_long_epochs(trainer: Trainer, max_seconds: float) -> bool:
-    """Whether ``trainer``'s epochs are too long for one frame's training time (or one is under way)."""
-    return trainer.epoch_progress > 0 or trainer.epoch_seconds > max_seconds / 2
+# Epochs trained by batches within frames: estimated (the trainer's cost model, known before the first epoch and
+# the same on every machine) above LONG_EPOCH_ESTIMATE, or measured above LONG_EPOCH_MEASURED. MNIST is long, the
+# 8x8 digits and the 2D datasets are not (their lessons' estimates: 7 ms at most), so their counters stay whole.
+LONG_EPOCH_ESTIMATE, LONG_EPOCH_MEASURED = 0.015, 0.1
+
+
+def has_long_epochs(trainer: Trainer) -> bool:
+    """Whether ``trainer``'s epochs are longer than a frame should wait for (or one is under way): then a frame
+    trains batches until its time is up, and Pause answers mid-epoch."""
+    if trainer.epoch_progress > 0:
+        return True
+    return trainer.epoch_seconds_estimate > LONG_EPOCH_ESTIMATE or trainer.epoch_seconds > LONG_EPOCH_MEASURED
 
 
 def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> int:
@@ -171,7 +190,7 @@ def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECON
         return 0
     stop = session.next_lesson_stop(state)
     limit = None if stop is None else max(stop - session.lesson_epoch(state), 0)
-    long_epochs = [trainer for trainer in active if has_long_epochs(trainer, max_seconds)]
+    long_epochs = [trainer for trainer in active if has_long_epochs(trainer)]
     if long_epochs:
         # An epoch longer than a frame (MNIST): train batches until the frame's time is up, so the page redraws
         # and Pause answers within a frame; the epoch counter shows how far the epoch has got.
@@ -378,8 +397,41 @@ def confusion_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) 
     live_chart(state, key, version, shown_epoch(state, trainer), figure, lambda sync: None, PANEL_HEIGHT, 3, **text)
 
 
+def first_layer_view(state: PlaygroundState, trainer: Trainer) -> str:
+    """What the first-layer panel draws: "weights" (W) or "change" (W − W₀), the user's choice or else the
+    image size's default (W for the 8x8 digits; its change for MNIST's 28x28, where W looks like noise)."""
+    if state.first_layer_view in FIRST_LAYER_VIEWS:
+        return state.first_layer_view
+    return "change" if trainer.image_side > SMALL_IMAGE_SIDE else "weights"
+
+
+def weights_caption(state: PlaygroundState, trainer: Trainer) -> str:
+    """The first-layer panel's caption for the run's image size and what the panel draws."""
+    side = trainer.image_side
+    template = CHANGE_CAPTION if first_layer_view(state, trainer) == "change" else WEIGHTS_CAPTION
+    return template.format(pixels=side * side, side=side)
+
+
+def first_layer_figure(state: PlaygroundState, trainer: Trainer) -> dict:
+    """The first layer's incoming weights W (side², units), or their change since the start W − W₀, as
+    side x side images at the shown epoch: the first 16 units, 4 to a row."""
+    _, network = trainer.network_at(state.replay_epoch)
+    weights, units = network.weights[0], network.weights[0].shape[1]
+    if first_layer_view(state, trainer) == "weights":
+        return plots.first_layer_weights_figure(weights, max_units=16, columns=4, height=PANEL_HEIGHT)
+    initial = trainer.network.copy(theta=trainer.initial_theta).weights[0]
+    return plots.first_layer_weights_figure(
+        weights - initial,
+        max_units=16,
+        columns=4,
+        height=PANEL_HEIGHT,
+        title=f"{min(16, units)} of {units} units: change W − W₀",  # short: a compare-mode column
+        quantity="change",
+    )
+
+
 def first_layer_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
-    """The first layer's incoming weights as 8x8 images at the shown epoch (image data)."""
+    """The first layer's incoming weights as side x side images at the shown epoch (image data)."""
     if not trainer.config.hidden_layers:
         st.info("This network has no hidden layer: its output units read the pixels directly.")
         return
@@ -388,12 +440,36 @@ def first_layer_chart(state: PlaygroundState, key: str, trainer: Trainer, **text
 
 @streamed
 def first_layer_weights(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
-    def figure():
-        _, network = trainer.network_at(state.replay_epoch)
-        return plots.first_layer_weights_figure(network.weights[0], max_units=16, columns=4, height=PANEL_HEIGHT)
+    # The view in the version: switching it while paused draws the other figure whole.
+    version = f"{_digits_version(state, key, trainer)}:{first_layer_view(state, trainer)}"
+    live_chart(
+        state,
+        key,
+        version,
+        shown_epoch(state, trainer),
+        lambda: first_layer_figure(state, trainer),
+        lambda sync: None,
+        PANEL_HEIGHT,
+        3,
+        **text,
+    )
 
-    version = _digits_version(state, key, trainer)
-    live_chart(state, key, version, shown_epoch(state, trainer), figure, lambda sync: None, PANEL_HEIGHT, 3, **text)
+
+def first_layer_switch(state: PlaygroundState) -> None:
+    """Weights W or their change W − W₀ (image data with a hidden layer): one switch for every run's panel."""
+    if not state.trainer.config.hidden_layers:
+        return
+    shown = first_layer_view(state, state.trainer)
+    if st.session_state.get("w_first_layer_view") != shown:
+        st.session_state["w_first_layer_view"] = shown
+    st.segmented_control(
+        "First-layer pictures",
+        list(FIRST_LAYER_VIEWS),
+        format_func=FIRST_LAYER_VIEWS.get,
+        key="w_first_layer_view",
+        on_change=lambda: session.set_first_layer_view(state, st.session_state["w_first_layer_view"]),
+        help="The weights themselves, or how far training has moved them from their random start.",
+    )
 
 
 def digits_panels(state: PlaygroundState) -> None:
@@ -407,12 +483,17 @@ def digits_panels(state: PlaygroundState) -> None:
             )
         with right:
             first_layer_chart(
-                state, "first_layer", state.trainer, title="First-layer weights as images", caption=WEIGHTS_CAPTION
+                state,
+                "first_layer",
+                state.trainer,
+                title="First-layer weights as images",
+                caption=weights_caption(state, state.trainer),
             )
+            first_layer_switch(state)
         return
     for chart, title, caption in (
         (confusion_chart, "confusion matrix (test set)", CONFUSION_CAPTION),
-        (first_layer_chart, "first-layer weights", WEIGHTS_CAPTION),
+        (first_layer_chart, "first-layer weights", weights_caption(state, state.trainer)),
     ):
         columns = st.columns(2, gap="medium")
         for column, (name, trainer) in zip(columns, state.runs):
@@ -424,6 +505,7 @@ def digits_panels(state: PlaygroundState) -> None:
                     title=f"Run {name}: {title}",
                     caption=caption if name == "A" else None,
                 )
+    first_layer_switch(state)
 
 
 @streamed

@@ -11,10 +11,13 @@ screen.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from playground import plots
 from playground.teaching.walkthrough import GIVEN, Step, Walkthrough, step_count, walkthrough
 from playground.teaching.walkthrough_steps import design_note
 from playground.ui import session
@@ -30,6 +33,10 @@ MATRIX_BESIDE_COLUMNS = 4  # a weight matrix this narrow sits beside the unit ta
 # ...and only when the row stays readable: at most this many columns in all (a batch-norm layer's table has 10)
 ROW_COLUMNS = 12
 MAX_TABLE_HEIGHT = 390  # taller tables scroll (wide layers: 64 units)
+# Images of up to this many pixels (the 8x8 digits) list every pixel in the tables. Bigger ones (MNIST's 784,
+# mostly blank paper) list the followed image's inked pixels, and in a gradient or update every row not all 0.
+FULL_PIXEL_TABLES = 64
+DIGIT_SCREEN_PIXELS = 96  # the followed image is drawn about this wide: 12 screen pixels per 8x8 pixel, 4 per 28x28
 APPLY_LABEL = "Apply this update (one Step on this point)"
 
 
@@ -109,6 +116,40 @@ def weight_table(step: Step, shown: Walkthrough, name: str) -> pd.DataFrame:
     )
 
 
+def pixel_rows(state: PlaygroundState, shown: Walkthrough, unit_layer: int, values=None) -> np.ndarray | None:
+    """Which rows of a table whose rows are unit layer ``unit_layer`` are listed: None for all (2D points,
+    the 8x8 digits, any layer but the pixels). For a bigger image (MNIST) the followed image's inked pixels
+    (n_pixels,) bool, and every other row of ``values`` (n_pixels, m) that is not all 0 (a gradient under L2,
+    Adam's momentum), so that only rows of zeros are left out."""
+    x = np.asarray(shown.inputs)
+    if unit_layer != 0 or state.trainer.inputs != "image" or x.size <= FULL_PIXEL_TABLES:
+        return None
+    keep = x != 0
+    if values is not None:
+        keep = keep | np.any(np.asarray(values) != 0, axis=1)
+    return keep
+
+
+def _show_pixel_rows(
+    state: PlaygroundState, shown: Walkthrough, frame: pd.DataFrame, unit_layer: int, key: str, values=None
+) -> None:
+    """``_show_table``, listing only the rows ``pixel_rows`` keeps, with a line saying what was left out.
+    ``values``: the matrix shown (gradients, updates: rows of zeros left out); None: the inputs or W itself
+    (the pixels without ink left out: they add nothing to this example's z₁)."""
+    keep = pixel_rows(state, shown, unit_layer, values)
+    if keep is not None and not keep.all():
+        total, count = keep.size, int(keep.sum())
+        if values is None:
+            st.caption(
+                f"The {count} inked pixels of {total}: the other pixels are 0 (paper), so their weights add "
+                "nothing to this image's z₁."
+            )
+        else:
+            st.caption(f"{count} of {total} pixel rows: the others are all 0 (a pixel without ink gets x·δ = 0).")
+        frame = frame[keep]
+    _show_table(frame, key)
+
+
 def _show_table(frame: pd.DataFrame, key: str) -> None:
     height = min(MAX_TABLE_HEIGHT, TABLE_ROW_PX * (len(frame) + 1) + 4)
     st.dataframe(
@@ -166,7 +207,7 @@ def _step_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> None
     for column, (layer, frame) in zip(columns, tables):
         with column:
             st.markdown(f"**{_layer_name(shown, layer).capitalize()}**")
-            _show_table(frame, f"walk_units_{step.key}_{layer}")
+            _show_pixel_rows(state, shown, frame, layer, f"walk_units_{step.key}_{layer}")
     if main_matrix:
         with columns[-1] if matrix_beside else st.container():
             layer = step.weight_layer_of[main_matrix]
@@ -174,7 +215,10 @@ def _step_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> None
                 f"**{step.symbols[main_matrix]}** · rows: {_short_layer_name(shown, layer)}, "
                 f"columns: {_short_layer_name(shown, layer + 1)}"
             )
-            _show_table(weight_table(step, shown, main_matrix), f"walk_matrix_{step.key}")
+            # W itself: the rows of the pixels without ink; a gradient: its rows of zeros
+            values = None if step.kind == "forward" else step.numbers[main_matrix]
+            frame = weight_table(step, shown, main_matrix)
+            _show_pixel_rows(state, shown, frame, layer, f"walk_matrix_{step.key}", values)
     if step.kind == "backward":
         layer = step.layer
         st.caption(f"∂L/∂b{_sub(layer)} = δ{_sub(layer)}: the bias gradients are the δ{_sub(layer)} column itself.")
@@ -183,11 +227,13 @@ def _step_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> None
         with st.expander("More numbers of this step: " + ", ".join(step.symbols[name] for name in others)):
             for name in others:
                 st.markdown(f"**{step.symbols[name]}**")
-                _show_table(weight_table(step, shown, name), f"walk_more_{step.key}_{name}")
+                frame, layer = weight_table(step, shown, name), step.weight_layer_of[name]
+                _show_pixel_rows(state, shown, frame, layer, f"walk_more_{step.key}_{name}", step.numbers[name])
 
 
 def pixel_grid(pixels: np.ndarray) -> pd.DataFrame:
-    """An image's inputs (64,) as the 8x8 grid it is (rows and columns 1-based, as the px labels count)."""
+    """An image's inputs (side²,) as the side x side grid it is (rows and columns 1-based, as the px labels
+    count): the 8x8 digits' table."""
     side = int(round(pixels.size**0.5))
     return pd.DataFrame(
         significant(pixels).reshape(side, side),
@@ -197,10 +243,29 @@ def pixel_grid(pixels: np.ndarray) -> pd.DataFrame:
 
 
 def _inputs_table(state: PlaygroundState, step: Step, shown: Walkthrough) -> None:
+    pixels = np.asarray(step.numbers["x"])
+    if state.trainer.inputs == "image" and pixels.size > FULL_PIXEL_TABLES:
+        # 784 numbers do not fit a grid of cells: the image as a heat map (hover: a pixel's value), and the
+        # inked pixels' numbers in a table
+        picture, table, _ = st.columns([3, 2, 1], gap="medium")
+        with picture:
+            st.markdown(
+                f"**Inputs**: the {pixels.size} pixel intensities x = a₀, laid out as the image (hover a pixel: "
+                "px3,4 = row 3, col 4)"
+            )
+            st.plotly_chart(plots.pixel_map_figure(pixels), key="walk_pixel_map", config={"displaylogo": False})
+        with table:
+            st.markdown("**x = a₀**, pixel by pixel")
+            _show_pixel_rows(state, shown, unit_table(step, shown, 0), 0, "walk_units_inputs_0")
+        return
     narrow, _ = st.columns([3, 2] if state.trainer.inputs == "image" else [1, 2])
     with narrow:
         if state.trainer.inputs == "image":
-            st.markdown("**Inputs**: the 64 pixel intensities x = a₀, laid out as the image (px3,4 = row 3, col 4)")
+            side = math.isqrt(pixels.size)
+            st.markdown(
+                f"**Inputs**: the {pixels.size} pixel intensities x = a₀, laid out as the {side}x{side} image "
+                "(px3,4 = row 3, col 4)"
+            )
             _show_table(pixel_grid(step.numbers["x"]), "walk_pixels")
         else:
             st.markdown("**Inputs**")
@@ -233,12 +298,15 @@ def _update_tables(state: PlaygroundState, step: Step, shown: Walkthrough) -> No
             _show_table(frame, f"walk_update_units_{layer}")
     with right:
         st.markdown(f"**ΔW{_sub(layer)}**: what each weight of layer {layer} changes by")
-        _show_table(weight_table(step, shown, f"update_W{layer}"), f"walk_update_matrix_{layer}")
+        name = f"update_W{layer}"
+        frame = weight_table(step, shown, name)
+        _show_pixel_rows(state, shown, frame, layer - 1, f"walk_update_matrix_{layer}", step.numbers[name])
         extra = [name for name in step.weight_layer_of if name.endswith(f"_W{layer}") and not name.startswith("update")]
         with st.expander("The gradient and the optimiser's state behind it"):
             for name in extra:
                 st.markdown(f"**{step.symbols[name]}**")
-                _show_table(weight_table(step, shown, name), f"walk_update_more_{name}")
+                frame = weight_table(step, shown, name)
+                _show_pixel_rows(state, shown, frame, layer - 1, f"walk_update_more_{name}", step.numbers[name])
 
 
 def _sub(k: int) -> str:
@@ -259,17 +327,20 @@ def _describe_point(state: PlaygroundState, shown: Walkthrough) -> str:
         answer = f"the digit {digit} (class {int(shown.label)})"
     else:
         answer = f"class {int(shown.label)}"
-    where = "an 8x8 image" if trainer.inputs == "image" else f"the point ({shown.point[0]:.3g}, {shown.point[1]:.3g})"
+    side = trainer.image_side
+    where = f"a {side}x{side} image" if side else f"the point ({shown.point[0]:.3g}, {shown.point[1]:.3g})"
     if shown.index == GIVEN:
         return f"**Your drawn digit**, labelled {answer}, at epoch {trainer.epoch:,}."
     return f"Training row **{shown.index}**: {where}, {answer}, at epoch {trainer.epoch:,}."
 
 
 def _digit_image(pixels: np.ndarray) -> np.ndarray:
-    """An 8x8 image (64,) in [0, 1] as dark ink on white, 12 screen pixels per image pixel: (96, 96) uint8."""
-    side = int(round(pixels.size**0.5))
+    """An image (side²,) in [0, 1] as dark ink on white, about DIGIT_SCREEN_PIXELS wide: each pixel a square of
+    ceil(96 / side) screen pixels (12 for the 8x8 digits, 4 for MNIST): (96, 96) or (112, 112) uint8."""
+    side = math.isqrt(pixels.size)
+    scale = math.ceil(DIGIT_SCREEN_PIXELS / side)
     ink = np.clip(pixels.reshape(side, side), 0.0, 1.0)
-    return np.kron((255 * (1.0 - ink)).astype(np.uint8), np.ones((12, 12), dtype=np.uint8))
+    return np.kron((255 * (1.0 - ink)).astype(np.uint8), np.ones((scale, scale), dtype=np.uint8))
 
 
 def _picker(state: PlaygroundState) -> None:
@@ -378,7 +449,8 @@ def panel(state: PlaygroundState) -> None:
     if state.trainer.inputs == "image":
         image, text = st.columns([1, 8], vertical_alignment="center")
         caption = "your digit" if shown.index == GIVEN else f"row {shown.index}"
-        image.image(_digit_image(shown.point), width=96, caption=caption)
+        picture = _digit_image(shown.point)
+        image.image(picture, width=picture.shape[1], caption=caption)
         text.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))
     else:
         st.markdown(_describe_point(state, shown) + (" " + " ".join(notes) if notes else ""))

@@ -514,6 +514,39 @@ def test_digits_play_and_pause_shows_gallery_confusion_and_weights(browser, app_
         page.close()
 
 
+def test_mnist_draws_its_28x28_gallery_and_weights_as_pixelated_images(browser, app_server):
+    query = "dataset=mnist&train_size=500&hidden_layers=16&batch_size=32"
+    page = open_problem(browser, app_server, query, DIGITS_CHARTS)
+    try:
+        before = epoch(page)
+        button(page, "step_one").click()
+        page.wait_for_function(
+            f"() => {list(DIGITS_CHARTS)}.every(name => Number(document.querySelector("
+            f'`.backprop-live-plot[data-chart="${{name}}"]`).dataset.epoch) === {before + 1})',
+            timeout=TIMEOUT,
+        )
+        drawn = page.evaluate("""() => Object.fromEntries(['digits', 'first_layer'].map(name => {
+            const host = document.querySelector(`.backprop-live-plot[data-chart="${name}"]`);
+            const image = host.querySelector('.imagelayer image, g.im image');
+            const box = image && image.getBoundingClientRect();
+            return [name, {types: host.data.map(t => t.type), title: host.layout.title.text,
+                           href: image ? (image.getAttribute('href') || image.getAttribute('xlink:href') || '') : '',
+                           style: image ? image.getAttribute('style') || '' : '', width: box ? box.width : 0,
+                           tiles: (host.layout.shapes || []).length}];
+        }))""")
+        gallery, weights = drawn["digits"], drawn["first_layer"]
+        assert gallery["types"] == ["image"] and gallery["tiles"] == 24 and "24 test digits" in gallery["title"]
+        assert weights["types"] == ["heatmap", "image"] and weights["tiles"] == 16
+        assert weights["title"] == "16 of 16 units: change W − W₀"
+        for picture in (gallery, weights):
+            assert picture["href"].startswith("data:image/png;base64,")
+            assert "pixelated" in picture["style"] or "crisp-edges" in picture["style"]  # sharp pixels, not blurred
+            assert picture["width"] > 200  # drawn at a readable size, not a thumbnail
+        assert_clean(page)
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize(
     ("query", "hover_says"),
     [("dataset=spiral&n_classes=4", "predicted: class"), ("dataset=bumps&hidden_layers=8,8", "predicted y=")],
