@@ -37,10 +37,10 @@ def probability_figure(
     probabilities = np.asarray(probabilities, dtype=float)
     guess = _guess(probabilities)
     ticks = [f"<b>{name}</b> ✓" if k == label else name for k, name in enumerate(class_names)]
-    colours = [
-        TRUE_COLOUR if k == label and k == guess else GUESS_COLOUR if k == guess else OTHER_COLOUR
-        for k in range(len(class_names))
-    ]
+    if before is None:  # the answer now: the guess stands out
+        colours = [GUESS_COLOUR if k == guess else OTHER_COLOUR for k in range(len(class_names))]
+    else:  # after a step: every bar dark (the legend's swatch is the first bar's), the true class green
+        colours = [TRUE_COLOUR if k == label else GUESS_COLOUR for k in range(len(class_names))]
     data = []
     if before is not None:
         data.append(
@@ -62,6 +62,7 @@ def probability_figure(
             "marker": {"color": colours},
             "text": [f"{p:.0%}" if p >= 0.05 else "" for p in probabilities],
             "textposition": "outside",
+            "textfont": {"size": 14},
             "cliponaxis": False,
             "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
         }
@@ -82,7 +83,7 @@ def probability_figure(
     return {"data": data, "layout": layout}
 
 
-def first_layer_update_figure(update: np.ndarray, max_units: int = 8, columns: int = 8) -> dict:
+def first_layer_update_figure(update: np.ndarray, max_units: int = 8, columns: int = 4) -> dict:
     """The step's change of W_1, one picture per first-layer unit: update (side², n_units). The units whose
     weights moved most come first (titled by their number); one diverging scale, symmetric around 0."""
     update = np.asarray(update, dtype=float)

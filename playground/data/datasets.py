@@ -266,9 +266,7 @@ DATASETS: dict[str, Dataset] = {
     "bumps": Dataset("bumps", "Six bumps (regression)", bumps, "regression", 0),
     "digits": Dataset("digits", "Handwritten digits 0-9 (8x8)", digits, "multiclass", 10, "image", 1797, IMAGE_SIDE),
     "digits_3v8": Dataset("digits_3v8", "Digits: 3 vs 8", digits_3v8, "binary", 2, "image", 357, IMAGE_SIDE),
-    "mnist": Dataset(
-        "mnist", "MNIST digits 0-9 (28x28)", mnist, "multiclass", 10, "image", MNIST_EXAMPLES, MNIST_SIDE
-    ),
+    "mnist": Dataset("mnist", "MNIST digits 0-9 (28x28)", mnist, "multiclass", 10, "image", MNIST_EXAMPLES, MNIST_SIDE),
     # Its problem and classes are the user data's (TrainingConfig.problem and .classes ask it).
     USER_DATASET: Dataset(USER_DATASET, "Your own data (click or upload)", user_points, "binary", 2),
 }

@@ -277,7 +277,6 @@ class Trainer:
         self.shuffle_rng = np.random.default_rng([self.config.weight_seed, 2])
         self.epoch = 0
         self._epoch_position: int | None = None  # the next batch of an epoch stopped mid-way (train_until)
-        self._measured_epoch_seconds = math.nan
         self.diverged_at: int | None = None
         self.history = History(history_columns(self.network.n_layers, self.problem), self.max_history_rows)
         self.snapshots: list[tuple[int, np.ndarray]] = []  # (epoch, theta and then batch norm's statistics)
@@ -450,7 +449,7 @@ class Trainer:
         return self._train(int(max_epochs), float(deadline))
 
     def _train(self, epochs: int, deadline: float | None) -> int:
-        done, started = 0, time.perf_counter()
+        done = 0
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             every = self.record_every
             first_batch = True
@@ -467,10 +466,6 @@ class Trainer:
                 if self.config.early_stopping:
                     self._watch_test_loss()
                 self.trajectory.add(self.epoch, self.network.theta)
-        if done:
-            seconds = (time.perf_counter() - started) / done
-            measured = self._measured_epoch_seconds
-            self._measured_epoch_seconds = seconds if math.isnan(measured) else 0.7 * measured + 0.3 * seconds
         return done
 
     @property
@@ -478,13 +473,6 @@ class Trainer:
         """What an epoch costs by the cost model (``epoch_seconds_estimate``): known before the first epoch, the
         same on every machine (big matrix products take longer than it says)."""
         return epoch_seconds_estimate(self.network.layer_sizes, self.y_train.shape[0], self.config.batch_size)
-
-    @property
-    def epoch_seconds(self) -> float:
-        """What an epoch takes: the larger of the wall time measured by the latest ``train`` calls (smoothed) and
-        ``epoch_seconds_estimate``."""
-        measured = self._measured_epoch_seconds
-        return self.epoch_seconds_estimate if math.isnan(measured) else max(self.epoch_seconds_estimate, measured)
 
     @property
     def path(self) -> tuple[np.ndarray, np.ndarray]:
