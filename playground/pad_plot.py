@@ -63,6 +63,7 @@ def probability_figure(
             "text": [f"{p:.0%}" if p >= 0.05 else "" for p in probabilities],
             "textposition": "outside",
             "textfont": {"size": 14},
+            "constraintext": "none",  # Plotly would shrink the labels of narrow grouped bars to a few pixels
             "cliponaxis": False,
             "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
         }

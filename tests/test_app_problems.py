@@ -13,6 +13,7 @@ from playground.training.config import TrainingConfig, to_query
 from playground.training.trainer import Trainer
 from playground.ui.session import load_model_file
 from tests.test_app import assert_clean, chart_texts, metric, start, state_of
+from tests.test_lesson_screens import payloads as payloads_by_name
 from tests.test_plots import png_decoded, tile_values
 
 PROBLEM_URLS = {
@@ -38,12 +39,7 @@ def payloads(at) -> dict[str, dict]:
 
 def sent_by_name(at) -> dict[str, dict]:
     """The live elements' payloads by element name (digits, confusion, first_layer, network, ...)."""
-    found = {}
-    for element in at.get("bidi_component"):
-        data = json.loads(element.proto.json)
-        if "name" in data:
-            found[data["name"]] = data
-    return found
+    return payloads_by_name(at)
 
 
 def lens(at, name):
