@@ -354,3 +354,17 @@ def test_the_path_has_every_epoch_of_a_short_run_whatever_the_record_interval():
     assert len(epochs) <= MAX_PATH_POINTS and epochs[0] == 0 and epochs[-1] == trainer.epoch
     assert len(set(np.diff(epochs))) == 1
     np.testing.assert_array_equal(path[-1], trainer.network.theta)
+
+
+def test_a_large_networks_path_is_bounded_in_bytes_and_a_small_ones_keeps_every_point():
+    from playground.training.trajectory import MAX_PATH_BYTES, MAX_PATH_POINTS, path_points_for
+
+    assert path_points_for(Trainer().network.theta.size) == MAX_PATH_POINTS
+    mnist = Trainer(TrainingConfig(dataset="mnist", train_size=200, hidden_layers=(64,), activations=("relu",)))
+    kept = mnist.trajectory.max_points
+    assert 16 <= kept < MAX_PATH_POINTS and kept % 2 == 0
+    assert mnist.trajectory._thetas.nbytes <= MAX_PATH_BYTES
+    mnist.train(2 * kept)  # thinned as before: the start kept, evenly spaced (this epoch: a multiple of the stride)
+    epochs, thetas = mnist.path
+    assert epochs[0] == 0 and epochs[-1] == mnist.epoch and len(epochs) <= kept
+    np.testing.assert_array_equal(thetas[-1], mnist.network.theta)

@@ -10,10 +10,23 @@ from __future__ import annotations
 import numpy as np
 
 MAX_PATH_POINTS = 512
+# The path's weights take at most this many bytes: an MNIST network's 50,000 parameters would otherwise hold
+# 208 MB per run for 512 points (a class of 30 on one laptop); it keeps about 40, plenty for two principal axes.
+MAX_PATH_BYTES = 16_000_000
+MIN_PATH_POINTS = 16
+
+
+def path_points_for(n_parameters: int) -> int:
+    """How many points a path of ``n_parameters`` weights keeps: MAX_PATH_POINTS, fewer (even, at least
+    MIN_PATH_POINTS) when they would take more than MAX_PATH_BYTES."""
+    fitting = MAX_PATH_BYTES // (8 * max(n_parameters, 1))
+    return max(MIN_PATH_POINTS, min(MAX_PATH_POINTS, fitting - fitting % 2))
 
 
 class Trajectory:
-    def __init__(self, n_parameters: int, max_points: int = MAX_PATH_POINTS):
+    def __init__(self, n_parameters: int, max_points: int | None = None):
+        """``max_points``: None chooses ``path_points_for(n_parameters)``."""
+        max_points = path_points_for(n_parameters) if max_points is None else max_points
         if max_points < 4 or max_points % 2:
             raise ValueError("max_points must be an even number >= 4")
         self.max_points = max_points
