@@ -21,6 +21,7 @@ import re
 import numpy as np
 import pytest
 
+from playground.data.handwriting import rasterize_strokes
 from playground.teaching.lessons import LESSON_LIST, LESSONS
 from playground.training.trainer import Trainer
 from playground.ui import session, stream, view
@@ -560,3 +561,26 @@ def test_lesson_13_on_screen_at_epochs_20_and_100():
     assert 0.03 in set(sweep.learning_rate.round(6))
     last = sweep[(sweep.learning_rate.round(6) == 0.03) & (sweep.epoch == 100)]
     assert round(float(last.train_loss.iloc[0]), 2) == 0.71
+
+
+# ---- 14. Learning from a mistake ----------------------------------------------------------------------
+def test_lesson_14_on_screen_at_epoch_2_a_drawn_eight_read_as_five_is_corrected_by_one_step():
+    from playground.ui.draw_pad import injected_ink_key
+    from tests.test_mistake_lesson import TWO_LOOP_EIGHT
+
+    at = open_lesson("learning_from_a_mistake")
+    play_to_stop(at, 2)
+    # "At epoch 2, where Play stops, the network is right on about 87 % of the 2,000 test digits."
+    accuracy = status(at, "Test accuracy")
+    assert 0.85 <= accuracy <= 0.895
+    assert any(m.value == "### Draw a digit" for m in at.markdown)
+    # "an 8 drawn as two round loops, one on the other, is read as a 5 here"
+    at.session_state[injected_ink_key("pad")] = rasterize_strokes(TWO_LOOP_EIGHT)
+    at.run()
+    assert_clean(at)
+    assert any("The network says **5**" in m.value for m in at.markdown)
+    at.button_group(key="w_pad_label").set_value("8").run()
+    assert_clean(at)
+    assert any("the guess went **5 → 8** (**corrected**)" in m.value for m in at.markdown)
+    # "Did the network get worse at the 2,000 test digits?" Hardly: the exact figure on the page.
+    assert abs(status(at, "Test accuracy") - accuracy) <= 0.02
