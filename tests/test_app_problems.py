@@ -12,6 +12,7 @@ from playground.links.model_file import model_to_json
 from playground.training.config import TrainingConfig, to_query
 from playground.training.trainer import Trainer
 from playground.ui.session import load_model_file
+from playground.ui.view import SINGLE_GALLERY_COLUMNS, SINGLE_GALLERY_IMAGES
 from tests.test_app import assert_clean, chart_texts, metric, start, state_of
 from tests.test_lesson_screens import payloads as payloads_by_name
 from tests.test_plots import png_decoded, tile_values
@@ -120,10 +121,11 @@ def test_mnist_shows_its_28x28_views_as_small_pngs_and_the_weights_or_their_chan
     trainer = state.trainer
     assert trainer.network.layer_sizes == [784, 16, 10] and trainer.y_train.shape[0] == 500
     sent = sent_by_name(at)
-    # the gallery: 24 test digits as one PNG, each tile the test image
+    # the gallery: 12 test digits (3 rows of 4, to fit a projector's first screen) as one PNG, each tile the image
     gallery = sent["digits"]["base"]
     (image,) = gallery["data"]
-    assert image["type"] == "image" and png_decoded(image["source"])[0].shape == (4 * (28 + 21), 6 * 35 - 7)
+    rows, columns = SINGLE_GALLERY_IMAGES // SINGLE_GALLERY_COLUMNS, SINGLE_GALLERY_COLUMNS
+    assert image["type"] == "image" and png_decoded(image["source"])[0].shape == (rows * (28 + 21), columns * 35 - 7)
     shown = gallery["layout"]["meta"]["shown"]
     np.testing.assert_allclose(
         tile_values(gallery, image, 5, 0.0, 1.0), trainer.test_points[shown[5]].reshape(28, 28), atol=0.5 / 254 + 1e-9

@@ -316,7 +316,6 @@ def boundary_chart(
     )
 
 
-GALLERY_HEIGHT = 620  # 24 digits, 6 to a row: tiles of about 75 px in a half-page column (readable when projected)
 PANEL_HEIGHT = 560  # the confusion matrix and the first-layer weights (16 tiles, 4 to a row), side by side
 DIGITS_REFRESH_SECONDS = 1.0  # the digits views are whole figures: redrawn about once a second while playing
 
@@ -364,7 +363,7 @@ def digits_chart(
             predicted,
             max_images=max_images,
             columns=columns,
-            height=height or GALLERY_HEIGHT,
+            height=height or ROW_CHART_HEIGHT,
             class_names=digit_class_names(trainer),
         )
 
@@ -375,7 +374,7 @@ def digits_chart(
         shown_epoch(state, trainer),
         figure,
         lambda sync: None,
-        height or GALLERY_HEIGHT,
+        height or ROW_CHART_HEIGHT,
         priority=0,
         **text,
     )
@@ -836,19 +835,31 @@ def _live_frame(state: PlaygroundState) -> None:
 # The single run's three charts share one row of this height: with the compact header, playback bar and
 # status above them, all three fit a 1280x720 projector's first screen (tests/browser/test_projector_layout.py).
 ROW_CHART_HEIGHT = 300
+SINGLE_GALLERY_IMAGES, SINGLE_GALLERY_COLUMNS = 12, 4  # three rows of test digits, labels readable in a third
 
 
 def single_layout(state: PlaygroundState) -> None:
-    """Boundary | loss | gradients in one row, each caption below its chart. The test digits need a taller
-    picture (24 images with their labels): beside it, the loss and gradient charts one above the other."""
+    """Picture | loss | gradients in one row, each caption below its chart. The picture is the decision boundary,
+    or for image data a gallery of 12 test digits in two rows (as each run's in compare mode), so that a lesson on
+    digits fits a projector's first screen too; the confusion matrix and the weight pictures follow below."""
     trainer = state.trainer
     if trainer.inputs == "image":
-        left, right = st.columns([1.05, 1], gap="medium")
-        with left:
-            digits_chart(state, title="Test digits: the network's answers", caption=DIGITS_CAPTION)
-        with right:
-            loss_chart(state, title="Loss over epochs", caption=loss_caption(trainer))
-            gradient_chart(state, title="Gradient magnitude per layer", caption=GRADIENT_CAPTION)
+        picture, loss, gradients = st.columns([1.35, 1, 1], gap="small")
+        with picture:
+            digits_chart(
+                state,
+                height=ROW_CHART_HEIGHT,
+                max_images=SINGLE_GALLERY_IMAGES,
+                columns=SINGLE_GALLERY_COLUMNS,
+                title="Test digits: the network's answers",
+                caption=DIGITS_CAPTION,
+            )
+        with loss:
+            loss_chart(state, height=ROW_CHART_HEIGHT, title="Loss over epochs", caption=loss_caption(trainer))
+        with gradients:
+            gradient_chart(
+                state, height=ROW_CHART_HEIGHT, legend="ends", title="Gradient per layer", caption=GRADIENT_CAPTION
+            )
         digits_panels(state)
         return
     picture, loss, gradients = st.columns([1.35, 1, 1], gap="small")  # the square plane needs the width

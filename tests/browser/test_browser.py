@@ -498,7 +498,7 @@ def test_digits_play_and_pause_shows_gallery_confusion_and_weights(browser, app_
             return [name, {title: host.layout.title.text, annotations: (host.layout.annotations || []).length,
                            z: host.data[0].z.length}];
         }))""")
-        assert figures["digits"]["annotations"] == 24 and "24 test digits" in figures["digits"]["title"]
+        assert figures["digits"]["annotations"] == 12 and "12 test digits" in figures["digits"]["title"]
         assert figures["confusion"]["z"] == 10 and "accuracy" in figures["confusion"]["title"]
         assert figures["first_layer"]["annotations"] == 16 and "hidden units" in figures["first_layer"]["title"]
         for title in ("Test digits: the network's answers", "Confusion matrix (test set)", "First-layer weights"):
@@ -535,7 +535,7 @@ def test_mnist_draws_its_28x28_gallery_and_weights_as_pixelated_images(browser, 
                            tiles: (host.layout.shapes || []).length}];
         }))""")
         gallery, weights = drawn["digits"], drawn["first_layer"]
-        assert gallery["types"] == ["image"] and gallery["tiles"] == 24 and "24 test digits" in gallery["title"]
+        assert gallery["types"] == ["image"] and gallery["tiles"] == 12 and "12 test digits" in gallery["title"]
         assert weights["types"] == ["heatmap", "image"] and weights["tiles"] == 16
         assert weights["title"] == "16 of 16 units: change W − W₀"
         for picture in (gallery, weights):
