@@ -907,12 +907,24 @@ function installSkipLinks() {
 
 let focusByKeyboard = false; // did the focus last move by Tab (true) or by a pointer (false)?
 
+// Pause says so on the stream too, at once: the click's own script run (which relabels the button) waits for
+// Streamlit's round trip, a second or more on a slow machine, and meanwhile the stream would go on training.
+// Only a pause: it is idempotent (the button's callback sets playing to False, never toggles), so the click's
+// run, arriving later, finds the run paused and changes nothing.
+function onPlayPauseClick(event) {
+  const button = event.target instanceof Element ? event.target.closest(".st-key-play_pause button") : null;
+  if (button && button.innerText.trim() === "Pause" && askOnStream({ type: "pause" })) {
+    window.__backpropStreamPauses = (window.__backpropStreamPauses || 0) + 1; // read by the browser tests
+  }
+}
+
 function installShortcuts() {
   if (window.__backpropShortcuts) return;
   window.__backpropShortcuts = true;
   document.addEventListener("keydown", (event) => event.key === "Tab" && (focusByKeyboard = true), true);
   document.addEventListener("pointerdown", () => (focusByKeyboard = false), true);
   document.addEventListener("keydown", onShortcutKey);
+  document.addEventListener("click", onPlayPauseClick, true);
   installSkipLinks();
 }
 

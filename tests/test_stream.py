@@ -254,3 +254,20 @@ def test_a_run_that_diverges_on_the_stream_stops_and_asks_the_page_for_a_rerun(a
             websocket.send_text(json.dumps({"type": "ack", "frame": frames[-1]["frame"]}))
             assert len(frames) < 50, "the run never diverged"
     assert state.edited.diverged and not state.playing and state.app_rerun_due
+
+
+def test_pause_on_the_stream_stops_training_at_once_and_the_clicks_own_run_keeps_it_paused(alive_sessions):
+    at = start()
+    at.button(key="play_pause").click().run()
+    state = state_of(at)
+    stream.register(state, SESSION_ID)
+    connection = stream.Connection()
+    state.stream_connection = connection
+    assert stream.produce_frame(state, connection) is not None  # playing: a frame trains
+    epoch = state.trainer.epoch
+    stream.handle_message(state, connection, '{"type": "pause"}')  # the click, as the page sends it at once
+    assert not state.playing
+    assert stream.produce_frame(state, connection) is None and state.trainer.epoch == epoch
+    at.button(key="play_pause").click().run()  # then the same click's script run: Pause, not a toggle
+    assert not state_of(at).playing and at.button(key="play_pause").label == "Play"
+    assert state_of(at).trainer.epoch == epoch

@@ -179,7 +179,7 @@ def _finite(value: Any) -> Any:
 
 
 def handle_message(state: PlaygroundState, connection: Connection, text: str) -> None:
-    """Apply one message from the browser: an acknowledgement, or a chart asking for its whole figure."""
+    """Apply one message from the browser: an acknowledgement, Pause, or a chart asking for its whole figure."""
     if len(text) > MAX_MESSAGE_BYTES:
         return
     try:
@@ -191,6 +191,11 @@ def handle_message(state: PlaygroundState, connection: Connection, text: str) ->
     kind = message.get("type")
     if kind == "ack" and isinstance(message.get("frame"), int):
         connection.acknowledged = max(connection.acknowledged, min(message["frame"], connection.sent))
+    elif kind == "pause":
+        # The Pause button was clicked (assets/live_plot.js): stop training now, not when the click's script run
+        # arrives. No lock, as below: one assignment; the frame under way finishes, the next sees it. The click's
+        # run then calls set_playing(state, False), which finds the run paused and redraws the controls.
+        state.playing = False
     elif kind == "need_full" and isinstance(message.get("name"), str):
         # No lock: this runs on the server's event loop, which must never wait for a script run; setting
         # one flag is atomic, and the next frame (or script run) reads it under the lock.
