@@ -14,10 +14,6 @@ from playground.plots import FONT, _base_layout, first_layer_weights_figure
 GUESS_COLOUR, TRUE_COLOUR, OTHER_COLOUR, BEFORE_COLOUR = "#0072B2", "#009E73", "#9AA5B1", "#CBD2D9"
 
 
-def _guess(probabilities: np.ndarray) -> int:
-    return int(np.argmax(probabilities)) if probabilities.size > 1 else int(probabilities[0] >= 0.5)
-
-
 def class_probabilities(outputs: np.ndarray) -> np.ndarray:
     """The head's outputs (n_outputs,) as one probability per class: a binary head's one output p is (1-p, p)."""
     outputs = np.asarray(outputs, dtype=float).ravel()
@@ -35,7 +31,7 @@ def probability_figure(
     the probabilities before a step as light bars beside them; ``label``: the true class, its bar green and its
     name marked. layout.meta: {"guess", "label", "probabilities"} for tests."""
     probabilities = np.asarray(probabilities, dtype=float)
-    guess = _guess(probabilities)
+    guess = int(np.argmax(probabilities))  # one probability per class (``class_probabilities``)
     ticks = [f"<b>{name}</b> ✓" if k == label else name for k, name in enumerate(class_names)]
     if before is None:  # the answer now: the guess stands out
         colours = [GUESS_COLOUR if k == guess else OTHER_COLOUR for k in range(len(class_names))]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from playground.engine.heads import predicted_classes
 from playground.teaching.walkthrough import Walkthrough, apply_walkthrough, walkthrough
 from playground.training.trainer import Trainer
 
@@ -45,11 +46,9 @@ class Correction:
     step: Walkthrough
 
 
-def _guess(probabilities: np.ndarray) -> int:
-    """The class of an output row (n_outputs,): a binary head's one probability is that of class 1."""
-    if probabilities.size == 1:
-        return int(probabilities[0] >= 0.5)
-    return int(np.argmax(probabilities))
+def _guess(outputs: np.ndarray) -> int:
+    """The class the head's outputs (n_outputs,) stand for, by the engine's own rule (``predicted_classes``)."""
+    return int(predicted_classes(outputs[None, :])[0])
 
 
 def learn_from_example(trainer: Trainer, image: np.ndarray, label: int) -> Correction:

@@ -840,12 +840,13 @@ SINGLE_GALLERY_IMAGES, SINGLE_GALLERY_COLUMNS = 12, 4  # three rows of test digi
 
 def single_layout(state: PlaygroundState) -> None:
     """Picture | loss | gradients in one row, each caption below its chart. The picture is the decision boundary,
-    or for image data a gallery of 12 test digits in two rows (as each run's in compare mode), so that a lesson on
-    digits fits a projector's first screen too; the confusion matrix and the weight pictures follow below."""
+    or for image data a gallery of 12 test digits (3 rows of 4), so that a lesson on digits fits a projector's first
+    screen too; the confusion matrix and the weight pictures follow below."""
     trainer = state.trainer
-    if trainer.inputs == "image":
-        picture, loss, gradients = st.columns([1.35, 1, 1], gap="small")
-        with picture:
+    image = trainer.inputs == "image"
+    picture, loss, gradients = st.columns([1.35, 1, 1], gap="small")  # the square plane needs the width
+    with picture:
+        if image:
             digits_chart(
                 state,
                 height=ROW_CHART_HEIGHT,
@@ -854,28 +855,21 @@ def single_layout(state: PlaygroundState) -> None:
                 title="Test digits: the network's answers",
                 caption=DIGITS_CAPTION,
             )
-        with loss:
-            loss_chart(state, height=ROW_CHART_HEIGHT, title="Loss over epochs", caption=loss_caption(trainer))
-        with gradients:
-            gradient_chart(
-                state, height=ROW_CHART_HEIGHT, legend="ends", title="Gradient per layer", caption=GRADIENT_CAPTION
+        else:
+            boundary_chart(
+                state,
+                height=ROW_CHART_HEIGHT,
+                title=boundary_title(trainer),
+                caption=f"**Click:** {own_data.click_hint(state)} " + boundary_caption(trainer),  # own_data.py
             )
-        digits_panels(state)
-        return
-    picture, loss, gradients = st.columns([1.35, 1, 1], gap="small")  # the square plane needs the width
-    with picture:
-        boundary_chart(
-            state,
-            height=ROW_CHART_HEIGHT,
-            title=boundary_title(trainer),
-            caption=f"**Click:** {own_data.click_hint(state)} " + boundary_caption(trainer),  # own_data.py
-        )
     with loss:
         loss_chart(state, height=ROW_CHART_HEIGHT, title="Loss over epochs", caption=loss_caption(trainer))
     with gradients:
         gradient_chart(
             state, height=ROW_CHART_HEIGHT, legend="ends", title="Gradient per layer", caption=GRADIENT_CAPTION
         )
+    if image:
+        digits_panels(state)
 
 
 # Compare mode on a 1280x720 projector: each run's picture and gradient chart in a row of its own, the
