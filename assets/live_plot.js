@@ -233,7 +233,7 @@ function thinPoints(host, stride) {
 }
 
 // Decades between a log axis's labels: 1 (each grid line 10x the one below), more on a long range.
-// As plots.log_axis_dtick; applied only when a range steps (a redraw happens then anyway).
+// As playground/plots/history.py log_axis_dtick; applied only when a range steps (a redraw happens then anyway).
 const MAX_LOG_TICKS = 5;
 function logAxisDtick(range) {
   return Math.max(1, Math.ceil(Math.abs(range[1] - range[0]) / MAX_LOG_TICKS));

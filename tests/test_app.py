@@ -293,13 +293,13 @@ def test_url_follows_the_settings():
 
 
 def test_an_error_while_drawing_a_frame_is_a_message_not_a_traceback(monkeypatch):
-    from playground import plots
+    from playground.plots import history as history_plots
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
     at = start()
-    monkeypatch.setattr(plots, "loss_figure", broken)
+    monkeypatch.setattr(history_plots, "loss_figure", broken)
     at.button(key="play_pause").click().run()
     assert not at.exception
     assert any("Something went wrong while drawing this frame" in e.value for e in at.error)

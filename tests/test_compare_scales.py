@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from playground import plots
+from playground.plots import flow as flow_plots
 from playground.teaching import diagram
 from playground.teaching.lessons import LESSONS
 from playground.training.config import TrainingConfig
@@ -143,14 +143,14 @@ def _scale(payload: dict) -> tuple:
 
 
 def test_shared_log_range_covers_every_array_and_ignores_zeros():
-    low, high = plots.shared_log_range(np.array([1e-6, 0.0, 1e-3]), np.array([[0.5, np.nan]]))
+    low, high = flow_plots.shared_log_range(np.array([1e-6, 0.0, 1e-3]), np.array([[0.5, np.nan]]))
     assert low <= -6 and high >= math.log10(0.5)
-    figure, value_range = plots.layer_heatmap_figure(
+    figure, value_range = flow_plots.layer_heatmap_figure(
         np.arange(4.0), np.full((4, 2), 1e-2), "t", value_range=(low, high), axis_end=50.0
     )
     assert value_range == (low, high) and figure["data"][0]["zmin"] == low
     assert figure["layout"]["xaxis"]["range"][1] >= 50
-    update, kept = plots.layer_heatmap_update(
+    update, kept = flow_plots.layer_heatmap_update(
         np.arange(4.0), np.full((4, 2), 1e-9), value_range, shared_range=(low, high), axis_end=50.0
     )
     assert kept == (low, high) and "restyle" not in update  # a fixed range does not widen

@@ -10,7 +10,7 @@ import pytest
 
 import playground
 from playground import Trainer, TrainingConfig, loss_landscape
-from playground.landscape_plot import landscape_figure, landscape_figure_dict, landscape_loss_range
+from playground.plots.landscape import landscape_figure, landscape_figure_dict, landscape_loss_range
 from playground.teaching import landscape as landscape_module
 from playground.teaching.landscape import (
     batched_path_covers,

@@ -108,15 +108,16 @@ def test_probability_image_is_one_byte_per_cell_top_row_first():
 
     import numpy as np
 
-    from playground import plots
+    from playground.plots import boundary as boundary_plots
+    from playground.plots import style as plot_style
 
     probabilities = np.zeros((4, 3))
     probabilities[-1] = 1.0  # the top row of the square (largest x2) is sure of blue
-    image = plots.probability_image(probabilities)
+    image = boundary_plots.probability_image(probabilities)
     pixels = np.frombuffer(base64.b64decode(image["b64"]), dtype=np.uint8).reshape(4, 3)
     assert (image["rows"], image["cols"]) == (4, 3)
     assert pixels[0].tolist() == [255, 255, 255] and pixels[1:].max() == 0
-    table = plots.colour_table()
+    table = plot_style.colour_table()
     assert len(table) == 256 and table[0] == [0xC2, 0x41, 0x0C] and table[-1] == [0x0B, 0x5C, 0x99]
 
 
@@ -133,11 +134,11 @@ def test_the_boundary_figure_carries_its_image_and_line(sent):
 def test_layer_heatmap_resamples_a_thinned_history_onto_even_epochs():
     import numpy as np
 
-    from playground import plots
+    from playground.plots import flow as flow_plots
 
     epochs = np.array([0, 1, 2, 4, 8, 16])  # a thinned history: uneven steps
     values = np.column_stack([10.0**-epochs, np.ones(6)])  # layer 1 shrinks, layer 2 constant
-    grid, logs = plots.layer_heatmap_grid(epochs, values, columns=5)
+    grid, logs = flow_plots.layer_heatmap_grid(epochs, values, columns=5)
     np.testing.assert_allclose(grid, [0, 4, 8, 12, 16])
     # Each column shows the latest row at or before its epoch: epoch 12 shows the row of epoch 8.
     np.testing.assert_allclose(logs[0], [0, -4, -8, -8, -16])
@@ -147,14 +148,14 @@ def test_layer_heatmap_resamples_a_thinned_history_onto_even_epochs():
 def test_layer_heatmap_colour_range_only_widens_and_then_refreshes_the_hover_grid():
     import numpy as np
 
-    from playground import plots
+    from playground.plots import flow as flow_plots
 
     epochs = np.arange(5.0)
-    figure, value_range = plots.layer_heatmap_figure(epochs, np.full((5, 3), 1e-2), "log")
+    figure, value_range = flow_plots.layer_heatmap_figure(epochs, np.full((5, 3), 1e-2), "log")
     assert value_range[0] <= -2 <= value_range[1]
-    update, same = plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-2), value_range)
+    update, same = flow_plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-2), value_range)
     assert same == value_range and "restyle" not in update and update["image"]["rows"] == 3
-    update, wider = plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-6), value_range)
+    update, wider = flow_plots.layer_heatmap_update(epochs, np.full((5, 3), 1e-6), value_range)
     assert wider[0] <= -6 and wider[1] == value_range[1] and "restyle" in update
     assert update["restyle"]["update"]["zmin"] == [wider[0]]
 
@@ -219,28 +220,28 @@ NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 def test_nice_ceiling_is_the_next_nice_number_at_or_above(value):
     import math
 
-    from playground import plots
+    from playground.plots import history as history_plots
 
-    bound = plots.nice_ceiling(value)
+    bound = history_plots.nice_ceiling(value)
     assert value <= bound <= value * 4 / 3 + 1e-12  # the widest gap between nice numbers is 3 -> 4
     mantissa = bound / 10 ** math.floor(math.log10(bound))
     assert any(math.isclose(mantissa, nice) for nice in NICE), bound
-    assert plots.nice_ceiling(bound) == bound  # already nice: unchanged
+    assert history_plots.nice_ceiling(bound) == bound  # already nice: unchanged
 
 
 def test_epoch_and_value_axis_ranges():
     import numpy as np
 
-    from playground import plots
+    from playground.plots import history as history_plots
 
-    assert plots.epoch_axis_range(0) == [0.0, 10.0] and plots.epoch_axis_range(11) == [0.0, 12.0]
-    assert plots.value_axis_range(np.array([0.69, 0.2, np.nan]), log=False) == [0.0, 0.8]
+    assert history_plots.epoch_axis_range(0) == [0.0, 10.0] and history_plots.epoch_axis_range(11) == [0.0, 12.0]
+    assert history_plots.value_axis_range(np.array([0.69, 0.2, np.nan]), log=False) == [0.0, 0.8]
     # Log axes: whole decades (as exponents) with some room above and below the data.
-    assert plots.value_axis_range(np.array([2e-3, 0.5]), log=True) == [-3.0, 0.0]
-    assert plots.value_axis_range(np.array([1e-3, 0.95]), log=True) == [-4.0, 1.0]
-    assert plots.value_axis_range(np.array([0.0, np.nan, -1.0]), log=True) is None
-    assert plots.value_axis_range(np.array([np.inf]), log=False) is None
-    ranges = plots.live_axis_ranges(np.arange(5), np.ones((5, 2)), "fixed")
+    assert history_plots.value_axis_range(np.array([2e-3, 0.5]), log=True) == [-3.0, 0.0]
+    assert history_plots.value_axis_range(np.array([1e-3, 0.95]), log=True) == [-4.0, 1.0]
+    assert history_plots.value_axis_range(np.array([0.0, np.nan, -1.0]), log=True) is None
+    assert history_plots.value_axis_range(np.array([np.inf]), log=False) is None
+    ranges = history_plots.live_axis_ranges(np.arange(5), np.ones((5, 2)), "fixed")
     assert ranges == {"xaxis.range": [0.0, 10.0]}  # a fixed y axis is left alone
 
 

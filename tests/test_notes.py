@@ -140,7 +140,7 @@ def test_plus_adds_a_layer_as_wide_as_the_widest_so_far():
 
 
 def test_a_note_is_written_in_the_middle_of_the_chart():
-    from playground.plots import with_note
+    from playground.plots.history import with_note
 
     figure = with_note({"data": [], "layout": {"annotations": [{"text": "kept"}]}}, "No gradient:<br>layer 2 is dead")
     note = figure["layout"]["annotations"][-1]

@@ -21,9 +21,6 @@ FLOORS = {
     "teaching": 2,
     "links": 2,
     "plots": 2,
-    "landscape_plot": 2,
-    "sweep_plot": 2,
-    "pad_plot": 2,
     "ui": 3,
 }
 SELF_CONTAINED = {"engine", "data"}  # the two bottom floors do not even import each other

@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground import plots
+from playground.plots import boundary as boundary_plots
+from playground.plots import history as history_plots
+from playground.plots import regression as regression_plots
+from playground.plots import style as plot_style
 
-AXIS, _ = plots.boundary_grid(24)
+AXIS, _ = boundary_plots.boundary_grid(24)
 RNG = np.random.default_rng(0)
 POINTS = RNG.uniform(-6, 6, size=(40, 2))
 LABELS = (POINTS[:, 0] > 0).astype(int)
@@ -20,9 +23,9 @@ def square_figures(height: int) -> dict[str, dict]:
     values = RNG.normal(size=(24, 24))
     args = (POINTS[:30], LABELS[:30], POINTS[30:], LABELS[30:])
     return {
-        "binary": plots.boundary_figure(AXIS, p[..., 0], *args, height=height),
-        "multiclass": plots.multiclass_boundary_figure(AXIS, p, *args, height=height),
-        "regression": plots.regression_surface_figure(
+        "binary": boundary_plots.boundary_figure(AXIS, p[..., 0], *args, height=height),
+        "multiclass": boundary_plots.multiclass_boundary_figure(AXIS, p, *args, height=height),
+        "regression": regression_plots.regression_surface_figure(
             AXIS, values, *args[:2], *args[2:], value_range=(-3.0, 3.0), height=height
         ),
     }
@@ -52,14 +55,14 @@ def test_a_low_plane_charts_colour_bar_puts_its_title_on_top(kind):
 def test_the_ends_legend_names_the_input_and_output_layers_only(n_layers):
     epochs = np.arange(5.0)
     norms = np.exp(-np.arange(n_layers))[None, :] * np.ones((5, 1))
-    beside = plots.gradient_norm_figure(epochs, norms, 300)
-    ends = plots.gradient_norm_figure(epochs, norms, 300, legend="ends")
+    beside = history_plots.gradient_norm_figure(epochs, norms, 300)
+    ends = history_plots.gradient_norm_figure(epochs, norms, 300, legend="ends")
     assert [trace.get("showlegend", True) for trace in beside["data"]] == [True] * n_layers
     shown = [trace["name"] for trace in ends["data"] if trace["showlegend"]]
     expected = ["W1 (input side)"] + ([f"W{n_layers} (output side)"] if n_layers > 1 else [])
     assert shown == expected
     # Every line is still drawn, in the same colours, and its hover names the layer in full.
     assert [t["line"]["color"] for t in ends["data"]] == [t["line"]["color"] for t in beside["data"]]
-    for trace, full in zip(ends["data"], plots.layer_names(n_layers)):
+    for trace, full in zip(ends["data"], plot_style.layer_names(n_layers)):
         assert full in trace["hovertemplate"]
     assert ends["layout"]["legend"]["orientation"] == "h" and beside["layout"]["legend"]["orientation"] == "v"

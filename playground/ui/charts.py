@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from playground import plots
+from playground.plots import history as history_plots
 from playground.training.history import layer_columns as history_layer_columns
 from playground.training.trainer import Trainer
 from playground.ui.live import live_chart, streamed
@@ -77,14 +77,14 @@ def history_chart(
     y_axis: str = "linear",
     y_include: tuple[float, ...] = (),
     same_scale: Callable[[Trainer], list[str]] | None = None,
-    note: str | None = None,  # why the chart is empty or flat (plots.with_note; playground/teaching/notes.py)
+    note: str | None = None,  # why the chart is empty or flat (history_plots.with_note; playground/teaching/notes.py)
     range_columns: int | None = None,
     shape: str = "",
     **frame_text,
 ):
     """A chart over epochs: whole figure from every kept row, then only the rows after the last sent.
 
-    The axes get stepped ranges (``plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
+    The axes get stepped ranges (``history_plots.live_axis_ranges``; ``y_axis`` "linear", "log" or "fixed"),
     sent with every update, so that most frames only append points. ``same_scale(run)``: the columns of
     any run, for a chart of which compare mode draws one per run: the axes then hold both runs' values
     (the same ranges in A's chart and B's, moving together while playing). ``range_columns``: how many of
@@ -103,15 +103,17 @@ def history_chart(
                 if len(other_epochs):
                     last = max(last, other_epochs[-1])
                     values.append(np.ravel(np.column_stack(other_columns)))
-        sync.memory["ranges"] = plots.live_axis_ranges(np.array([last]), np.concatenate(values), y_axis, y_include)
+        sync.memory["ranges"] = history_plots.live_axis_ranges(
+            np.array([last]), np.concatenate(values), y_axis, y_include
+        )
         return sync.memory["ranges"]
 
     def figure() -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
-        result = plots.with_ranges(build(epochs, columns), ranges(epochs, columns))
+        result = history_plots.with_ranges(build(epochs, columns), ranges(epochs, columns))
         result["stride"] = trainer.history.stride  # the browser thins its points to match (live_plot.js)
-        plots.with_note(result, note)
-        return plots.epoch_marker(result, upto) if upto is not None else result
+        history_plots.with_note(result, note)
+        return history_plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
         all_epochs, all_columns = history_columns(trainer, names, upto=upto)

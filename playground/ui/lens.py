@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import plots
+from playground.plots import flow as flow_plots
+from playground.plots import history as history_plots
+from playground.plots import style as plot_style
 from playground.teaching import diagnostics
 from playground.training.history import DEAD, DELTA_MEAN_ABS, DISTANCE, EPOCH, GRAD_NORM, SATURATION, UPDATE_RATIO
 from playground.training.trainer import Trainer
@@ -138,18 +140,18 @@ def flow_heatmap(state: PlaygroundState, name: str, trainer: Trainer, prefix: st
         their colours and axis; else (None: fitted and widened as the values grow, this run's end)."""
         runs = compared_runs(state, trainer)
         if len(runs) == 1:
-            return None, plots.heatmap_axis_end(epochs)
+            return None, flow_plots.heatmap_axis_end(epochs)
         values, ends = [], []
         for run in runs:
             run_epochs, run_columns = history_columns(run, layer_columns(run, prefix), upto=upto)
             values.append(np.column_stack(run_columns))
-            ends.append(plots.heatmap_axis_end(run_epochs))
-        return plots.shared_log_range(*values), max(ends)
+            ends.append(flow_plots.heatmap_axis_end(run_epochs))
+        return flow_plots.shared_log_range(*values), max(ends)
 
     def figure() -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
         value_range, axis_end = shared_scale(epochs)
-        result, sync.memory["range"] = plots.layer_heatmap_figure(
+        result, sync.memory["range"] = flow_plots.layer_heatmap_figure(
             epochs, np.column_stack(columns), title, 300, value_range=value_range, axis_end=axis_end
         )
         sync.memory["axis_end"] = axis_end
@@ -160,7 +162,7 @@ def flow_heatmap(state: PlaygroundState, name: str, trainer: Trainer, prefix: st
         # The hover grid is restyled when the epoch axis steps (its columns move); between steps the
         # browser reads the hover values from each frame's image.
         shared_range, axis_end = shared_scale(epochs)
-        result, sync.memory["range"] = plots.layer_heatmap_update(
+        result, sync.memory["range"] = flow_plots.layer_heatmap_update(
             epochs,
             np.column_stack(columns),
             sync.memory["range"],
@@ -223,14 +225,14 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             f"update_ratio_{name}",
             trainer,
             layer_columns(trainer, UPDATE_RATIO),
-            lambda epochs, c: plots.update_ratio_figure(
+            lambda epochs, c: flow_plots.update_ratio_figure(
                 epochs,
                 np.column_stack(c),
                 diagnostics.UPDATE_RATIO_HEALTHY,
                 diagnostics.UPDATE_RATIO_LOW,
                 diagnostics.UPDATE_RATIO_HIGH,
             ),
-            lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
+            lambda epochs, c: history_plots.gradient_norm_update(epochs, np.column_stack(c)),
             300,
             y_axis="log",
             y_include=(diagnostics.UPDATE_RATIO_LOW, diagnostics.UPDATE_RATIO_HIGH),
@@ -258,8 +260,8 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
                 f"{prefix}_{name}",
                 trainer,
                 names,
-                lambda epochs, c: plots.share_figure(epochs, np.column_stack(c), labels, title, limit),
-                lambda epochs, c: plots.extend_update(epochs, [np.nan_to_num(v, nan=0.0) for v in c]),
+                lambda epochs, c: flow_plots.share_figure(epochs, np.column_stack(c), labels, title, limit),
+                lambda epochs, c: history_plots.extend_update(epochs, [np.nan_to_num(v, nan=0.0) for v in c]),
                 280,
                 y_axis="fixed",
                 subtitle=f"Share of {title} per hidden layer",
@@ -270,8 +272,10 @@ def layer_health(state: PlaygroundState, name: str, trainer: Trainer) -> None:
             f"distance_{name}",
             trainer,
             layer_columns(trainer, DISTANCE),
-            lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), 260, "‖W − W₀‖ / ‖W₀‖ (log)"),
-            lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
+            lambda epochs, c: history_plots.gradient_norm_figure(
+                epochs, np.column_stack(c), 260, "‖W − W₀‖ / ‖W₀‖ (log)"
+            ),
+            lambda epochs, c: history_plots.gradient_norm_update(epochs, np.column_stack(c)),
             260,
             y_axis="log",
             same_scale=lambda run: layer_columns(run, DISTANCE),
@@ -327,8 +331,8 @@ def histogram_chart(state: PlaygroundState, name: str, trainer: Trainer, kind: s
         return {
             "restyle": {
                 "update": {
-                    "x": [plots._round(h.centers, 4) for h in hists],
-                    "y": [plots._round(h.counts / t, 4) for h, t in zip(hists, totals)],
+                    "x": [plot_style.round_decimals(h.centers, 4) for h in hists],
+                    "y": [plot_style.round_decimals(h.counts / t, 4) for h, t in zip(hists, totals)],
                 },
                 "traces": list(range(len(hists))),
             }
@@ -339,7 +343,7 @@ def histogram_chart(state: PlaygroundState, name: str, trainer: Trainer, kind: s
         key,
         version,
         epoch,
-        lambda: plots.histogram_figure(hists, x_title),
+        lambda: flow_plots.histogram_figure(hists, x_title),
         update,
         300,
         subtitle=subtitle,

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from playground import pad_plot
 from playground.data.handwriting import image_for
+from playground.plots import pad as pad_plots
 from playground.teaching.correction import learn_from_example
 from playground.teaching.walkthrough import GIVEN
 from playground.ui.draw_pad import draw_pad
@@ -104,10 +104,10 @@ def _correction_view(state: PlaygroundState) -> None:
     )
     bars, update = st.columns([2, 3])
     bars.plotly_chart(
-        pad_plot.probability_figure(
-            pad_plot.class_probabilities(correction.probabilities_after),
+        pad_plots.probability_figure(
+            pad_plots.class_probabilities(correction.probabilities_after),
             names,
-            before=pad_plot.class_probabilities(correction.probabilities_before),
+            before=pad_plots.class_probabilities(correction.probabilities_before),
             label=correction.label,
             height=280,
         ),
@@ -115,7 +115,7 @@ def _correction_view(state: PlaygroundState) -> None:
         config={"displayModeBar": False},
     )
     update.plotly_chart(
-        pad_plot.first_layer_update_figure(correction.step.update_weights[0]),
+        pad_plots.first_layer_update_figure(correction.step.update_weights[0]),
         key="pad_update_pictures",
         config={"displayModeBar": False},
     )
@@ -154,9 +154,9 @@ def _pad_section(state: PlaygroundState) -> None:
             st.markdown("*Its answer appears here as you draw.*")
         else:
             outputs = trainer.predict_proba(image[None, :])[0]
-            probabilities = pad_plot.class_probabilities(outputs)
+            probabilities = pad_plots.class_probabilities(outputs)
             st.plotly_chart(
-                pad_plot.probability_figure(probabilities, names),
+                pad_plots.probability_figure(probabilities, names),
                 key="pad_bars",
                 config={"displayModeBar": False},
             )

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import sweep_plot
-from playground.landscape_plot import landscape_figure_dict, landscape_loss_range
+from playground.plots import sweep as sweep_plots
+from playground.plots.landscape import landscape_figure_dict, landscape_loss_range
 from playground.teaching.landscape import Landscape, loss_landscape
 from playground.training.config import FIELDS, TrainingConfig, config_values
 from playground.training.sweep import learning_rate_sweep
@@ -148,8 +148,8 @@ def _sweep_for(state: PlaygroundState, name: str, trainer: Trainer) -> None:
         return
     if not result.is_for(config):
         st.info("The settings changed since this sweep (other than the learning rate): sweep again to see them.")
-    best = sweep_plot.best_rate(result.frame)
-    diverged = sweep_plot.final_losses(result.frame)
+    best = sweep_plots.best_rate(result.frame)
+    diverged = sweep_plots.final_losses(result.frame)
     n_diverged = int(np.isfinite(diverged["diverged_at"]).sum())
     summary = f"{len(diverged)} rates × {result.epochs} epochs in {result.seconds:.1f} s"
     summary += f"; lowest training loss at rate **{best:g}**" if best is not None else "; every rate diverged"
@@ -158,13 +158,13 @@ def _sweep_for(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     final_column, curves_column = st.columns(2, gap="medium")
     with final_column:
         st.plotly_chart(
-            sweep_plot.sweep_final_figure(result.frame, config.learning_rate),
+            sweep_plots.sweep_final_figure(result.frame, config.learning_rate),
             key=f"sweep_final_{name}",
             config={"displayModeBar": False},
         )
     with curves_column:
         st.plotly_chart(
-            sweep_plot.sweep_curves_figure(result.frame), key=f"sweep_curves_{name}", config={"displayModeBar": False}
+            sweep_plots.sweep_curves_figure(result.frame), key=f"sweep_curves_{name}", config={"displayModeBar": False}
         )
     swept = sorted(result.frame["learning_rate"].unique())
     widget_key = f"w_adopt_{name}"

@@ -17,11 +17,15 @@ import time
 import numpy as np
 import streamlit as st
 
-from playground import plots
 from playground.engine.activations import ACTIVATIONS
 from playground.engine.heads import predicted_classes
 from playground.engine.initializers import INITIALIZERS
 from playground.engine.optimizers import OPTIMIZERS
+from playground.plots import boundary as boundary_plots
+from playground.plots import history as history_plots
+from playground.plots import images as image_plots
+from playground.plots import regression as regression_plots
+from playground.plots import style as plot_style
 from playground.teaching.lessons import LESSONS
 from playground.teaching.notes import chart_notes
 from playground.training.history import GRAD_NORM, LEARNING_RATE, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
@@ -38,7 +42,7 @@ from playground.ui.state import (
     PlaygroundState,
 )
 
-GRID_AXIS, GRID_POINTS = plots.boundary_grid()
+GRID_AXIS, GRID_POINTS = boundary_plots.boundary_grid()
 
 BOUNDARY_CAPTION = (
     "**What you see:** the colour at each spot is the network's predicted probability that a point there is "
@@ -251,7 +255,7 @@ def grid_outputs(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
 
 def regression_range(trainer: Trainer) -> tuple[float, float]:
     """The colour scale's fixed value range: the targets' range, padded (so colours do not jump per frame)."""
-    return plots.regression_value_range(trainer.labels)
+    return regression_plots.regression_value_range(trainer.labels)
 
 
 # ---- the charts (history_chart: see charts.py) --------------------------------------------------------
@@ -273,19 +277,19 @@ def boundary_chart(
         probabilities = outputs[:, :, 0]
 
         def figure():
-            return plots.boundary_figure(GRID_AXIS, probabilities, *points, state.show_test, height)
+            return boundary_plots.boundary_figure(GRID_AXIS, probabilities, *points, state.show_test, height)
 
         def update(sync):
-            return plots.boundary_update(GRID_AXIS, probabilities)
+            return boundary_plots.boundary_update(GRID_AXIS, probabilities)
 
         shape = "binary"
     elif problem == "multiclass":
 
         def figure():
-            return plots.multiclass_boundary_figure(GRID_AXIS, outputs, *points, state.show_test, height)
+            return boundary_plots.multiclass_boundary_figure(GRID_AXIS, outputs, *points, state.show_test, height)
 
         def update(sync):
-            return plots.multiclass_boundary_update(GRID_AXIS, outputs, refresh_hover=not state.playing)
+            return boundary_plots.multiclass_boundary_update(GRID_AXIS, outputs, refresh_hover=not state.playing)
 
         shape = f"classes{outputs.shape[2]}"
     else:
@@ -293,12 +297,12 @@ def boundary_chart(
         values = outputs[:, :, 0]
 
         def figure():
-            return plots.regression_surface_figure(
+            return regression_plots.regression_surface_figure(
                 GRID_AXIS, values, *points, value_range=value_range, show_test=state.show_test, height=height
             )
 
         def update(sync):
-            return plots.regression_surface_update(GRID_AXIS, values, value_range)
+            return regression_plots.regression_surface_update(GRID_AXIS, values, value_range)
 
         shape = f"regression{value_range}"
     picked = walkthrough_panel.followed_point(state, trainer)  # ringed: the point the walkthrough follows
@@ -308,7 +312,9 @@ def boundary_chart(
         key,
         version=f"{key}:{state.run_id}:{state.show_test}:{id(trainer.points)}:{state.replay_epoch}:{shape}:{picked}",
         last_epoch=shown_epoch(state, trainer),
-        build_figure=lambda: plots.with_picked_point(plots.with_flipped_points(figure(), flipped), picked),
+        build_figure=lambda: boundary_plots.with_picked_point(
+            boundary_plots.with_flipped_points(figure(), flipped), picked
+        ),
         build_update=update,
         height=height,
         priority=0,
@@ -357,7 +363,7 @@ def digits_chart(
 
     def figure():
         predicted = digits_predictions(trainer, state.replay_epoch)
-        return plots.digit_gallery_figure(
+        return image_plots.digit_gallery_figure(
             trainer.test_points,
             trainer.y_test,
             predicted,
@@ -386,7 +392,7 @@ def confusion_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) 
 
     def figure():
         predicted = digits_predictions(trainer, state.replay_epoch)
-        return plots.confusion_matrix_figure(
+        return image_plots.confusion_matrix_figure(
             trainer.y_test,
             predicted,
             max(trainer.config.classes, 2),
@@ -419,9 +425,9 @@ def first_layer_figure(state: PlaygroundState, trainer: Trainer) -> dict:
     _, network = trainer.network_at(state.replay_epoch)
     weights, units = network.weights[0], network.weights[0].shape[1]
     if first_layer_view(state, trainer) == "weights":
-        return plots.first_layer_weights_figure(weights, max_units=16, columns=4, height=PANEL_HEIGHT)
+        return image_plots.first_layer_weights_figure(weights, max_units=16, columns=4, height=PANEL_HEIGHT)
     initial = trainer.network.copy(theta=trainer.initial_theta).weights[0]
-    return plots.first_layer_weights_figure(
+    return image_plots.first_layer_weights_figure(
         weights - initial,
         max_units=16,
         columns=4,
@@ -525,8 +531,8 @@ def loss_chart(
     def figure(epochs, c):
         rates = c[2] if scheduled else None
         rate_range = (0.0, config.learning_rate)  # no schedule goes above its base rate
-        title = plots.LOSS_AXIS_TITLES[trainer.problem]
-        return plots.loss_figure(epochs, c[0], c[1], height, title, rates, rate_range, best)
+        title = history_plots.LOSS_AXIS_TITLES[trainer.problem]
+        return history_plots.loss_figure(epochs, c[0], c[1], height, title, rates, rate_range, best)
 
     return history_chart(
         state,
@@ -534,7 +540,7 @@ def loss_chart(
         trainer,
         names,
         figure,
-        plots.extend_update,
+        history_plots.extend_update,
         height,
         priority=1,
         y_axis="linear",
@@ -561,15 +567,15 @@ def gradient_chart(
     legend: str = "right",
     **frame_text,
 ):
-    """``legend``: see plots.gradient_norm_figure ("ends" for a narrow chart)."""
+    """``legend``: see history_plots.gradient_norm_figure ("ends" for a narrow chart)."""
     trainer = trainer or state.trainer
     return history_chart(
         state,
         key,
         trainer,
         layer_columns(trainer, GRAD_NORM),
-        lambda epochs, c: plots.gradient_norm_figure(epochs, np.column_stack(c), height, legend=legend),
-        lambda epochs, c: plots.gradient_norm_update(epochs, np.column_stack(c)),
+        lambda epochs, c: history_plots.gradient_norm_figure(epochs, np.column_stack(c), height, legend=legend),
+        lambda epochs, c: history_plots.gradient_norm_update(epochs, np.column_stack(c)),
         height,
         priority=2,
         y_axis="log",
@@ -604,25 +610,27 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
             run_epochs, (train, test) = history_columns(trainer, names, upto=upto)
             epochs.append(run_epochs)
             losses += [train, test]
-        return plots.live_axis_ranges(np.concatenate(epochs), np.concatenate(losses), "linear")
+        return history_plots.live_axis_ranges(np.concatenate(epochs), np.concatenate(losses), "linear")
 
     def figure() -> dict:
         runs = []
         for name, trainer in state.runs:
             epochs, (train, test) = history_columns(trainer, names, upto=upto)
             runs.append((name, epochs, train, test))  # legend "A train", "A test": two entries a line
-        y_title = plots.LOSS_AXIS_TITLES[state.trainer.problem]  # the runs share their data, so their problem
-        result = plots.with_note(plots.with_ranges(plots.compare_loss_figure(runs, height, y_title), ranges()), note)
+        y_title = history_plots.LOSS_AXIS_TITLES[state.trainer.problem]  # the runs share their data, so their problem
+        result = history_plots.with_note(
+            history_plots.with_ranges(history_plots.compare_loss_figure(runs, height, y_title), ranges()), note
+        )
         for name, best in bests:
-            plots.with_best_epoch(result, best, f"{name} best", left=best > 0.5 * last_epoch)
-        return plots.epoch_marker(result, upto) if upto is not None else result
+            history_plots.with_best_epoch(result, best, f"{name} best", left=best > 0.5 * last_epoch)
+        return history_plots.epoch_marker(result, upto) if upto is not None else result
 
     def update(sync: ChartSync) -> dict | None:
         xs, ys = [], []
         for _, trainer in state.runs:
             epochs, (train, test) = history_columns(trainer, names, after=sync.window_start, upto=upto)
-            xs += [plots._round(epochs, 0)] * 2
-            ys += [plots._round(train, 5), plots._round(test, 5)]
+            xs += [plot_style.round_decimals(epochs, 0)] * 2
+            ys += [plot_style.round_decimals(train, 5), plot_style.round_decimals(test, 5)]
         if not any(xs):
             return None
         return {"extend": {"update": {"x": xs, "y": ys}, "traces": list(range(len(xs)))}, "ranges": ranges()}

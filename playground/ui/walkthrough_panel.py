@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from playground import plots
+from playground.plots import images as image_plots
 from playground.teaching.walkthrough import GIVEN, Step, Walkthrough, step_count, walkthrough
 from playground.teaching.walkthrough_steps import design_note
 from playground.ui import session
@@ -253,7 +253,7 @@ def _inputs_table(state: PlaygroundState, step: Step, shown: Walkthrough) -> Non
                 f"**Inputs**: the {pixels.size} pixel intensities x = a₀, laid out as the image (hover a pixel: "
                 "px3,4 = row 3, col 4)"
             )
-            st.plotly_chart(plots.pixel_map_figure(pixels), key="walk_pixel_map", config={"displaylogo": False})
+            st.plotly_chart(image_plots.pixel_map_figure(pixels), key="walk_pixel_map", config={"displaylogo": False})
         with table:
             st.markdown("**x = a₀**, pixel by pixel")
             _show_pixel_rows(state, shown, unit_table(step, shown, 0), 0, "walk_units_inputs_0")

@@ -1,8 +1,8 @@
 """The loss landscape's figure: a contour map of the training loss with the optimiser's path.
 
 Arrays in (a ``playground.teaching.landscape.Landscape``), a figure out: ``landscape_figure_dict`` gives the
-JSON-able dict that ``Plotly.react`` takes (as ``playground.plots`` does, NaN as null), ``landscape_figure``
-the same as a ``plotly.graph_objects.Figure`` (plotly imported only there).
+JSON-able dict that ``Plotly.react`` takes (as the rest of ``playground.plots`` does, NaN as null),
+``landscape_figure`` the same as a ``plotly.graph_objects.Figure`` (plotly imported only there).
 
 The losses span decades (a valley at 0.01 beside walls at 10), so the colours are log10 of the loss, with the
 colour bar labelled in loss values; Viridis (dark valleys, yellow walls; safe for the common colour-vision
@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from playground.plots import FONT
+from playground.plots.style import FONT
 
 COLOUR_SCALE = "Viridis"
 MAX_DECADES = 5.0  # a default colour range spans at most this many decades up from the lowest loss

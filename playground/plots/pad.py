@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.plots import FONT, _base_layout, first_layer_weights_figure
+from playground.plots.images import first_layer_weights_figure
+from playground.plots.style import FONT, base_layout
 
 GUESS_COLOUR, TRUE_COLOUR, OTHER_COLOUR, BEFORE_COLOUR = "#0072B2", "#009E73", "#9AA5B1", "#CBD2D9"
 
@@ -64,7 +65,7 @@ def probability_figure(
             "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
         }
     )
-    layout = _base_layout("digit", "probability", height)
+    layout = base_layout("digit", "probability", height)
     layout["yaxis"].update({"range": [0, 1.12], "tickformat": ".0%", "dtick": 0.25})
     layout["xaxis"].update({"type": "category", "tickfont": {"size": 17}})
     layout.update(

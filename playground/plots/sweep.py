@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from playground.plots import _VIRIDIS, FONT, _base_layout, log_axis_dtick
+from playground.plots.history import log_axis_dtick
+from playground.plots.style import FONT, VIRIDIS, base_layout
 
 DIVERGED_MARKER = {"symbol": "x", "size": 14, "color": "#B3261E", "line": {"width": 2}}
 CURRENT_COLOUR = "#111111"
@@ -21,8 +22,8 @@ CURRENT_COLOUR = "#111111"
 def rate_colours(n_rates: int) -> list[str]:
     """Viridis from dark (the smallest rate) to light (the largest), one per rate."""
     if n_rates == 1:
-        return [_VIRIDIS[0]]
-    return [_VIRIDIS[round(i * (len(_VIRIDIS) - 1) / (n_rates - 1))] for i in range(n_rates)]
+        return [VIRIDIS[0]]
+    return [VIRIDIS[round(i * (len(VIRIDIS) - 1) / (n_rates - 1))] for i in range(n_rates)]
 
 
 def final_losses(sweep: pd.DataFrame, column: str = "train_loss") -> pd.DataFrame:
@@ -46,7 +47,7 @@ def best_rate(sweep: pd.DataFrame, column: str = "train_loss") -> float | None:
 
 
 def _decade_ticks(values) -> dict:
-    """A log axis's tick settings over ``values``: a label per decade (or fewer: ``plots.log_axis_dtick``) when
+    """A log axis's tick settings over ``values``: a label per decade (or fewer: ``history.log_axis_dtick``) when
     they span two decades or more; else Plotly's own (1, 2, 5 within a decade: a power of ten may not be in
     range). Plotly's 1-2-5 labels over four decades run into each other (0.0002 0.0005 0.001) or crowd."""
     values = np.asarray([v for v in values if v is not None and np.isfinite(v) and v > 0], dtype=float)
@@ -123,7 +124,7 @@ def sweep_final_figure(sweep: pd.DataFrame, current_rate: float, height: int = 3
                 "hovertemplate": "learning rate %{x:.3g}<br>diverged at epoch %{customdata}<extra></extra>",
             }
         )
-    layout = _base_layout("learning rate (log scale)", "final loss (log scale)", height)
+    layout = base_layout("learning rate (log scale)", "final loss (log scale)", height)
     layout["xaxis"].update(type="log", tickformat="~g", **_decade_ticks(rates))
     layout["yaxis"].update(type="log", tickformat="~g", **_decade_ticks([y for trace in data for y in trace["y"]]))
     layout["shapes"] = [
@@ -173,7 +174,7 @@ def sweep_curves_figure(sweep: pd.DataFrame, height: int = 340) -> dict:
                 "hovertemplate": f"lr {_rate_label(rate)}<br>epoch %{{x}}<br>train loss %{{y:.4f}}<extra></extra>",
             }
         )
-    layout = _base_layout("epoch", "train loss (log scale)", height)
+    layout = base_layout("epoch", "train loss (log scale)", height)
     layout["yaxis"].update(type="log", tickformat="~g", **_decade_ticks([y for trace in data for y in trace["y"]]))
     layout["legend"] = {"font": {**FONT, "size": 14}, "x": 1.02, "y": 1}
     layout["margin"].update(t=30, r=120)
