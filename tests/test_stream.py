@@ -271,3 +271,44 @@ def test_pause_on_the_stream_stops_training_at_once_and_the_clicks_own_run_keeps
     at.button(key="play_pause").click().run()  # then the same click's script run: Pause, not a toggle
     assert not state_of(at).playing and at.button(key="play_pause").label == "Play"
     assert state_of(at).trainer.epoch == epoch
+
+
+def test_at_max_speed_the_server_trains_on_while_the_browser_draws(playing, client):
+    playing.speed = "max"
+    with connect(client, playing.stream_token) as websocket:
+        first, second = (json.loads(websocket.receive_text()) for _ in range(2))
+        epoch_held = playing.edited.epoch
+        time.sleep(0.3)  # two frames unacknowledged: no third frame, but training goes on
+        assert playing.stream_frames == 2
+        assert playing.edited.epoch > epoch_held
+        trained_meanwhile = playing.edited.epoch
+        websocket.send_text(json.dumps({"type": "ack", "frame": 1}))
+        third = json.loads(websocket.receive_text())
+        assert third["frame"] == 3
+        assert third["charts"]["loss"]["last_epoch"] >= trained_meanwhile  # the frame shows what was trained
+
+
+def test_at_a_set_speed_nothing_trains_between_frames(playing):
+    connection = stream.Connection()
+    playing.stream_connection = connection
+    epoch = playing.edited.epoch
+    assert playing.speed == "5" and not stream.train_between_frames(playing, connection)
+    assert playing.edited.epoch == epoch
+
+
+def test_a_lesson_stop_met_between_frames_still_reaches_the_page(alive_sessions):
+    at = start({"lesson": "linear_chain"})
+    at.button(key="play_pause").click().run()
+    state = state_of(at)
+    state.speed = "max"
+    stop = session.next_lesson_stop(state)
+    connection = stream.Connection()
+    state.stream_connection = connection
+    connection.sent = stream.MAX_FRAMES_IN_FLIGHT  # the browser is still drawing two frames
+    while state.playing:
+        assert stream.train_between_frames(state, connection)
+    assert state.trainer.epoch == stop and connection.final_frame_due
+    final = stream.produce_frame(state, connection)  # goes out although paused and two are in flight
+    assert final is not None and final["rerun"]
+    assert {chart.get("last_epoch") for chart in final["charts"].values()} >= {stop}
+    assert stream.produce_frame(state, connection) is None and not stream.train_between_frames(state, connection)

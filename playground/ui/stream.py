@@ -35,6 +35,10 @@ from playground.ui import live, view
 from playground.ui.state import MAX_STREAM_TRAINING_SECONDS_PER_FRAME, STATUS_PATH, STREAM_PATH, PlaygroundState
 
 MAX_FRAMES_IN_FLIGHT = 2  # one being drawn, one on its way: never a queue
+# At max speed (and for epochs longer than a frame: MNIST) the server trains on while the browser draws, in
+# slices this long, instead of idling until a frame is acknowledged: the browser's drawing no longer sets the
+# training speed. Short, because the acknowledgement that frees the next frame waits for the slice to end.
+BETWEEN_FRAMES_SLICE_SECONDS = 0.006
 IDLE_CHECK_SECONDS = 0.25  # while paused: how often the stream checks its session is still there
 PLAYING_CHECK_SECONDS = 0.02  # while playing and held back: how often it looks again (messages wake it at once)
 MAX_MESSAGE_BYTES = 4096  # what the browser sends (acknowledgements, requests) is tiny
@@ -131,6 +135,9 @@ class Connection:
         self.sent = 0
         self.acknowledged = 0
         self.replaced = False  # the same session connected again (a reload, a reconnect): this one ends
+        # Training between frames stopped the run (a lesson's stop, a divergence): one more frame must tell the
+        # page to redraw its controls, in flight or not.
+        self.final_frame_due = False
 
     @property
     def in_flight(self) -> int:
@@ -144,9 +151,12 @@ def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None
     so a control's change and a frame's training never interleave.
     """
     with state.lock:
-        if state.stream_connection is not connection or not state.playing or state.render_pending:
+        if state.stream_connection is not connection or state.render_pending:
             return None
-        if view.train_frame(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME):
+        if not state.playing and not connection.final_frame_due:
+            return None
+        connection.final_frame_due = False
+        if state.playing and view.train_frame(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME):
             state.app_rerun_due = True  # the page shows the divergence message (a script run)
         with live.collecting_payloads() as payloads:
             for recipe in state.stream_recipes:
@@ -158,6 +168,31 @@ def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None
             "charts": payloads,
             "rerun": state.app_rerun_due,
         }
+
+
+def trains_between_frames(state: PlaygroundState) -> bool:
+    """Whether this run trains on while its frames are being drawn: at max speed, or epochs longer than a frame.
+
+    At a set speed (epochs per frame) of short epochs, no: the speed is what the student chose to watch.
+    """
+    return state.speed == "max" or any(view.has_long_epochs(trainer) for _, trainer in state.runs)
+
+
+def train_between_frames(state: PlaygroundState, connection: Connection) -> bool:
+    """Train one slice while the browser draws the frames in flight; False when there was nothing to train.
+
+    Runs in a worker thread under the session's lock, as ``produce_frame`` does; a lesson's stop or a divergence
+    met here makes the next frame go out at once (``final_frame_due``) to tell the page.
+    """
+    with state.lock:
+        if state.stream_connection is not connection or not state.playing or state.render_pending:
+            return False
+        if not trains_between_frames(state):
+            return False
+        if view.train_frame(state, BETWEEN_FRAMES_SLICE_SECONDS):
+            state.app_rerun_due = True
+            connection.final_frame_due = True
+        return True
 
 
 def encode(message: dict) -> str:
@@ -262,12 +297,14 @@ async def stream_endpoint(websocket) -> None:
                 if not session_alive(session_id):
                     await websocket.close(CLOSE_SESSION_ENDED, "this session has ended: reload the page")
                     return
-            if state.playing and connection.in_flight < MAX_FRAMES_IN_FLIGHT:
+            if connection.final_frame_due or (state.playing and connection.in_flight < MAX_FRAMES_IN_FLIGHT):
                 frame = await asyncio.to_thread(produce_frame, state, connection)
                 if frame is not None and not closed.is_set():
                     connection.sent += 1
                     await websocket.send_text(encode(frame))
                     continue
+            if state.playing and await asyncio.to_thread(train_between_frames, state, connection):
+                continue  # an acknowledgement that came meanwhile frees the next frame at once
             wake.clear()
             try:
                 # Playing but held (a frame in flight, or a control's rerun still drawing): look again soon.
