@@ -163,13 +163,18 @@ def oscillation(epochs: np.ndarray, losses: np.ndarray, initial_loss: float) -> 
     losses = np.asarray(losses, dtype=float)[-OSCILLATION_ROWS:]
     if len(losses) < OSCILLATION_MIN_ROWS or not np.all(np.isfinite(losses)):
         return None
+    steps = np.diff(losses)
+    # Asked on every live frame: a loss that never turns (the usual case) is settled here, before the
+    # percentiles. Exact: a reversal between big steps implies one between the nonzero steps around it.
+    turns = np.sign(steps[steps != 0])
+    if np.count_nonzero(turns[1:] != turns[:-1]) < OSCILLATION_REVERSALS:
+        return None
     scale = float(initial_loss) if math.isfinite(initial_loss) and initial_loss > 0 else float(np.median(losses))
     low, high = float(losses.min()), float(losses.max())
     p10, p90 = np.percentile(losses, [10, 90])
     swing = float(p90 - p10)
     if scale <= 0 or swing <= 0 or swing < OSCILLATION_AMPLITUDE * scale:
         return None
-    steps = np.diff(losses)
     if np.abs(steps).sum() < OSCILLATION_TRAVEL * swing:
         return None
     big = np.sign(steps[np.abs(steps) >= OSCILLATION_STEP * swing])
