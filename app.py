@@ -18,5 +18,7 @@ else:
     )
 
     from playground.ui import main
+    from playground.ui.stream import script_run
 
-    main()
+    with script_run():  # the live streams' frames wait for it: a click shows before the next frame
+        main()

@@ -312,3 +312,36 @@ def test_a_lesson_stop_met_between_frames_still_reaches_the_page(alive_sessions)
     assert final is not None and final["rerun"]
     assert {chart.get("last_epoch") for chart in final["charts"].values()} >= {stop}
     assert stream.produce_frame(state, connection) is None and not stream.train_between_frames(state, connection)
+
+
+def test_frames_wait_while_a_script_run_is_under_way_and_go_on_when_it_ends(playing, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(stream, "SCRIPT_RUN_PRIORITY_SECONDS", 30.0)
+    connection = stream.Connection()
+    playing.stream_connection = connection
+    frames = []
+    with stream.script_run():  # another session's click, say
+        producer = threading.Thread(target=lambda: frames.append(stream.produce_frame(playing, connection)))
+        producer.start()
+        producer.join(0.5)
+        assert producer.is_alive() and frames == []  # the frame has not started: the script run goes first
+        epoch = playing.edited.epoch
+    producer.join(10)
+    assert not producer.is_alive() and frames[0] is not None and frames[0]["frame"] == 1
+    assert playing.edited.epoch > epoch
+
+
+def test_a_long_script_run_holds_frames_back_for_a_bounded_time_only(playing, monkeypatch):
+    monkeypatch.setattr(stream, "SCRIPT_RUN_PRIORITY_SECONDS", 0.05)
+    connection = stream.Connection()
+    playing.stream_connection = connection
+    playing.speed = "max"
+    with stream.script_run(), stream.script_run():  # two at once: both must end before frames go first again
+        frame = stream.produce_frame(playing, connection)
+        assert frame is not None and frame["frame"] == 1
+        epoch = playing.edited.epoch
+        assert stream.train_between_frames(playing, connection)  # waited, then left training for later
+        assert playing.edited.epoch == epoch
+    assert stream.yield_to_script_runs(0)  # the count is back to none
+    assert stream.train_between_frames(playing, connection) and playing.edited.epoch > epoch

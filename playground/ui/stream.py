@@ -21,6 +21,7 @@ same session), 4410 (the session has ended).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import math
@@ -46,6 +47,41 @@ MAX_MESSAGE_BYTES = 4096  # what the browser sends (acknowledgements, requests) 
 CLOSE_UNKNOWN = 4401
 CLOSE_REPLACED = 4409
 CLOSE_SESSION_ENDED = 4410
+
+
+# ---- script runs go before frames ---------------------------------------------------------------
+# A click's script run shares this process's interpreter (one GIL) with every session's frame production.
+# With a class playing, it got a sliver of it: Pause took 1-2 s to show (bench/bench_load.py). While any
+# script run is under way here, frames and training slices wait before they start, for at most this long
+# (a long script run, MNIST's first load, must not freeze everyone's charts). A scheduling gate for the
+# process, not per-user state: it holds a count, no session's data.
+SCRIPT_RUN_PRIORITY_SECONDS = 0.3
+_script_runs = 0
+_script_runs_lock = threading.Lock()
+_no_script_run = threading.Event()
+_no_script_run.set()
+
+
+@contextlib.contextmanager
+def script_run():
+    """Mark a script run (app.py wraps the page in it): frames wait for it (``yield_to_script_runs``)."""
+    global _script_runs
+    with _script_runs_lock:
+        _script_runs += 1
+        _no_script_run.clear()
+    try:
+        yield
+    finally:
+        with _script_runs_lock:
+            _script_runs -= 1
+            if _script_runs == 0:
+                _no_script_run.set()
+
+
+def yield_to_script_runs(seconds: float | None = None) -> bool:
+    """Wait until no script run is under way in this process, at most ``seconds`` (default
+    SCRIPT_RUN_PRIORITY_SECONDS); True if none is."""
+    return _no_script_run.wait(SCRIPT_RUN_PRIORITY_SECONDS if seconds is None else seconds)
 
 
 # ---- which session a token belongs to ------------------------------------------------------------
@@ -148,8 +184,10 @@ def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None
     """Train one frame and collect every live element's payload; None when there is nothing to send.
 
     Runs in a worker thread, holding the session's lock (the script thread holds it while it runs),
-    so a control's change and a frame's training never interleave.
+    so a control's change and a frame's training never interleave. Waits first while a script run is
+    under way (any session's: see ``script_run``).
     """
+    yield_to_script_runs()
     with state.lock:
         if state.stream_connection is not connection or state.render_pending:
             return None
@@ -184,6 +222,8 @@ def train_between_frames(state: PlaygroundState, connection: Connection) -> bool
     Runs in a worker thread under the session's lock, as ``produce_frame`` does; a lesson's stop or a divergence
     met here makes the next frame go out at once (``final_frame_due``) to tell the page.
     """
+    if not yield_to_script_runs():
+        return True  # a script run is still under way: look again (the caller's loop), train later
     with state.lock:
         if state.stream_connection is not connection or not state.playing or state.render_pending:
             return False
