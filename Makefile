@@ -2,13 +2,14 @@
 #   make run    - create .venv, install the app's requirements, start the playground
 #   make test   - also install the test requirements and Debian's chromium and haproxy, then run every test
 # `make bench` runs the speed and memory benchmarks (bench/README.md).
+# `make class` serves a whole class from one laptop: one app process per core behind HAProxy (README).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean class
 
 $(BIN)/.run-stamp: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,12 @@ $(BIN)/.bench-stamp: $(BIN)/.run-stamp requirements-bench.txt
 
 run: $(BIN)/.run-stamp
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# One replica per core (at least two): a Python process trains and draws on one core at a time.
+REPLICAS ?= $(shell n=$$(nproc); [ $$n -ge 2 ] && echo $$n || echo 2)
+class: $(BIN)/.run-stamp
+	bash scripts/ensure-debian-packages.sh
+	bash scripts/replicas.sh $(PORT) $$(seq 8511 $$((8510 + $(REPLICAS))))
 
 # Two pytest processes at once, one per core: the browser tests (one app server, one Chromium, in order) and
 # the rest, whose report is printed when both are done. PARALLEL=0 runs everything in one process.

@@ -1,6 +1,7 @@
-"""Classroom load: N students playing at once on one `streamlit run`, measured per session.
+"""Classroom load: N students playing at once on one `streamlit run` (or on `make class`'s replicas), per session.
 
     python -m bench.bench_load                       # N = 1, 10, 30; about four minutes
+    python -m bench.bench_load --sessions 30 --replicas 2   # the class target: two app processes behind HAProxy
     python -m bench.bench_load --sessions 1,5 --seconds 4
     python -m bench.bench_load --json load.json
 
@@ -14,9 +15,9 @@ browser drawing one frame per display frame does. Controls still go through the 
 
 Per N it reports: frames and visible epochs per second per session (median and slowest), control latency
 (Pause: click to the label "Play"; Step: click to Epoch + 1) at the median and 95th percentile, the server's
-CPU (all threads, share of one core) playing and paused, its resident memory per session, and how long the
-server takes to forget a session whose browser is gone (run with a short disconnectedSessionTTL; the
-counts come from the app's /bp/status route).
+CPU (all threads of every app process and the proxy, share of one core) playing and paused, its resident
+memory per session, and how long the server takes to forget a session whose browser is gone (run with a short
+disconnectedSessionTTL; the counts come from the app's /bp/status route).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -34,12 +36,12 @@ import threading
 import time
 from pathlib import Path
 
-from bench.bench_browser import CHROMIUM, CHROMIUM_ARGS, free_port, stop_server, wait_until_answering
+from bench.bench_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1280, "height": 800}
 DISPLAY_HZ = 60.0
-TARGET_FPS = 3.0
+TARGET_FPS = 5.0
 TARGET_PAUSE_P95_S = 1.0
 SESSION_TTL_S = 5  # disconnectedSessionTTL for this run: how long Streamlit keeps a session whose browser left
 FRAME_EPOCH = re.compile(rb'"last_epoch":(\d+)')
@@ -54,17 +56,70 @@ READY_JS = """() => window.__backpropStream && window.__backpropStream.token
 
 
 # ---- the server ---------------------------------------------------------------------------------
-def start_server(log) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-        "--server.disconnectedSessionTTL", str(SESSION_TTL_S),
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_answering(process, f"{url}/_stcore/health", "streamlit", 60)
-    return process, url
+STREAMLIT_SETTINGS = {  # as environment variables, so that scripts/replicas.sh's replicas get them too
+    "STREAMLIT_SERVER_HEADLESS": "true",
+    "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(SESSION_TTL_S),
+}
+
+
+class Server:
+    """One `streamlit run` (replicas=1) or scripts/replicas.sh: HAProxy in front of `replicas` of them, as
+    `make class` starts it. ``url`` is where the students go; ``replica_urls`` each process's own address."""
+
+    def __init__(self, replicas: int, log):
+        env = {**os.environ, **STREAMLIT_SETTINGS, "PYTHON": sys.executable}
+        ports = [free_port() for _ in range(replicas + (replicas > 1))]
+        if replicas == 1:
+            command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(ports[0])]
+        else:
+            command = ["bash", "scripts/replicas.sh", *map(str, ports)]
+        # A process group of its own: stopping it stops every replica and the proxy.
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        self.url = f"http://127.0.0.1:{ports[0]}"
+        self.replica_urls = [f"http://127.0.0.1:{port}" for port in (ports[1:] if replicas > 1 else ports)]
+        for url in [*self.replica_urls, self.url]:
+            wait_until_answering(self.process, f"{url}/_stcore/health", "the app", 90)
+
+    def pids(self) -> list[int]:
+        """Every process serving the class: the replicas and the proxy (not the launching shell)."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    continue
+                children.setdefault(parent, []).append(int(entry.name))
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+        return [pid for pid in found if pid != self.process.pid or len(found) == 1]
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for pid in self.pids():
+            try:
+                total += cpu_seconds(pid)
+            except OSError:
+                pass
+        return total
+
+    def rss_mb(self) -> float:
+        return sum(rss_mb(pid) for pid in self.pids())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -73,18 +128,22 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 # ---- light stream clients -----------------------------------------------------------------------
 class StreamClient:
     """Takes over one session's live stream; acknowledges the newest frame at DISPLAY_HZ."""
 
-    def __init__(self, url: str, token: str):
+    def __init__(self, url: str, token: str, cookie: str = ""):
         self.url = url.replace("http://", "ws://") + f"/bp/stream?token={token}"
+        self.headers = {"Cookie": cookie} if cookie else {}  # the proxy's affinity cookie: the session's replica
         self.frames = 0
         self.epoch = 0
         self.newest = 0
@@ -93,7 +152,7 @@ class StreamClient:
     async def run(self, stop: asyncio.Event) -> None:
         import websockets
 
-        async with websockets.connect(self.url, max_size=None) as socket:
+        async with websockets.connect(self.url, max_size=None, additional_headers=self.headers) as socket:
 
             async def acknowledge():
                 acked = 0
@@ -155,6 +214,7 @@ class Student:
         self.page.goto(url + "/", wait_until="domcontentloaded", timeout=60_000)
         self.page.wait_for_function(READY_JS, timeout=60_000)
         self.token = self.page.evaluate("() => window.__backpropStream.token")
+        self.cookie = "; ".join(f"{c['name']}={c['value']}" for c in self.page.context.cookies())
 
     def button(self, key: str):
         return self.page.locator(f".st-key-{key} button").filter(visible=True)
@@ -187,7 +247,7 @@ def percentile(values: list[float], share: float) -> float | None:
     return values[min(len(values) - 1, int(round(share * (len(values) - 1))))]
 
 
-def measure(students: list[Student], pool: ClientPool, server: subprocess.Popen, seconds: float) -> dict:
+def measure(students: list[Student], pool: ClientPool, server: Server, seconds: float) -> dict:
     n = len(students)
     for student in students:
         if student.set_playing(True) is None:
@@ -195,9 +255,9 @@ def measure(students: list[Student], pool: ClientPool, server: subprocess.Popen,
     time.sleep(1.5)
     clients = pool.clients[-n:] if len(pool.clients) >= n else pool.clients
     before = [(c.frames, c.epoch) for c in clients]
-    cpu0, wall0 = cpu_seconds(server.pid), time.perf_counter()
+    cpu0, wall0 = server.cpu_seconds(), time.perf_counter()
     time.sleep(seconds)
-    cpu1, wall1 = cpu_seconds(server.pid), time.perf_counter()
+    cpu1, wall1 = server.cpu_seconds(), time.perf_counter()
     elapsed = wall1 - wall0
     fps = [(c.frames - f0) / elapsed for c, (f0, _) in zip(clients, before)]
     eps = [(c.epoch - e0) / elapsed for c, (_, e0) in zip(clients, before)]
@@ -214,9 +274,9 @@ def measure(students: list[Student], pool: ClientPool, server: subprocess.Popen,
     for student in students:
         before_step = student.epoch()
         steps.append(student.click_and_time("step_one", f"() => ({EPOCH_JS})() === {before_step + 1}"))
-    cpu0, wall0 = cpu_seconds(server.pid), time.perf_counter()
+    cpu0, wall0 = server.cpu_seconds(), time.perf_counter()
     time.sleep(min(seconds, 4.0))
-    paused_cpu = (cpu_seconds(server.pid) - cpu0) / (time.perf_counter() - wall0)
+    paused_cpu = (server.cpu_seconds() - cpu0) / (time.perf_counter() - wall0)
     return {
         "sessions": n,
         "fps_median": statistics.median(fps), "fps_min": min(fps),
@@ -226,23 +286,24 @@ def measure(students: list[Student], pool: ClientPool, server: subprocess.Popen,
         "lost_clicks": sum(v is None for v in pauses + steps),
         "server_cpu_playing": playing_cpu, "server_cpu_playing_per_session": playing_cpu / n,
         "server_cpu_paused": paused_cpu,
-        "server_rss_mb": rss_mb(server.pid),
+        "server_rss_mb": server.rss_mb(),
         "clients_closed": [c.close_code for c in clients if c.close_code is not None],
     }  # fmt: skip
 
 
-def forget_time(student: Student, url: str, server: subprocess.Popen) -> dict:
+def forget_time(student: Student, url: str) -> dict:
     """Close a student's page; how long until its stream token is refused, and the server's memory after."""
     import websockets.sync.client as ws_client
     from websockets.exceptions import ConnectionClosed
 
-    token = student.token
+    token, cookie = student.token, student.cookie
     student.page.close()
     closed_at = time.perf_counter()
     refused_after = None
     while time.perf_counter() - closed_at < 30:
         try:
-            with ws_client.connect(url.replace("http://", "ws://") + f"/bp/stream?token={token}") as socket:
+            address = url.replace("http://", "ws://") + f"/bp/stream?token={token}"
+            with ws_client.connect(address, additional_headers={"Cookie": cookie}) as socket:
                 socket.recv(timeout=0.5)
         except ConnectionClosed as closed:
             if closed.rcvd and closed.rcvd.code in (4401, 4410):
@@ -254,26 +315,32 @@ def forget_time(student: Student, url: str, server: subprocess.Popen) -> dict:
     return {"token_refused_after_s": refused_after}
 
 
-def server_status(url: str) -> dict:
+def server_status(server: Server) -> dict:
+    """/bp/status of every replica, summed."""
     import urllib.request
 
-    with urllib.request.urlopen(url + "/bp/status", timeout=5) as response:
-        return json.loads(response.read())
+    total: dict[str, int] = {}
+    for url in server.replica_urls:
+        with urllib.request.urlopen(url + "/bp/status", timeout=5) as response:
+            for name, count in json.loads(response.read()).items():
+                total[name] = total.get(name, 0) + count
+    return total
 
 
-def wait_until_forgotten(url: str, seconds: float = SESSION_TTL_S + 60) -> dict:
+def wait_until_forgotten(server: Server, seconds: float = SESSION_TTL_S + 60) -> dict:
     """After every page closed: seconds until no session is connected, and until none is left in memory."""
     started, found = time.perf_counter(), {}
     while time.perf_counter() - started < seconds:
-        status = server_status(url)
+        status = server_status(server)
         now = time.perf_counter() - started
         if status["sessions_connected"] == 0:
             found.setdefault("all_disconnected_after_s", now)
-        if status["sessions_in_memory"] <= 1:  # the last student's own, until the next one comes and goes
+        # The last students' own (one per replica), until the next ones come and go.
+        if status["sessions_in_memory"] <= len(server.replica_urls):
             found["all_freed_after_s"] = now
             break
         time.sleep(0.5)
-    found["status_at_the_end"] = server_status(url)
+    found["status_at_the_end"] = server_status(server)
     return found
 
 
@@ -282,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", default="1,10,30", help="comma-separated N (default 1,10,30)")
     parser.add_argument("--seconds", type=float, default=8.0, help="measuring window per N (default 8)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="app processes behind HAProxy, as `make class` starts them (default 1)"
+    )
     args = parser.parse_args(argv)
     counts = sorted({int(n) for n in args.sessions.split(",") if n.strip()})
     if not Path(CHROMIUM).exists():
@@ -289,41 +359,43 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
-    print(f"Load benchmark: {os.cpu_count()} CPUs; load average {os.getloadavg()}")
+    print(f"Load benchmark: {os.cpu_count()} CPUs; {args.replicas} app process(es); load average {os.getloadavg()}")
     results, students = [], []
     log = tempfile.NamedTemporaryFile("w", prefix="bench-load-", suffix=".log", delete=False)
-    server, url = start_server(log)
+    server = Server(args.replicas, log)
+    url = server.url
     pool = ClientPool()
     try:
         time.sleep(1.0)
-        baseline_mb = rss_mb(server.pid)
+        baseline_mb = server.rss_mb()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
             for n in counts:
                 while len(students) < n:
                     student = Student(browser, url)
                     students.append(student)
-                    pool.add(StreamClient(url, student.token))
+                    pool.add(StreamClient(url, student.token, student.cookie))
                 time.sleep(1.0)
                 row = measure(students, pool, server, args.seconds)
                 row["server_rss_per_session_mb"] = (row["server_rss_mb"] - baseline_mb) / n
                 results.append(row)
                 print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
-            gone = forget_time(students.pop(), url, server)
-            gone["status_before_leaving"] = server_status(url)
+            gone = forget_time(students.pop(), url)
+            gone["status_before_leaving"] = server_status(server)
             for student in students:
                 student.page.close()
             time.sleep(SESSION_TTL_S + 2)
-            gone["status_after_ttl"] = server_status(url)
+            gone["status_after_ttl"] = server_status(server)
             # Streamlit expires disconnected sessions lazily, when its session storage next changes:
-            # the next student to come and go frees them.
-            Student(browser, url).page.close()
-            gone.update(wait_until_forgotten(url))
-            gone["server_rss_mb_after_all_left"] = rss_mb(server.pid)
+            # the next student to come and go frees them (one per replica: the proxy takes turns).
+            for _ in server.replica_urls:
+                Student(browser, url).page.close()
+            gone.update(wait_until_forgotten(server))
+            gone["server_rss_mb_after_all_left"] = server.rss_mb()
             browser.close()
     finally:
         pool.close()
-        stop_server(server)
+        server.stop()
     report(results, gone, baseline_mb)
     if args.json:
         args.json.write_text(json.dumps({"rows": results, "left": gone, "baseline_rss_mb": baseline_mb}, indent=2))
@@ -362,7 +434,7 @@ def report(rows: list[dict], gone: dict, baseline_mb: float) -> None:
     print(f"A closed page's stream token is refused after {_fmt(gone.get('token_refused_after_s'), 2)} s")
     print(f"/bp/status with every page open: {gone.get('status_before_leaving')}")
     print(f"  {SESSION_TTL_S + 2} s after they all closed: {gone.get('status_after_ttl')}")
-    print(f"  after one more student came and went: <= 1 state in memory within "
+    print(f"  after one more student per replica came and went: one state per replica in memory within "
           f"{_fmt(gone.get('all_freed_after_s'), 1)} s ({gone.get('status_at_the_end')})")  # fmt: skip
     print(f"load average at the end: {os.getloadavg()}")
 
