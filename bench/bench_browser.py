@@ -150,7 +150,7 @@ INSTRUMENT_JS = """() => {
             .map(h => [h.dataset.chart, Number(h.dataset.epoch ?? NaN)])),
         perHtml: Object.fromEntries([...document.querySelectorAll('.backprop-live-html')]
             .map(h => [h.dataset.chart, Number(h.dataset.redraws || 0)])),
-        // Requests for a chart's whole figure (live_plot.js counts them per reason, whichever way they go).
+        // Requests for a chart's whole figure (assets/live/payload.js counts them per reason, whichever way they go).
         needFull: Object.fromEntries([...document.querySelectorAll('.backprop-live-plot')]
             .map(h => [h.dataset.chart, Object.values(h.__chart?.requests || {}).reduce((a, b) => a + b, 0)])),
         charts: document.querySelectorAll('.backprop-live-plot').length,

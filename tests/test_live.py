@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import time
 
 import pytest
 
@@ -297,12 +300,34 @@ def test_inline_markdown_html_escapes_everything_but_bold_and_italic():
     )
 
 
-def test_the_component_module_is_served_statically_and_versioned(tmp_path, monkeypatch):
+def test_the_component_modules_are_served_together_under_their_version(tmp_path, monkeypatch):
     monkeypatch.setattr(live, "STATIC_DIR", tmp_path)
+    monkeypatch.setattr(live, "_last_kept_fresh", 0.0)
+    versions = tmp_path / live.SERVED_ROOT
+    stale, recent = versions / "0123456789ab", versions / "ba9876543210"  # other code's versions
+    for other in (stale, recent):
+        (other / "live").mkdir(parents=True)
+        (other / "live_plot.js").write_text("// old")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
     live.ensure_live_plot_served()
-    assert (tmp_path / "live_plot.js").read_bytes() == live.LIVE_PLOT_JS.read_bytes()
-    # The inline stub is small (it travels with every chart update) and names the file's version.
-    assert len(live._STUB_JS) < 600 and f"live_plot.js?v={live._VERSION}" in live._STUB_JS
+    served = versions / live._VERSION
+    # Laid out as in assets/, so that the modules' relative imports stay within one version.
+    for module in live.SERVED_MODULES:
+        assert (served / module.relative_to(live.ASSETS_DIR)).read_bytes() == module.read_bytes()
+    assert {"live_plot.js", "network_diagram.js", "live/plotly_adapter.js"} <= {
+        path.relative_to(served).as_posix() for path in served.rglob("*.js")
+    }
+    for path in served.rglob("*.js"):
+        for specifier in re.findall(r'(?:from |import\()"(\.\.?/[^"]+)"', path.read_text()):
+            assert (path.parent / specifier).resolve().is_file(), f"{path.name} imports {specifier}"
+    # A directory unused for an hour goes; one in use by another process stays; no partial copy is left.
+    assert sorted(entry.name for entry in versions.iterdir()) == sorted([live._VERSION, recent.name])
+    entry_file = (served / "live_plot.js").stat()
+    live.ensure_live_plot_served()  # already there: nothing written again
+    assert (served / "live_plot.js").stat().st_ino == entry_file.st_ino
+    # The inline stub is small (it travels with every chart update) and names the version's directory.
+    assert len(live._STUB_JS) < 600 and f"app/static/live/{live._VERSION}/live_plot.js" in live._STUB_JS
 
 
 def test_status_block_shows_every_number_and_the_speed_only_while_playing():

@@ -236,9 +236,9 @@ def test_multiclass_update_never_asks_the_browser_to_rewrite_hover_from_bytes():
 
 
 def test_the_browser_rewrites_hover_only_when_told_to_and_with_the_payloads_scale():
-    script = (ROOT / "assets" / "live_plot.js").read_text()
-    assert "payload.image.hover_trace != null" in script  # null or missing: no refresh
-    assert "low + (span * bytes.charCodeAt(offset + c)) / 255" in script
+    live_modules = ROOT / "assets" / "live"
+    assert "payload.image.hover_trace != null" in (live_modules / "payload.js").read_text()  # null or missing: none
+    assert "low + (span * bytes.charCodeAt(offset + c)) / 255" in (live_modules / "images.js").read_text()
 
 
 @pytest.mark.parametrize("bad", [np.zeros((4, 4)), np.zeros((4, 4, 1)), np.zeros((4, 4, 8))])
@@ -274,7 +274,7 @@ def test_regression_update_tells_the_browser_how_to_turn_bytes_into_values():
     update = regression_plots.regression_surface_update(AXIS, values, (-2.0, 2.0))
     image = update["image"]
     assert image["hover_trace"] == 0 and image["line"] == []
-    # What live_plot.js writes into the hover: hover_offset + hover_scale * byte / 255.
+    # What assets/live/images.js writes into the hover: hover_offset + hover_scale * byte / 255.
     hover = image["hover_offset"] + image["hover_scale"] * decoded(image) / 255
     np.testing.assert_allclose(hover, values, atol=4 / 255 / 2 + 1e-9)
 

@@ -146,7 +146,7 @@ def extend_update(epochs: np.ndarray, series: list[np.ndarray], significant: boo
 
 # ---- axis ranges of the live charts over epochs ------------------------------------------------
 # While playing, a chart whose axes do not move can take new points without a Plotly redraw (the
-# browser appends them to the drawn lines, see assets/live_plot.js). So the live charts get explicit
+# browser appends them to the drawn lines, see assets/live/history.js). So the live charts get explicit
 # ranges that change in steps: the epoch axis ends at the next "nice" number, the value axis at the
 # next nice bound (linear) or whole decade (log). Each step is a full redraw; between steps, none.
 _NICE_MULTIPLES = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -208,7 +208,7 @@ MAX_LOG_TICKS = 5  # decade labels a log axis shows at most (more crowd a 300 px
 def log_axis_dtick(log_range: list[float]) -> int:
     """Decades between the labels (and grid lines) of a log axis over ``log_range`` (log10 exponents): 1,
     so that each grid line is 10x the one below (Plotly's own choice labels 2, 3, ... 9 within a decade
-    on a 2-decade range, crowded in small type), or more on a very long range. live_plot.js repeats this."""
+    on a 2-decade range, crowded in small type), or more on a very long range. assets/live/history.js repeats this."""
     span = abs(float(log_range[1]) - float(log_range[0]))
     return max(1, math.ceil(span / MAX_LOG_TICKS))
 

@@ -111,7 +111,7 @@ def history_chart(
     def figure() -> dict:
         epochs, columns = history_columns(trainer, names, upto=upto)
         result = history_plots.with_ranges(build(epochs, columns), ranges(epochs, columns))
-        result["stride"] = trainer.history.stride  # the browser thins its points to match (live_plot.js)
+        result["stride"] = trainer.history.stride  # the browser thins its points to match (assets/live/history.js)
         history_plots.with_note(result, note)
         return history_plots.epoch_marker(result, upto) if upto is not None else result
 

@@ -660,7 +660,7 @@ def _schedule_controls(state: PlaygroundState) -> None:
 
 
 # ---- playback (the transitions are in session.py) ------------------------------------------------
-# The keyboard shortcuts (assets/live_plot.js clicks these buttons); ignored while typing in a field.
+# The keyboard shortcuts (assets/live/keyboard.js clicks these buttons); ignored while typing in a field.
 KEYBOARD_HELP = "Keys: **Space** plays and pauses, **→** steps one epoch, **R** resets (not while typing in a field)."
 
 

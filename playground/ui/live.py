@@ -19,7 +19,10 @@ import hashlib
 import html
 import os
 import re
+import shutil
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -28,36 +31,72 @@ import streamlit as st
 from playground.ui.state import ChartSync, PlaygroundState
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LIVE_PLOT_JS = REPO_ROOT / "assets" / "live_plot.js"
+ASSETS_DIR = REPO_ROOT / "assets"
+LIVE_PLOT_JS = ASSETS_DIR / "live_plot.js"
 STATIC_DIR = REPO_ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
 # Inline component code travels inside every element update: 17 KB per chart per frame for the
 # whole of live_plot.js. So the component is a stub that imports the module once from the app's
-# static route (the version in the URL changes with the file, so a browser never runs a stale copy).
-# live_plot.js imports the network diagram's drawer with the same version in its URL.
-SERVED_MODULES = (LIVE_PLOT_JS, REPO_ROOT / "assets" / "network_diagram.js")
-_VERSION = hashlib.sha256(b"".join(path.read_bytes() for path in SERVED_MODULES)).hexdigest()[:12]
+# static route. live_plot.js imports its parts (assets/live/) and, lazily, the network diagram's
+# drawer by relative URLs, so all of them are served together into one directory named by their
+# version, static/live/<version>/, laid out as in assets/: a browser never runs a mix of versions.
+SERVED_MODULES = (LIVE_PLOT_JS, ASSETS_DIR / "network_diagram.js", *sorted((ASSETS_DIR / "live").glob("*.js")))
+# Read once: the bytes served are the bytes the version names, even if the files change meanwhile.
+_SERVED_FILES = {path.relative_to(ASSETS_DIR).as_posix(): path.read_bytes() for path in SERVED_MODULES}
+_VERSION = hashlib.sha256(
+    b"".join(name.encode() + b"\0" + source for name, source in _SERVED_FILES.items())
+).hexdigest()[:12]
+SERVED_ROOT = "live"  # under STATIC_DIR: one directory per version
 _STUB_JS = f"""
 let loading = null;
 export default function (component) {{
-  loading = loading || import(new URL("app/static/live_plot.js?v={_VERSION}", document.baseURI).href);
+  loading = loading || import(new URL("app/static/{SERVED_ROOT}/{_VERSION}/live_plot.js", document.baseURI).href);
   loading.then((module) => module.default(component)).catch((error) => {{
     component.parentElement.textContent = "This chart could not be loaded: " + error.message;
   }});
 }}
 """
+# Another version's directory unused this long is removed when a new version is served (another app
+# process running other code keeps its own directory fresh; see ensure_live_plot_served).
+STALE_VERSION_SECONDS = 600
+_last_kept_fresh = 0.0  # when this process last marked its version's directory in use
 
 
 def ensure_live_plot_served() -> None:
-    """Copy assets/live_plot.js and the modules it imports to the static route (when missing or changed)."""
-    for module in SERVED_MODULES:
-        target = STATIC_DIR / module.name
-        source = module.read_bytes()
-        if not target.exists() or target.read_bytes() != source:
-            STATIC_DIR.mkdir(exist_ok=True)
-            # Written aside, then renamed: another app process may be serving the file at this moment.
-            partial = target.with_name(f".{module.stem}.{os.getpid()}.js")
-            partial.write_bytes(source)
-            os.replace(partial, target)
+    """Serve assets/live_plot.js and the modules it imports from static/live/<version>/ (when missing)."""
+    global _last_kept_fresh
+    version_dir = STATIC_DIR / SERVED_ROOT / _VERSION
+    now = time.time()
+    if version_dir.is_dir():
+        if now - _last_kept_fresh > STALE_VERSION_SECONDS / 4:
+            _last_kept_fresh = now
+            with contextlib.suppress(OSError):  # removed meanwhile: written again on the next call
+                os.utime(version_dir)
+        return
+    version_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside, then renamed into place whole: another app process (or session thread) may be
+    # serving or writing the same version at this moment, and a browser must never find it half written.
+    partial = Path(tempfile.mkdtemp(prefix=f".{_VERSION}-", dir=version_dir.parent))
+    try:
+        for name, source in _SERVED_FILES.items():
+            target = partial / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source)
+        partial.chmod(0o755)  # as mkdir would make it (mkdtemp's is private)
+        os.replace(partial, version_dir)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        if version_dir.is_dir():
+            return  # another writer got there first, with the same bytes
+        raise
+    _last_kept_fresh = now
+    _remove_stale_versions(version_dir.parent, now)
+
+
+def _remove_stale_versions(root: Path, now: float) -> None:
+    for entry in root.iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name != _VERSION and now - entry.stat().st_mtime > STALE_VERSION_SECONDS:
+                shutil.rmtree(entry)
 
 
 # A component definition, not per-user state: registering it once per process is right.

@@ -2,7 +2,7 @@
 
 Drawn by ``controls.data_controls`` (2D data only: CSV files hold 2D points, so the digit images get no
 click modes and no upload; "Your own data" in the Dataset box switches them to the template's points). The
-clicks themselves arrive from the boundary chart (assets/live_plot.js -> live.py) and are handled by
+clicks themselves arrive from the boundary chart (assets/live/pointer.js -> live.py) and are handled by
 ``session.plane_click``; the data's rules are in playground/data/userdata.py.
 """
 
@@ -201,7 +201,7 @@ def csv_expander(state: PlaygroundState) -> None:
         )
 
 
-# ---- a click on the plane (assets/live_plot.js sends "plane_click" from the boundary charts) ----------
+# ---- a click on the plane (assets/live/pointer.js sends "plane_click" from the boundary charts) ----------
 def plane_clicked(state: PlaygroundState, key: str) -> None:
     """The trigger's value {x1, x2, shift, nonce} (data coordinates) goes to ``session.plane_click``."""
     if not key.startswith("boundary"):

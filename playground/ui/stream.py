@@ -2,7 +2,7 @@
 
 One script run per frame was the ceiling of the old live view: React re-rendered the page and the
 server ran the whole live view per frame per student. Now ``app.py`` serves the page with one more
-route, ``STREAM_PATH``; the page's status element (live_plot.js) connects to it with its session's
+route, ``STREAM_PATH``; the page's status element (assets/live/stream.js) connects to it with its session's
 token, and while that session plays, the server trains a frame off the event loop, replays the live
 view's elements (``live.streamed``) to collect their payloads, and sends them. Streamlit reruns only
 when a control changes.
@@ -267,7 +267,7 @@ def handle_message(state: PlaygroundState, connection: Connection, text: str) ->
     if kind == "ack" and isinstance(message.get("frame"), int):
         connection.acknowledged = max(connection.acknowledged, min(message["frame"], connection.sent))
     elif kind == "pause":
-        # The Pause button was clicked (assets/live_plot.js): stop training now, not when the click's script run
+        # The Pause button was clicked (assets/live/keyboard.js): stop training now, not when the click's script run
         # arrives. No lock, as below: one assignment; the frame under way finishes, the next sees it. The click's
         # run then calls set_playing(state, False), which finds the run paused and redraws the controls.
         state.playing = False

@@ -366,7 +366,7 @@ def test_pressing_play_keeps_the_charts_mounted(page: Page):
 
 
 def test_points_appended_while_playing_are_all_in_the_chart_data_and_hover_follows(page: Page):
-    """Between full redraws the history charts extend their drawn lines themselves (live_plot.js)
+    """Between full redraws the history charts extend their drawn lines themselves (assets/live/history.js)
     and the boundary's hover values are written from its image: check both against the page."""
     play(page)
     hover, losses = [], []

@@ -1,4 +1,4 @@
-"""Keyboard shortcuts in headless Chromium: Space plays and pauses, → steps, R resets (assets/live_plot.js);
+"""Keyboard shortcuts in headless Chromium: Space plays and pauses, → steps, R resets (assets/live/keyboard.js);
 typing in a field is left alone; the first Tab stops are skip links to Play and to the lesson picker;
 a dead network's gradient chart says why it is empty."""
 

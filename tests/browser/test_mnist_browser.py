@@ -59,7 +59,7 @@ def test_mnist_plays_by_batches_and_pauses_mid_epoch(browser, app_server, artifa
             page.wait_for_timeout(800)
             assert page.evaluate(EPOCH_TEXT_JS) == shown, "the epoch moved on after Pause"
             assert re.fullmatch(r"[0-9,]+\.[0-9]", shown), f"paused at {shown!r}, not mid-epoch"
-            # The click also said Pause on the stream (assets/live_plot.js): the last frame came within a frame or
+            # The click also said Pause on the stream (assets/live/keyboard.js): the last frame came within a frame or
             # two of it, long before the click's script run relabelled the button.
             assert page.evaluate("() => window.__backpropStreamPauses || 0") == pauses + 1
             page.wait_for_timeout(max(0, 2100 - 1000 * (time.perf_counter() - clicked)))
