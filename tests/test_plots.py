@@ -237,8 +237,12 @@ def test_multiclass_update_never_asks_the_browser_to_rewrite_hover_from_bytes():
 
 def test_the_browser_rewrites_hover_only_when_told_to_and_with_the_payloads_scale():
     live_modules = ROOT / "assets" / "live"
-    assert "payload.image.hover_trace != null" in (live_modules / "payload.js").read_text()  # null or missing: none
-    assert "low + (span * bytes.charCodeAt(offset + c)) / 255" in (live_modules / "images.js").read_text()
+    # Both ways a picture is shown (the worker's, and painted on the page) refresh hover only when told to;
+    # null or missing: none. The browser tests check the values against the page.
+    assert "if (image.hover_trace != null) refreshHover(host, image);" in (live_modules / "payload.js").read_text()
+    images = (live_modules / "images.js").read_text()
+    assert "if (image.hover_trace != null) {" in images
+    assert "low + (span * bytes.charCodeAt(offset + c)) / 255" in images
 
 
 @pytest.mark.parametrize("bad", [np.zeros((4, 4)), np.zeros((4, 4, 1)), np.zeros((4, 4, 8))])

@@ -2,6 +2,7 @@
 // table into a layout image (the decision boundary, the lens heatmaps), swapped into the drawn chart,
 // and the boundary's hover values read from the same bytes.
 
+import { paintPicture } from "./picture.js";
 import { drawnImage, heatmapHoverRows, plotArea, setDrawnImageSource } from "./plotly_adapter.js";
 
 // Paint bytes (one per pixel, row 0 at the top) through a colour table into a PNG data URL.
@@ -10,55 +11,41 @@ export function paintImage(host, image) {
   return painted.canvas.toDataURL(painted.type, painted.quality);
 }
 
-// The same picture on a canvas, with how to encode it: {canvas, type, quality}.
+// The same picture on a canvas of the chart's own, with how to encode it: {canvas, type, quality}.
 export function paintCanvas(host, image) {
-  const colours = host.__colours;
   const bytes = atob(image.b64);
   host.__imageBytes = bytes;
-  const canvas = host.__canvas || (host.__canvas = document.createElement("canvas"));
-  canvas.width = image.cols;
-  canvas.height = image.rows;
-  const context = canvas.getContext("2d");
-  const pixels = context.createImageData(image.cols, image.rows);
-  const filled = image.filled_cols ?? image.cols; // later columns: epochs not trained yet (transparent)
-  for (let i = 0; i < bytes.length; i++) {
-    const colour = colours[bytes.charCodeAt(i)];
-    pixels.data[4 * i] = colour[0];
-    pixels.data[4 * i + 1] = colour[1];
-    pixels.data[4 * i + 2] = colour[2];
-    pixels.data[4 * i + 3] = i % image.cols < filled ? 255 : 0;
-  }
-  context.putImageData(pixels, 0, 0);
-  if (!image.line) return { canvas, type: "image/png" };
-  // The boundary chart: smooth the field up to `upscale` pixels, then stroke the P = 0.5 line on it.
-  // No bigger than the plot area's pixels: painting and encoding scale with the area.
-  const area = plotArea(host);
-  const plotWidth = area ? area.width : image.upscale;
-  const size = Math.max(64, Math.min(image.upscale, Math.round(plotWidth * (window.devicePixelRatio || 1))));
-  const big = host.__bigCanvas || (host.__bigCanvas = document.createElement("canvas"));
-  big.width = size;
-  big.height = size;
-  const painter = big.getContext("2d");
-  painter.imageSmoothingEnabled = true;
-  painter.imageSmoothingQuality = "high";
-  painter.drawImage(canvas, 0, 0, size, size);
-  const [left, top, side] = image.frame;
-  const scale = size / side;
-  painter.strokeStyle = "#1F2933";
-  painter.lineWidth = 3;
-  painter.lineCap = "round";
-  painter.beginPath();
-  for (let i = 0; i + 3 < image.line.length; i += 4) {
-    painter.moveTo((image.line[i] - left) * scale, (top - image.line[i + 1]) * scale);
-    painter.lineTo((image.line[i + 2] - left) * scale, (top - image.line[i + 3]) * scale);
-  }
-  painter.stroke();
-  // JPEG, not PNG: a smooth field encodes about 7x faster and 15x smaller (so it also decodes faster),
-  // and at this quality the difference is not visible.
-  return { canvas: big, type: "image/jpeg", quality: 0.92 };
+  const reuse = (width, height, index) => {
+    const key = index ? "__bigCanvas" : "__canvas";
+    const canvas = host[key] || (host[key] = document.createElement("canvas"));
+    canvas.width = width;
+    canvas.height = height;
+    return canvas;
+  };
+  const canvas = paintPicture(pictureJob(host, image, bytes), reuse);
+  return image.line ? { canvas, ...BOUNDARY_ENCODING } : { canvas, type: "image/png" };
 }
 
-// The drawn layout image a payload's image `target` ("images[0].source") names, for swapImageSoon;
+// What paintPicture needs for a payload's image (`bytes` or, for the worker, `b64`).
+function pictureJob(host, image, bytes) {
+  const job = { bytes, rows: image.rows, cols: image.cols, filled: image.filled_cols, colours: colourBytes(host) };
+  if (image.line) Object.assign(job, { line: image.line, frame: image.frame, size: boundarySide(host, image) });
+  return job;
+}
+
+// JPEG, not PNG: a smooth field encodes about 7x faster and 15x smaller (so it also decodes faster),
+// and at this quality the difference is not visible.
+const BOUNDARY_ENCODING = { type: "image/jpeg", quality: 0.92 };
+
+// The boundary picture's side in pixels: up to `upscale`, no bigger than the plot area's pixels
+// (painting and encoding scale with the area).
+function boundarySide(host, image) {
+  const area = plotArea(host);
+  const plotWidth = area ? area.width : image.upscale;
+  return Math.max(64, Math.min(image.upscale, Math.round(plotWidth * (window.devicePixelRatio || 1))));
+}
+
+// The drawn layout image a payload's image `target` ("images[0].source") names, for paintSoon;
 // null when it cannot be swapped in place (the caller then relayouts).
 export function imageParts(host, target) {
   const match = /^images\[(\d+)\]\.source$/.exec(target);
@@ -68,19 +55,102 @@ export function imageParts(host, target) {
 // While playing, a new picture is encoded off the main thread (canvas.toBlob; toDataURL encodes on
 // it, 3 ms a frame for the boundary) and shown when ready; a newer picture that is ready first wins.
 // Only the newest object URL is kept: Plotly's copies point at it, for its next real redraw.
-export function swapImageSoon(host, parts, painted) {
+function swapImageSoon(host, parts, painted) {
   const ticket = (host.__imageTicket = (host.__imageTicket || 0) + 1);
   painted.canvas.toBlob(
-    (blob) => {
-      if (!blob || ticket !== host.__imageTicket || !parts.element.isConnected) return;
-      const url = URL.createObjectURL(blob);
-      setDrawnImageSource(parts, url);
-      if (host.__objectUrl) URL.revokeObjectURL(host.__objectUrl);
-      host.__objectUrl = url;
-    },
+    (blob) => blob && showPicture(host, parts, ticket, blob) && (pictures.page += 1),
     painted.type,
     painted.quality,
   );
+}
+
+// While playing, pictures are painted and encoded by a worker (image_worker.js), off the main thread:
+// on a slow laptop painting and encoding the boundary and the two lens heatmaps took about a tenth of
+// the page's main thread (canvas.toBlob copies the picture on it before encoding elsewhere). Where
+// workers or OffscreenCanvas are missing, or the worker fails, swapImageSoon paints on the page.
+let imageWorker = null;
+let imageWorkerFailed = false;
+// Pictures shown, by who painted them (read by the browser tests).
+const pictures = window.__backpropPictures || (window.__backpropPictures = { worker: 0, page: 0 });
+const workerJobs = new Map(); // job id -> {host, parts}
+let nextJobId = 0;
+
+function startImageWorker() {
+  if (imageWorker || imageWorkerFailed) return imageWorker;
+  if (typeof Worker === "undefined" || typeof OffscreenCanvas === "undefined") {
+    imageWorkerFailed = true;
+    return null;
+  }
+  try {
+    imageWorker = new Worker(new URL("./image_worker.js", import.meta.url), { type: "module" });
+  } catch (error) {
+    imageWorkerFailed = true;
+    return null;
+  }
+  imageWorker.onmessage = (event) => {
+    const { id, ticket, blob, error } = event.data;
+    const job = workerJobs.get(id);
+    workerJobs.delete(id);
+    if (!job) return;
+    job.host.__workerBusy = false;
+    if (blob && !error && showPicture(job.host, job.parts, ticket, blob)) pictures.worker += 1; // else the next frame's
+    const next = job.host.__workerNext;
+    job.host.__workerNext = null;
+    if (next) paintSoon(job.host, next.parts, next.image);
+  };
+  imageWorker.onerror = () => {
+    imageWorkerFailed = true; // from now on the page paints; pictures in flight are dropped
+    imageWorker = null;
+    for (const job of workerJobs.values()) job.host.__workerBusy = false;
+    workerJobs.clear();
+  };
+  return imageWorker;
+}
+
+// The colour table as 3 bytes per level, for the worker (made once per whole figure).
+function colourBytes(host) {
+  if (host.__colourBytesOf !== host.__colours) {
+    const table = new Uint8Array(3 * host.__colours.length);
+    host.__colours.forEach((colour, level) => table.set(colour.slice(0, 3), 3 * level));
+    host.__colourBytes = table;
+    host.__colourBytesOf = host.__colours;
+  }
+  return host.__colourBytes;
+}
+
+// A new picture for the drawn layout image `parts`: painted and encoded by the worker and shown when
+// ready (a newer picture that is ready first wins), or on the page where there is no worker. The
+// boundary's hover values are read from the same bytes at once.
+export function paintSoon(host, parts, image) {
+  if (image.hover_trace != null) {
+    host.__imageBytes = atob(image.b64);
+    refreshHover(host, image);
+  }
+  const worker = startImageWorker();
+  if (!worker) {
+    swapImageSoon(host, parts, paintCanvas(host, image));
+    return;
+  }
+  const ticket = (host.__imageTicket = (host.__imageTicket || 0) + 1);
+  if (host.__workerBusy) {
+    host.__workerNext = { parts, image }; // one picture in the worker per chart: no backlog, the newest waits
+    return;
+  }
+  host.__workerBusy = true;
+  const id = ++nextJobId;
+  workerJobs.set(id, { host, parts });
+  const encoding = image.line ? BOUNDARY_ENCODING : { type: "image/png" };
+  worker.postMessage({ ...pictureJob(host, image, undefined), b64: image.b64, id, ticket, ...encoding });
+}
+
+// True when shown (not overtaken by a newer picture, the chart still on the page).
+function showPicture(host, parts, ticket, blob) {
+  if (ticket !== host.__imageTicket || !parts.element.isConnected) return false;
+  const url = URL.createObjectURL(blob);
+  setDrawnImageSource(parts, url);
+  if (host.__objectUrl) URL.revokeObjectURL(host.__objectUrl);
+  host.__objectUrl = url;
+  return true;
 }
 
 // The boundary's hover values (a transparent heatmap over the image) follow the image: P = byte/255,

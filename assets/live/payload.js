@@ -3,7 +3,7 @@
 // updates do not follow what the chart holds. The payload format is described in ../live_plot.js.
 
 import { FULL_DRAW_EVERY_MS, appendInPlace, lastNumber, logAxisDtick, newPoints, rangeEdits, thinPoints } from "./history.js";
-import { imageParts, paintCanvas, paintImage, refreshHover, swapImageSoon } from "./images.js";
+import { imageParts, paintCanvas, paintImage, paintSoon, refreshHover } from "./images.js";
 import { watchPlaneClicks, watchZoom } from "./pointer.js";
 import { askOnStream } from "./stream.js";
 
@@ -121,11 +121,7 @@ export async function applyPayload(Plotly, host, payload, setTriggerValue) {
   }
   if (payload.image || payload.relayout) {
     const edits = Object.assign({}, payload.relayout || {});
-    let painted = null;
-    if (payload.image && host.__colours) {
-      painted = paintCanvas(host, payload.image);
-      if (payload.image.hover_trace != null) refreshHover(host, payload.image);
-    }
+    const image = payload.image && host.__colours ? payload.image : null;
     for (const axis of ["xaxis", "yaxis"]) {
       const range = edits[`${axis}.range`];
       if (!range) continue;
@@ -138,12 +134,14 @@ export async function applyPayload(Plotly, host, payload, setTriggerValue) {
     for (const [key, value] of Object.entries(edits)) {
       if (!key.includes("range") && nestedValue(host.layout, key) === value) delete edits[key];
     }
-    if (painted !== null) {
-      const parts = Object.keys(edits).length === 0 && imageParts(host, payload.image.target);
-      if (parts) swapImageSoon(host, parts, painted);
+    if (image !== null) {
+      const parts = Object.keys(edits).length === 0 && imageParts(host, image.target);
+      if (parts) paintSoon(host, parts, image);
       else {
+        const painted = paintCanvas(host, image);
+        if (image.hover_trace != null) refreshHover(host, image);
         host.__imageTicket = (host.__imageTicket || 0) + 1; // a pending swap must not undo this picture
-        edits[payload.image.target] = painted.canvas.toDataURL(painted.type, painted.quality);
+        edits[image.target] = painted.canvas.toDataURL(painted.type, painted.quality);
       }
     }
     if (Object.keys(edits).length) {
