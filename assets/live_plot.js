@@ -24,8 +24,9 @@
 // While playing, payloads come on the live stream instead (see live/stream.js and
 // playground/ui/stream.py): a websocket of this session's, whose frames carry one
 // payload per element, by name. The page draws them on animation frames and
-// acknowledges each frame once every element has drawn it; the server never has
-// more than two frames unacknowledged, so a slow browser slows the frames down.
+// acknowledges each frame once every element on screen has drawn it (one off screen waits until
+// scrolled into view, and the server is told not to build it); the server never has more than two
+// frames unacknowledged, so a slow browser slows the frames down.
 //
 // This module wires the parts in live/: payload.js applies a payload (history.js: the history charts'
 // rows and ranges; images.js: painted pictures; pointer.js: zoom and plane clicks), scheduler.js decides
@@ -35,10 +36,22 @@
 
 import { installShortcuts } from "./live/keyboard.js";
 import { setFrameText } from "./live/payload.js";
-import { enqueue, runScheduler, scheduler } from "./live/scheduler.js";
-import { acknowledgeFrames, configureStream, onStreamFrame, triggerStreamEvent } from "./live/stream.js";
+import { enqueue, isOffScreen, onVisibilityChange, runScheduler, scheduler, watchVisibility } from "./live/scheduler.js";
+import {
+  acknowledgeFrames,
+  configureStream,
+  onStreamFrame,
+  setVisibleElements,
+  triggerStreamEvent,
+} from "./live/stream.js";
 
 const hosts = window.__backpropHosts || (window.__backpropHosts = new Map()); // element name -> host
+
+// The server builds payloads only for the elements on screen (or nearly): tell it when that changes.
+onVisibilityChange(() => {
+  const names = [...hosts].filter(([, host]) => host.isConnected && !isOffScreen(host)).map(([name]) => name);
+  setVisibleElements(names.sort());
+});
 
 // A stream frame: each element's payload goes to its host, to be drawn by the scheduler.
 onStreamFrame((message) => {
@@ -65,6 +78,7 @@ export default function (component) {
     host.__chart = { version: null, seq: null, lastEpoch: null, redraws: 0 };
     host.__pending = [];
     parentElement.appendChild(host);
+    watchVisibility(host);
   }
   hosts.set(data.name || "", host); // where the stream's payloads for this element go
   if (data.frame_text) setFrameText(parentElement, host, data.frame_text);

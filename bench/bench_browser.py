@@ -15,7 +15,8 @@ Streamlit's own websocket):
 * redraws per second of every live chart while playing: each live chart host
   (``.backprop-live-plot[data-chart=NAME]``, the lens heatmaps included) sets
   ``data-redraws`` after every applied update; its delta over the window, per chart,
-  and the minimum over the charts;
+  and the minimum over the charts on screen (a chart below the fold is drawn only once
+  scrolled into view, so its count stands still meanwhile);
 * visible epochs per second: the delta of the epoch the loss chart last drew
   (``data-epoch``) and of the Epoch metric, at speeds 1, 5 (the default), 10, 100 and max;
 * the live stream's state (``data-stream`` on the status host) and the frames the page
@@ -314,6 +315,8 @@ class App:
         except Exception:  # noqa: BLE001
             pass
         self.charts: list[dict] = self.page.evaluate(LIST_CHARTS_JS)  # every live chart of the default page
+        for chart in self.charts:  # the page is not scrolled: what a student sees without scrolling
+            chart["on_screen"] = chart["top"] < VIEWPORT["height"]
         self.page.evaluate(INSTRUMENT_JS)
         self.page.wait_for_function("() => window.Plotly && window.Plotly.__benchWrapped", timeout=10_000)
         self.page.mouse.move(5, 995)
@@ -411,14 +414,18 @@ def measure_speed(app: App, clock: CpuClock, speed: str, seconds: float, warmup:
         calls["react"] += kinds.get("react", 0) - before.get("react", 0)
         calls["patch"] += sum(kinds.get(k, 0) - before.get(k, 0) for k in ("restyle", "extendTraces", "relayout"))
     by_chart = rates("perChart")
+    # The target is for the charts on screen: one below the fold is drawn when scrolled into view.
+    below = {c["name"] for c in app.charts if not c["on_screen"]}
+    seen = {c: r for c, r in by_chart.items() if c not in below}
     per_frame = None if speed == "max" else int(speed)
     return {
         "speed": speed,
         "seconds": round(dt, 2),
         # Every live chart (.backprop-live-plot), from its data-redraws; the slowest one is what a student waits on.
         "redraws_per_s_by_chart": by_chart,
-        "min_chart_redraws_per_s": min(by_chart.values()) if by_chart else None,
-        "slowest_chart": min(by_chart, key=by_chart.get) if by_chart else None,
+        "min_chart_redraws_per_s": min(seen.values()) if seen else None,
+        "slowest_chart": min(seen, key=seen.get) if seen else None,
+        "charts_below_the_fold": sorted(below),
         "loss_redraws_per_s": by_chart.get("loss"),
         "boundary_redraws_per_s": by_chart.get("boundary"),
         "gradients_redraws_per_s": by_chart.get("gradients"),
@@ -678,9 +685,9 @@ def ratios(ours: dict, peer: dict | None, engine: dict | None = None) -> list[di
     every = base and base["counter_mutations_per_s"]
     sampled = base and base["redraws_per_s"]
     rows = [
-        ("a", f"our slowest chart's redraws/s at speed {DEFAULT_SPEED} / peer [4,2] redraws/s",
+        ("a", f"slowest on-screen chart's redraws/s at speed {DEFAULT_SPEED} / peer [4,2] redraws/s",
          default and default["min_chart_redraws_per_s"], every, sampled, TARGET_RATIO_REDRAWS_DEFAULT),
-        ("b", "our slowest chart's redraws/s at max / peer [4,2] redraws/s",
+        ("b", "slowest on-screen chart's redraws/s at max / peer [4,2] redraws/s",
          fastest and fastest["min_chart_redraws_per_s"], every, sampled, TARGET_RATIO_REDRAWS_MAX),
         ("c", "our visible epochs/s at max / peer [4,2] epochs/s",
          fastest and fastest["drawn_epochs_per_s"], base and base["epochs_per_s"], None, TARGET_RATIO_EPOCHS_MAX),
@@ -730,12 +737,13 @@ def report(args, info: dict, ours: dict, peer: dict | None, compared: list[dict]
           f"{VIEWPORT['width']}x{VIEWPORT['height']}; redraws when first listed):")  # fmt: skip
     for c in ours["charts_on_page"]:
         drawn = "" if c["drawn"] and c["redraws"] >= 1 else "  <- NOT DRAWN"
+        fold = "" if c.get("on_screen", True) else "  (below the fold: drawn when scrolled into view)"
         print(f"  {short[c['name']]:>7} = {c['name']:<24} at y={c['top']:>5}px, {c['height']}px high, "
-              f"redraws {c['redraws']}{drawn}")  # fmt: skip
+              f"redraws {c['redraws']}{drawn}{fold}")  # fmt: skip
 
     print()
     print(f"Playing, default layout, {args.seconds:g} s per speed (after {args.warmup:g} s of playing):")
-    print("redraws per second of every live chart (data-redraws deltas) and the slowest of them (min);")
+    print("redraws per second of every live chart (data-redraws deltas) and the slowest of those on screen (min);")
     print("stream = frames the page received on the live stream per second; server = frames Python computed")
     print("per second (epochs / epochs per frame; unknown at max); drawn ep/s = the loss chart's data-epoch delta;")
     print("srv CPU = CPU-seconds of the `streamlit run` process per wall-second (100% = one core);")

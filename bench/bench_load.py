@@ -10,8 +10,9 @@ Playwright) that loads the app, presses Play at the default speed and clicks Pau
 pages of live Plotly charts would measure this 2-core machine's Chromium, not the server a class shares
 (each student draws on their own laptop), so the page hands its live stream to a light client in this
 process: a websocket client that connects with the session's token (the page's own stream is then
-replaced, close code 4409, and stays quiet) and acknowledges the newest frame 60 times a second, as a
-browser drawing one frame per display frame does. Controls still go through the page and Streamlit.
+replaced, close code 4409, and stays quiet), tells the server which elements are on the page's screen (the
+list the page itself sent) and acknowledges the newest frame 60 times a second, as a browser drawing one
+frame per display frame does. Controls still go through the page and Streamlit.
 
 Per N it reports: frames and visible epochs per second per session (median and slowest), control latency
 (Pause: click to the label "Play"; Step: click to Epoch + 1) at the median and 95th percentile, the server's
@@ -141,9 +142,10 @@ def rss_mb(pid: int) -> float:
 class StreamClient:
     """Takes over one session's live stream; acknowledges the newest frame at DISPLAY_HZ."""
 
-    def __init__(self, url: str, token: str, cookie: str = ""):
+    def __init__(self, url: str, token: str, cookie: str = "", visible: list[str] | None = None):
         self.url = url.replace("http://", "ws://") + f"/bp/stream?token={token}"
         self.headers = {"Cookie": cookie} if cookie else {}  # the proxy's affinity cookie: the session's replica
+        self.visible = visible  # the elements on the page's screen, as the page tells its stream
         self.frames = 0
         self.epoch = 0
         self.newest = 0
@@ -153,6 +155,8 @@ class StreamClient:
         import websockets
 
         async with websockets.connect(self.url, max_size=None, additional_headers=self.headers) as socket:
+            if self.visible is not None:
+                await socket.send(json.dumps({"type": "visible", "elements": self.visible}))
 
             async def acknowledge():
                 acked = 0
@@ -215,6 +219,7 @@ class Student:
         self.page.wait_for_function(READY_JS, timeout=60_000)
         self.token = self.page.evaluate("() => window.__backpropStream.token")
         self.cookie = "; ".join(f"{c['name']}={c['value']}" for c in self.page.context.cookies())
+        self.visible = self.page.evaluate("() => window.__backpropStream.visible ?? null")
 
     def button(self, key: str):
         return self.page.locator(f".st-key-{key} button").filter(visible=True)
@@ -374,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                 while len(students) < n:
                     student = Student(browser, url)
                     students.append(student)
-                    pool.add(StreamClient(url, student.token, student.cookie))
+                    pool.add(StreamClient(url, student.token, student.cookie, student.visible))
                 time.sleep(1.0)
                 row = measure(students, pool, server, args.seconds)
                 row["server_rss_per_session_mb"] = (row["server_rss_mb"] - baseline_mb) / n

@@ -345,3 +345,34 @@ def test_a_long_script_run_holds_frames_back_for_a_bounded_time_only(playing, mo
         assert playing.edited.epoch == epoch
     assert stream.yield_to_script_runs(0)  # the count is back to none
     assert stream.train_between_frames(playing, connection) and playing.edited.epoch > epoch
+
+
+def test_a_frame_builds_only_the_elements_on_the_pages_screen_and_a_chart_back_in_view_catches_up(playing):
+    connection = stream.Connection()
+    playing.stream_connection = connection
+    everything = set(stream.produce_frame(playing, connection)["charts"])
+    assert {"boundary", "loss", "gradients"} <= everything
+    connection.acknowledged = connection.sent = 1
+    stream.handle_message(playing, connection, json.dumps({"type": "visible", "elements": ["boundary", "status"]}))
+    assert connection.visible == {"boundary", "status"}
+    held = stream.produce_frame(playing, connection)
+    assert "boundary" in held["charts"] and "loss" not in held["charts"] and "gradients" not in held["charts"]
+    loss_epoch_before = playing.chart("loss").last_epoch
+    for _ in range(3):
+        stream.produce_frame(playing, connection)
+    assert playing.chart("loss").last_epoch == loss_epoch_before  # nothing was built for it meanwhile
+    stream.handle_message(playing, connection, json.dumps({"type": "visible", "elements": sorted(everything)}))
+    back = stream.produce_frame(playing, connection)["charts"]
+    assert set(back) == everything
+    # The loss chart's rows continue from the last ones it got: nothing missed while it was off screen.
+    extend = back["loss"]["extend"]
+    assert extend["from_epoch"] <= loss_epoch_before + 1 and back["loss"]["last_epoch"] == playing.trainer.epoch
+
+
+def test_a_visible_message_that_is_not_a_list_of_names_changes_nothing(playing):
+    connection = stream.Connection()
+    for text in ('{"type": "visible", "elements": "loss"}', '{"type": "visible"}', "[1, 2]"):
+        stream.handle_message(playing, connection, text)
+    assert connection.visible is None
+    stream.handle_message(playing, connection, json.dumps({"type": "visible", "elements": ["loss", 3, None]}))
+    assert connection.visible == {"loss"}

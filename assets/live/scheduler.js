@@ -40,17 +40,78 @@ function nextAnimationFrame() {
   });
 }
 
+// Charts off screen are not drawn until they come into view (or nearly: VISIBLE_MARGIN): on a slow laptop
+// every chart drawn costs the page's main thread, and one nobody sees costs as much as one they do.
+// Their payloads wait, merged into one (so memory stays flat however long they wait), and the stream's
+// frames are acknowledged without them. When a chart comes into view it draws what waited, at once.
+const VISIBLE_MARGIN = "150px";
+const MERGE_WAITING_AFTER = 4; // payloads kept apart for an off-screen chart before they are merged
+const visibility =
+  window.__backpropVisibility ||
+  (window.__backpropVisibility =
+    typeof IntersectionObserver === "undefined"
+      ? null
+      : new IntersectionObserver(
+          (entries) => {
+            let due = false;
+            for (const entry of entries) {
+              entry.target.__offScreen = !entry.isIntersecting;
+              if (entry.isIntersecting && entry.target.__pending.length) {
+                scheduler.waiting.add(entry.target);
+                due = true;
+              }
+            }
+            visibilityListener();
+            if (due) runScheduler();
+          },
+          { rootMargin: VISIBLE_MARGIN },
+        ));
+
+let visibilityListener = () => {};
+
+// listener() is called after charts came into view or left it (isOffScreen tells which).
+export function onVisibilityChange(listener) {
+  visibilityListener = listener;
+}
+
+export function watchVisibility(host) {
+  if (visibility && !host.__watchedVisibility) {
+    host.__watchedVisibility = true;
+    visibility.observe(host);
+  }
+}
+
+export function isOffScreen(host) {
+  return host.__offScreen === true && document.visibilityState === "visible";
+}
+
+// Whether this host's drawing can wait until it is on screen: a whole figure never waits (a chart
+// scrolled to is then already there, and a new figure is rare), its updates do.
+function canWait(host) {
+  return isOffScreen(host) && host.__chart.redraws > 0 && !host.__pending.some((payload) => payload.base);
+}
+
 export function enqueue(host, payload) {
   host.__pending.push(payload);
   host.__priority = payload.priority ?? host.__priority ?? 5;
+  if (canWait(host)) {
+    if (host.__pending.length > MERGE_WAITING_AFTER) {
+      const fresh = freshPayloads(host, host.__pending);
+      host.__pending = fresh.length ? [mergePayloads(fresh)] : [];
+    }
+    return;
+  }
   if (!scheduler.waiting.has(host)) host.__waitingSince = performance.now();
   scheduler.waiting.add(host);
 }
 
+// Payloads not applied yet (Streamlit may call us again with the same data).
+function freshPayloads(host, batch) {
+  return batch.filter((p) => p.base || host.__chart.seq === null || p.seq > host.__chart.seq);
+}
+
 async function drawPending(Plotly, host) {
-  const batch = host.__pending.splice(0, host.__pending.length);
-  // Drop repeats of payloads already applied (Streamlit may call us again with the same data).
-  const fresh = batch.filter((p) => p.base || host.__chart.seq === null || p.seq > host.__chart.seq);
+  const fresh = freshPayloads(host, host.__pending.splice(0, host.__pending.length));
   if (!fresh.length) return;
   try {
     await applyPayload(Plotly, host, mergePayloads(fresh), host.__setTriggerValue);
@@ -69,7 +130,9 @@ export async function runScheduler() {
       const sliceStart = performance.now();
       // Ageing: every 200 ms of waiting is worth one priority level, so no chart starves.
       const urgency = (host) => host.__priority - (sliceStart - host.__waitingSince) / 200;
-      const hosts = [...scheduler.waiting].filter((host) => host.isConnected).sort((a, b) => urgency(a) - urgency(b));
+      const hosts = [...scheduler.waiting]
+        .filter((host) => host.isConnected && !canWait(host))
+        .sort((a, b) => urgency(a) - urgency(b));
       scheduler.waiting.clear();
       // The slice counts our own drawing only: what the browser does while we yield (Streamlit
       // rendering the next frame) is not ours to ration.

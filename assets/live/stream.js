@@ -2,7 +2,7 @@
 // payload per element, by name. One per page (a window-level object: every component shares it). The
 // status element's payload says where to connect, with which token, and whether the run is playing.
 // What a frame's payloads become is the handler's given to onStreamFrame; the page acknowledges a frame
-// once every element has drawn it (acknowledgeFrames), and the server never has more than two frames
+// once every element on screen has drawn it (acknowledgeFrames), and the server never has more than two frames
 // unacknowledged, so a slow browser slows the frames down.
 
 export const hub =
@@ -36,6 +36,19 @@ export function askOnStream(message) {
   if (!hub.playing || !hub.socket || hub.socket.readyState !== WebSocket.OPEN) return false;
   hub.socket.send(JSON.stringify(message));
   return true;
+}
+
+// The live elements on screen (names), sent now if connected and again on every (re)connection: the server
+// builds only their payloads. Called by the page when the set changes.
+export function setVisibleElements(names) {
+  hub.visible = names;
+  sendVisibleElements();
+}
+
+function sendVisibleElements() {
+  if (hub.visible && hub.socket && hub.socket.readyState === WebSocket.OPEN) {
+    hub.socket.send(JSON.stringify({ type: "visible", elements: hub.visible }));
+  }
 }
 
 // Every frame received has been drawn (the caller knows no chart is drawing).
@@ -77,6 +90,7 @@ function connectStream() {
     hub.retries = 0;
     hub.lostSince = null;
     markStatus("open");
+    sendVisibleElements();
     if (hub.fellBack) {
       hub.fellBack = false;
       triggerStreamEvent("back"); // the stream takes over from the rerun timer again

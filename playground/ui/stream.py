@@ -8,7 +8,9 @@ view's elements (``live.streamed``) to collect their payloads, and sends them. S
 when a control changes.
 
 - **Backpressure:** at most ``MAX_FRAMES_IN_FLIGHT`` frames are unacknowledged; the browser acknowledges
-  a frame once every chart has drawn it. A slow browser slows the frames, not the controls.
+  a frame once every chart on its screen has drawn it. A slow browser slows the frames, not the controls.
+- **Only what is seen:** the page says which elements are on its screen ("visible"); a frame builds only
+  their payloads (``collect_payloads``).
 - **Tied to its session:** the token (``PlaygroundState.stream_token``, 256 random bits) is checked on
   connect, and so is the page's origin; a stream whose Streamlit session has ended closes.
 - **Per-user state stays in st.session_state:** the registry here maps a token to a *weak* reference
@@ -29,7 +31,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from playground.ui import live, view
@@ -174,10 +176,35 @@ class Connection:
         # Training between frames stopped the run (a lesson's stop, a divergence): one more frame must tell the
         # page to redraw its controls, in flight or not.
         self.final_frame_due = False
+        # The elements on the page's screen (it says so when that changes), None until it has: every element.
+        # A frame builds only the payloads of these (see collect_payloads).
+        self.visible: set[str] | None = None
+        self.recipe_elements: dict[Callable, set[str]] = {}  # recipe -> the elements it drew last time
+        self.recipes: list | None = None  # the script run's recipes those are of (a new run: a new list)
 
     @property
     def in_flight(self) -> int:
         return self.sent - self.acknowledged
+
+
+MAX_VISIBLE_NAMES = 200  # a page has a few dozen live elements at most
+
+
+def collect_payloads(state: PlaygroundState, connection: Connection) -> dict[str, dict]:
+    """Replay the live view's recipes; skip a recipe whose elements (those it drew last time) are all off the
+    page's screen. A skipped chart's sync does not move, so when it is back on screen its next update carries
+    everything since the last one it got (the history charts' rows) or is whole anyway (pictures)."""
+    if connection.recipes is not state.stream_recipes:
+        connection.recipes, connection.recipe_elements = state.stream_recipes, {}
+    with live.collecting_payloads() as payloads:
+        for recipe in state.stream_recipes:
+            drawn = connection.recipe_elements.get(recipe)
+            if connection.visible is not None and drawn and not drawn & connection.visible:
+                continue
+            before = set(payloads)
+            recipe()
+            connection.recipe_elements[recipe] = set(payloads) - before
+    return payloads
 
 
 def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None:
@@ -196,9 +223,7 @@ def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None
         connection.final_frame_due = False
         if state.playing and view.train_frame(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME):
             state.app_rerun_due = True  # the page shows the divergence message (a script run)
-        with live.collecting_payloads() as payloads:
-            for recipe in state.stream_recipes:
-                recipe()
+        payloads = collect_payloads(state, connection)
         state.stream_frames += 1
         return {
             "type": "frame",
@@ -266,6 +291,9 @@ def handle_message(state: PlaygroundState, connection: Connection, text: str) ->
     kind = message.get("type")
     if kind == "ack" and isinstance(message.get("frame"), int):
         connection.acknowledged = max(connection.acknowledged, min(message["frame"], connection.sent))
+    elif kind == "visible" and isinstance(message.get("elements"), list):
+        names = message["elements"][:MAX_VISIBLE_NAMES]
+        connection.visible = {name for name in names if isinstance(name, str)}
     elif kind == "pause":
         # The Pause button was clicked (assets/live/keyboard.js): stop training now, not when the click's script run
         # arrives. No lock, as below: one assignment; the frame under way finishes, the next sees it. The click's

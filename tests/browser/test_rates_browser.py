@@ -319,6 +319,9 @@ def test_a_step_schedule_draws_its_rate_on_the_right_axis_while_playing(browser,
     page = open_problem(browser, app_server, "lr_schedule=step&lr_decay_epochs=10", CORE_CHARTS)
     try:
         samples = []
+        # One epoch per frame: at 5 a frame the first 20 epochs (the rates the check tells apart) pass within a
+        # couple of samples on a page that draws every frame.
+        choose(page, "w_speed", speed_label("1"))
         play(page)
         # The first 40 epochs, sampled often (the rate halves every 10: 0.03, 0.015, ...; later it is near 0 on
         # both axes and would not tell them apart).

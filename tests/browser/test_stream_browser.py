@@ -264,3 +264,60 @@ def test_fifty_clicks_of_play_pause_step_reset_each_take_effect(page: Page, spee
     }
     (artifacts_dir / f"clicks-speed-{speed}.json").write_text(json.dumps(summary))
     assert_clean(page)
+
+
+HEATMAP_JS = "() => document.querySelector('.backprop-live-plot[data-chart^=\"heat\"]')"
+HEATMAP_STATE_JS = f"""() => {{
+    const host = ({HEATMAP_JS})();
+    const box = host.getBoundingClientRect();
+    return {{redraws: Number(host.dataset.redraws || 0), epoch: Number(host.dataset.epoch ?? -1),
+             below: box.top > window.innerHeight + 150, waiting: host.__pending.length}};
+}}"""
+
+
+def test_a_chart_below_the_fold_waits_and_draws_the_current_epoch_when_scrolled_into_view(page: Page):
+    wait_stream(page)
+    page.wait_for_function(f"() => !!({HEATMAP_JS})()", timeout=TIMEOUT)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    assert page.evaluate(HEATMAP_STATE_JS)["below"], "the lens heatmap should start below the fold here"
+    play(page)
+    wait_epoch(page, "e >= 40")
+    before = page.evaluate(HEATMAP_STATE_JS)
+    page.wait_for_timeout(1000)
+    held = page.evaluate(HEATMAP_STATE_JS)
+    assert held["redraws"] == before["redraws"]  # not drawn while nobody can see it
+    assert held["waiting"] <= 5  # what waits is merged: memory stays flat
+    boundary_redraws = page.evaluate(
+        "() => Number(document.querySelector('.backprop-live-plot[data-chart=\"boundary\"]').dataset.redraws)"
+    )
+    assert boundary_redraws > 20  # the charts on screen went on drawing (the stream was acknowledged)
+    pause(page)
+    final = epoch(page)
+    page.evaluate(f"() => ({HEATMAP_JS})().scrollIntoView()")
+    page.wait_for_function(f"() => ({HEATMAP_STATE_JS})().epoch === {final}", timeout=TIMEOUT)
+    assert page.evaluate(HEATMAP_STATE_JS)["redraws"] > held["redraws"]
+    assert_clean(page)
+
+
+def test_pictures_are_painted_by_the_worker_and_shown_while_playing(page: Page):
+    wait_stream(page)
+    boundary = "document.querySelector('.backprop-live-plot[data-chart=\"boundary\"] .imagelayer image')"
+    first = page.evaluate(f"() => {boundary}.href.baseVal")  # the picture shown (href or xlink:href)
+    play(page)
+    wait_epoch(page, "e >= 30")
+    page.wait_for_function(
+        f"() => window.__backpropPictures.worker >= 5 && {boundary}.href.baseVal.startsWith('blob:')", timeout=TIMEOUT
+    )
+    pause(page)
+    shown = page.evaluate(f"() => {boundary}.href.baseVal")
+    assert shown != first
+    painted = page.evaluate("() => window.__backpropPictures")
+    assert painted["worker"] >= 5 and painted["page"] == 0  # off the page's main thread, every one
+    # The picture is a real image of the plot area's size (the worker's JPEG), not an empty blob.
+    size = page.evaluate(
+        """async (url) => { const image = new Image(); image.src = url; await image.decode();
+                           return [image.naturalWidth, image.naturalHeight]; }""",
+        shown,
+    )
+    assert size[0] >= 64 and size[0] == size[1]
+    assert_clean(page)
