@@ -294,6 +294,12 @@ function ensureCanvas(host) {
   tip.style.display = "none";
   host.append(canvas, tip);
   view = host.__diagram = { canvas, tip, thumbCanvas: document.createElement("canvas"), hover: null, editor: null };
+  // The host's width, kept by a ResizeObserver: reading clientWidth in every frame, after the frame's style
+  // edits, forced a layout of the page per frame (a second one, before the browser's own).
+  view.width = host.clientWidth;
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver((entries) => (view.width = entries[entries.length - 1].contentRect.width)).observe(host);
+  }
   canvas.addEventListener("mousemove", (event) => onHover(host, event));
   canvas.addEventListener("mouseleave", () => {
     view.hover = null;
@@ -306,7 +312,7 @@ function ensureCanvas(host) {
 export function drawNetwork(host, payload) {
   const view = ensureCanvas(host);
   const { canvas } = view;
-  const width = host.clientWidth || 800;
+  const width = view.width || host.clientWidth || 800;
   const height = payload.height || host.clientHeight || 400;
   const ratio = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {

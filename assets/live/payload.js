@@ -66,7 +66,7 @@ export async function applyPayload(Plotly, host, payload, setTriggerValue) {
   if (payload.kind === "network") {
     // Drawn whole from every payload: nothing to patch, nothing to ask for again.
     const { drawNetwork } = await loadNetworkDiagram();
-    if (payload.height) host.style.height = payload.height + "px";
+    if (payload.height && host.style.height !== payload.height + "px") host.style.height = payload.height + "px";
     drawNetwork(host, payload);
     chart.seq = payload.seq;
     chart.redraws += 1;
