@@ -6,7 +6,7 @@
 
 import { applyPayload, mergePayloads } from "./payload.js";
 import { loadPlotly } from "./plotly_adapter.js";
-import { acknowledgeFrames } from "./stream.js";
+import { acknowledgeFrames, hub } from "./stream.js";
 
 const SLICE_MS = 45;
 export const scheduler =
@@ -128,6 +128,7 @@ export async function runScheduler() {
     while (scheduler.waiting.size) {
       await nextAnimationFrame();
       const sliceStart = performance.now();
+      const framesBefore = hub.received; // every one of these frames is drawn once this slice is done
       // Ageing: every 200 ms of waiting is worth one priority level, so no chart starves.
       const urgency = (host) => host.__priority - (sliceStart - host.__waitingSince) / 200;
       const hosts = [...scheduler.waiting]
@@ -137,10 +138,12 @@ export async function runScheduler() {
       // The slice counts our own drawing only: what the browser does while we yield (Streamlit
       // rendering the next frame) is not ours to ration.
       let drawing = 0;
+      let complete = true;
       for (let i = 0; i < hosts.length; i++) {
         const host = hosts[i];
         if (i > 0 && drawing > SLICE_MS) {
           hosts.slice(i).forEach((left) => scheduler.waiting.add(left));
+          complete = false;
           break;
         }
         const started = performance.now();
@@ -152,6 +155,9 @@ export async function runScheduler() {
         }
         await yieldToBrowser();
       }
+      // Acknowledged now, not when the page has nothing left to draw: the server's next frame is on its
+      // way while this one is painted, so the page does not wait a round trip between frames.
+      if (complete) acknowledgeFrames(framesBefore);
     }
   } catch (error) {
     for (const host of scheduler.waiting) host.textContent = "This chart could not be drawn: " + error.message;

@@ -51,10 +51,10 @@ function sendVisibleElements() {
   }
 }
 
-// Every frame received has been drawn (the caller knows no chart is drawing).
-export function acknowledgeFrames() {
-  if (hub.received > hub.acked && hub.socket && hub.socket.readyState === WebSocket.OPEN) {
-    hub.acked = hub.received;
+// Every frame received up to `upTo` (default: all) has been drawn.
+export function acknowledgeFrames(upTo = hub.received) {
+  if (upTo > hub.acked && hub.socket && hub.socket.readyState === WebSocket.OPEN) {
+    hub.acked = upTo;
     hub.socket.send(JSON.stringify({ type: "ack", frame: hub.acked }));
   }
 }
