@@ -376,3 +376,28 @@ def test_a_visible_message_that_is_not_a_list_of_names_changes_nothing(playing):
     assert connection.visible is None
     stream.handle_message(playing, connection, json.dumps({"type": "visible", "elements": ["loss", 3, None]}))
     assert connection.visible == {"loss"}
+
+
+def test_the_playing_sessions_of_a_process_share_its_frames(playing, alive_sessions, monkeypatch):
+    assert stream.playing_streams() == 0  # registered and playing, but no stream connected yet
+    playing.stream_connection = stream.Connection()
+    assert stream.playing_streams() == 1
+    others = [state_of(start()) for _ in range(2)]
+    for index, other in enumerate(others):
+        other.playing, other.stream_connection = True, stream.Connection()
+        alive_sessions.add(f"other-{index}")
+        stream.register(other, f"other-{index}")
+    assert stream.playing_streams() == 3
+    assert stream.frame_spacing() == pytest.approx(3 / stream.PROCESS_FRAMES_PER_SECOND)
+    others[0].playing = False  # a paused session takes no share
+    assert stream.playing_streams() == 2
+
+
+def test_a_playing_stream_holds_its_frames_apart_by_its_share(playing, client, monkeypatch):
+    monkeypatch.setattr(stream, "PROCESS_FRAMES_PER_SECOND", 4.0)  # one session: a frame every 0.25 s at most
+    with connect(client, playing.stream_token) as websocket:
+        first = json.loads(websocket.receive_text())
+        websocket.send_text(json.dumps({"type": "ack", "frame": first["frame"]}))  # nothing in flight now
+        started = time.monotonic()
+        second = json.loads(websocket.receive_text())
+        assert second["frame"] == 2 and time.monotonic() - started >= 0.2

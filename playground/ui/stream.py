@@ -42,6 +42,11 @@ MAX_FRAMES_IN_FLIGHT = 2  # one being drawn, one on its way: never a queue
 # slices this long, instead of idling until a frame is acknowledged: the browser's drawing no longer sets the
 # training speed. Short, because the acknowledgement that frees the next frame waits for the slice to end.
 BETWEEN_FRAMES_SLICE_SECONDS = 0.006
+# A class on one machine: the playing sessions of this process share this many frames a second. A session alone
+# is not held back (more than a display's rate); with 15 playing each gets about 6.7 a second, and the process
+# leaves room for script runs (a Pause must show within a second) and for the browsers beside it. Without it 30
+# students on two replicas took 163 % of the two cores and Pause's 95th percentile was 1.7 s (bench_load).
+PROCESS_FRAMES_PER_SECOND = 100.0
 IDLE_CHECK_SECONDS = 0.25  # while paused: how often the stream checks its session is still there
 PLAYING_CHECK_SECONDS = 0.02  # while playing and held back: how often it looks again (messages wake it at once)
 MAX_MESSAGE_BYTES = 4096  # what the browser sends (acknowledgements, requests) is tiny
@@ -146,6 +151,18 @@ def session_counts() -> dict[str, int]:
     }
 
 
+def playing_streams() -> int:
+    """Sessions of this process playing with a stream connected (a few dozen at most: cheap per frame)."""
+    with _registry_lock:
+        states = [entry.state() for entry in _registry.values()]
+    return sum(1 for state in states if state is not None and state.playing and state.stream_connection is not None)
+
+
+def frame_spacing() -> float:
+    """Seconds from one frame of a playing session to its next, at least: its share of the process's frames."""
+    return playing_streams() / PROCESS_FRAMES_PER_SECOND
+
+
 def session_alive(session_id: str) -> bool:
     """Whether the Streamlit session is connected now (its browser tab is open)."""
     from streamlit.runtime import Runtime
@@ -181,6 +198,7 @@ class Connection:
         self.visible: set[str] | None = None
         self.recipe_elements: dict[Callable, set[str]] = {}  # recipe -> the elements it drew last time
         self.recipes: list | None = None  # the script run's recipes those are of (a new run: a new list)
+        self.next_frame_at = 0.0  # time.monotonic(): no playing frame before (frame_spacing)
 
     @property
     def in_flight(self) -> int:
@@ -365,10 +383,13 @@ async def stream_endpoint(websocket) -> None:
                 if not session_alive(session_id):
                     await websocket.close(CLOSE_SESSION_ENDED, "this session has ended: reload the page")
                     return
-            if connection.final_frame_due or (state.playing and connection.in_flight < MAX_FRAMES_IN_FLIGHT):
+            due = connection.final_frame_due or (state.playing and connection.in_flight < MAX_FRAMES_IN_FLIGHT)
+            held = 0.0 if connection.final_frame_due else max(0.0, connection.next_frame_at - time.monotonic())
+            if due and not held:
                 frame = await asyncio.to_thread(produce_frame, state, connection)
                 if frame is not None and not closed.is_set():
                     connection.sent += 1
+                    connection.next_frame_at = time.monotonic() + frame_spacing()
                     await websocket.send_text(encode(frame))
                     continue
             if state.playing and await asyncio.to_thread(train_between_frames, state, connection):
@@ -376,7 +397,8 @@ async def stream_endpoint(websocket) -> None:
             wake.clear()
             try:
                 # Playing but held (a frame in flight, or a control's rerun still drawing): look again soon.
-                await asyncio.wait_for(wake.wait(), PLAYING_CHECK_SECONDS if state.playing else IDLE_CHECK_SECONDS)
+                timeout = PLAYING_CHECK_SECONDS if state.playing else IDLE_CHECK_SECONDS
+                await asyncio.wait_for(wake.wait(), min(timeout, held) if due and held else timeout)
             except asyncio.TimeoutError:
                 pass
     except (WebSocketDisconnect, RuntimeError):
