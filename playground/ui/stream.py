@@ -43,10 +43,10 @@ MAX_FRAMES_IN_FLIGHT = 2  # one being drawn, one on its way: never a queue
 # training speed. Short, because the acknowledgement that frees the next frame waits for the slice to end.
 BETWEEN_FRAMES_SLICE_SECONDS = 0.006
 # A class on one machine: the playing sessions of this process share this many frames a second. A session alone
-# is not held back (more than a display's rate); with 15 playing each gets about 6.7 a second, and the process
+# is not held back (more than a display's rate); with 15 playing each gets up to 8 a second, and the process
 # leaves room for script runs (a Pause must show within a second) and for the browsers beside it. Without it 30
 # students on two replicas took 163 % of the two cores and Pause's 95th percentile was 1.7 s (bench_load).
-PROCESS_FRAMES_PER_SECOND = 100.0
+PROCESS_FRAMES_PER_SECOND = 120.0
 IDLE_CHECK_SECONDS = 0.25  # while paused: how often the stream checks its session is still there
 PLAYING_CHECK_SECONDS = 0.02  # while playing and held back: how often it looks again (messages wake it at once)
 MAX_MESSAGE_BYTES = 4096  # what the browser sends (acknowledgements, requests) is tiny
