@@ -243,11 +243,13 @@ def test_lesson_12_rings_the_flipped_labels_and_the_gap_band_follows_the_lines(b
             rings = page.evaluate(FLIPPED_JS, name)
             # The lesson's text: "8 of them with a flipped label (ringed on the plane)".
             assert rings == {"name": "flipped label (8)", "points": 8, "drawn": 8, "symbol": "circle-open"}, rings
-        choose(page, "w_speed", speed_label("20"))  # 5 frames to the stop: a short play, still several frames
+        # 5 epochs a frame: about 20 frames to the stop, sampled often (a page that draws every frame gets
+        # there within a second).
+        choose(page, "w_speed", speed_label("5"))
         samples = []
         play(page)
-        while len(samples) < 40:
-            page.wait_for_timeout(200)
+        while len(samples) < 80:
+            page.wait_for_timeout(40)
             sample = page.evaluate(GAP_JS)
             if sample is not None:
                 samples.append(sample)
