@@ -378,7 +378,7 @@ def test_a_visible_message_that_is_not_a_list_of_names_changes_nothing(playing):
     assert connection.visible == {"loss"}
 
 
-def test_the_playing_sessions_of_a_process_share_its_frames(playing, alive_sessions, monkeypatch):
+def test_the_playing_sessions_of_a_process_share_its_frames(playing, alive_sessions):
     assert stream.playing_streams() == 0  # registered and playing, but no stream connected yet
     playing.stream_connection = stream.Connection()
     assert stream.playing_streams() == 1

@@ -96,7 +96,7 @@ function startImageWorker() {
     if (blob && !error && showPicture(job.host, job.parts, ticket, blob)) pictures.worker += 1; // else the next frame's
     const next = job.host.__workerNext;
     job.host.__workerNext = null;
-    if (next) paintSoon(job.host, next.parts, next.image);
+    if (next && imageWorker) sendToWorker(imageWorker, job.host, next.parts, next.image); // its hover is shown
   };
   imageWorker.onerror = () => {
     imageWorkerFailed = true; // from now on the page paints; pictures in flight are dropped
@@ -122,15 +122,19 @@ function colourBytes(host) {
 // ready (a newer picture that is ready first wins), or on the page where there is no worker. The
 // boundary's hover values are read from the same bytes at once.
 export function paintSoon(host, parts, image) {
-  if (image.hover_trace != null) {
-    host.__imageBytes = atob(image.b64);
-    refreshHover(host, image);
-  }
   const worker = startImageWorker();
   if (!worker) {
-    swapImageSoon(host, parts, paintCanvas(host, image));
-    return;
+    swapImageSoon(host, parts, paintCanvas(host, image)); // paintCanvas keeps the bytes for the hover
+  } else {
+    if (image.hover_trace != null) {
+      host.__imageBytes = atob(image.b64); // the hover's values, read below
+    }
+    sendToWorker(worker, host, parts, image);
   }
+  if (image.hover_trace != null) refreshHover(host, image);
+}
+
+function sendToWorker(worker, host, parts, image) {
   const ticket = (host.__imageTicket = (host.__imageTicket || 0) + 1);
   if (host.__workerBusy) {
     host.__workerNext = { parts, image }; // one picture in the worker per chart: no backlog, the newest waits
