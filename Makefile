@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test bench lint clean class
+.PHONY: run test test-kernels bench lint clean class
 
 $(BIN)/.run-stamp: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ ifeq ($(PARALLEL),1)
 else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 endif
+
+# The lesson tests under other processors' OpenBLAS kernels (README, "Lesson figures that hold on every computer").
+LESSON_TESTS = tests/test_lessons.py tests/test_deep_lessons.py tests/test_overfitting_lessons.py \
+	tests/test_lesson_stability.py tests/test_lesson_screens.py
+test-kernels: $(BIN)/.test-stamp
+	for kernels in Haswell Zen Sandybridge; do \
+		echo "==== OPENBLAS_CORETYPE=$$kernels ===="; \
+		OPENBLAS_CORETYPE=$$kernels $(BIN)/python -m pytest -q $(LESSON_TESTS) || exit 1; \
+	done
 
 bench: $(BIN)/.bench-stamp
 	$(BIN)/python -m bench.bench_engine $(BENCH_ARGS)

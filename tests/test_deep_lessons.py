@@ -4,8 +4,12 @@ Every claim of a lesson's text is checked here at the epoch the text names, over
 quotes for the lesson's own seed (0) are read off the page by ``test_lesson_screens.py``. The measured ranges
 in the comments are from weight seeds 0-7 unless they say otherwise.
 
+A run that is chaotic at its stop (``Lesson.chaotic``) is measured over perturbed copies
+(``tests/perturbed.py``): the text's figures must hold on every copy of the lesson's own seed, since another
+processor trains it as differently as a copy; what other seeds show must hold on most copies.
+
 The runs are small: lesson 9 trains full batches (one step per epoch) of 20 layers of 8 units for 150
-epochs, lesson 10 lesson 1's 8 x 16 network for 10 epochs, lesson 11 8 layers of 32 units for 20 epochs.
+epochs, lesson 10 lesson 1's 8 x 16 network for 30 epochs, lesson 11 8 layers of 32 units for 20 epochs.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from playground.teaching.diagnostics import gradient_ratio, gradient_ratio_readout
+from playground.teaching.diagnostics import gradient_ratio
 from playground.teaching.lessons import (
     CLIP_NORM,
     DEEP_SIGMOID,
@@ -28,6 +32,7 @@ from playground.teaching.lessons import (
 )
 from playground.training.history import CLIPPED, GRAD_NORM, TRAIN_LOSS, layer_column
 from playground.training.trainer import Trainer
+from tests.perturbed import MOST, assert_on_members, ensemble
 
 SEEDS = (0, 1, 2)
 LN2 = math.log(2.0)
@@ -106,29 +111,32 @@ def test_lesson_9_deep_plain_trains_worse_than_shallow_and_skips_train_better(se
     # "not fading from layer to layer as in lesson 1: its layer 1 receives 10^-1 of the last layer's gradient,
     # not 10^-5": far above the lens's 10^-3 (measured 0.05..1.0).
     assert 1e-2 < gradient_ratio(plain) < 10
-    plain.train(epoch)
-    skips.train(epoch)
-    shallow = trainer_for(SHALLOW_TANH, seed, epoch)
-    a, b, c = plain.evaluate(), skips.evaluate(), shallow.evaluate()  # exact, on the whole sets
-    # "A's train loss is still 0.69 ..., its train accuracy 54 % and its picture one pale orange, P(blue) =
-    # 0.46, about the share of blue points: it gives every point the larger class."
-    assert abs(a["train_loss"] - LN2) < 0.005  # measured 0.691 for seeds 0-4, 0.671-0.685 for 5-6
-    p_blue = plain.predict_outputs(plain.X_train).ravel()
-    assert np.ptp(p_blue) < 0.01 and abs(p_blue.mean() - np.mean(plain.y_train == 1)) < 0.02  # 0.464..0.477
-    larger = np.bincount(plain.y_train.astype(int)).argmax()
-    assert np.all((p_blue > 0.5) == bool(larger)) and larger == 0  # orange: class 0
-    assert (
-        a["train_accuracy"] == pytest.approx(np.mean(plain.y_train == larger)) and round(a["train_accuracy"], 2) == 0.54
-    )
-    # "B's train loss has fallen to 0.0043 and its train accuracy is 100 %" (seed 0; 0.000-0.075, 98-100 %).
-    assert b["train_loss"] < 0.1 and b["train_accuracy"] >= 0.97
-    # "3 hidden layers ... reach 0.19 by epoch 150 (0.15 to 0.55 with other weight seeds), between A and B"
-    assert 0.15 < c["train_loss"] < 0.55  # measured 0.165..0.538
-    if seed == 0:  # the lesson's own seed: the figure the text quotes
-        assert round(c["train_loss"], 2) == 0.19
-    assert b["train_loss"] < c["train_loss"] < a["train_loss"]
-    # The answer: "the skip carries ... the error back down through all 20 layers": layer 1 keeps its share.
-    assert gradient_ratio(skips) > 1e-2  # measured 0.1..10
+    # Both 20-layer runs are chaotic by epoch 150: the text's figures hold on every perturbed copy of the
+    # lesson's own seed, the phenomenon on most copies of the others (tests/perturbed.py).
+    share = 1.0 if seed == 0 else MOST
+    plains, skipped = ensemble(lesson.config_a, epoch, seed), ensemble(lesson.config_b, epoch, seed)
+    shallow = trainer_for(SHALLOW_TANH, seed, epoch).evaluate()["train_loss"]  # a stable run
+    # "A's train loss is still 0.64 to 0.70, next to a coin toss's ln 2 = 0.693, and its train accuracy below
+    # 65 %, hardly more than the 54 % it would get by giving every point the larger class" (48 copies of seed 0:
+    # 0.649..0.695 and 49..62 %; 16 of seeds 1-2: 0.654..0.691 and 54..62 %).
+    assert round(np.mean(plain.y_train == np.bincount(plain.y_train.astype(int)).argmax()), 2) == 0.54
+    assert_on_members(plains, lambda trainer: 0.64 <= trainer.evaluate()["train_loss"] <= 0.70, share)
+    assert_on_members(plains, lambda trainer: trainer.evaluate()["train_accuracy"] < 0.65, share)
+    # "B's train loss has fallen below 0.4, most often below 0.03, and its train accuracy passed 80 %" (48 copies
+    # of seed 0: 0.0004..0.35, median 0.003, accuracy 84..100 %; 16 of seeds 1-2: up to 0.56 on 2 of them).
+    assert_on_members(skipped, lambda trainer: trainer.evaluate()["train_loss"] < 0.4, share)
+    assert_on_members(skipped, lambda trainer: trainer.evaluate()["train_accuracy"] > 0.8, share)
+    # "3 hidden layers ... reach 0.19 by epoch 150 (0.15 to 0.55 with other weight seeds): most often between A
+    # and B", and the explanation: "its 20 layers usually train better than the 3".
+    assert 0.15 < shallow < 0.55  # measured 0.165..0.538
+    assert_on_members(plains, lambda trainer: trainer.evaluate()["train_loss"] > shallow)
+    if seed == 0:  # the lesson's own seed: the figures the text quotes
+        assert round(shallow, 2) == 0.19
+        assert_on_members(skipped, lambda trainer: trainer.evaluate()["train_loss"] < 0.03, 0.5)
+        assert_on_members(skipped, lambda trainer: trainer.evaluate()["train_loss"] < shallow, MOST)
+    # The answer: "the skip carries ... the error back down through all 20 layers": layer 1 keeps its share
+    # (measured 0.04..10 over 24 copies of seed 0).
+    assert_on_members(skipped, lambda trainer: gradient_ratio(trainer) > 1e-2, share)
 
 
 # ---- 10. batch norm evens out the gradient -------------------------------------------------------
@@ -144,31 +152,39 @@ def test_lesson_10_is_lesson_1_with_batch_norm():
 def test_lesson_10_batch_norm_gives_every_layer_a_gradient_of_the_same_size(seed):
     lesson = LESSONS["batch_norm"]
     (epoch,) = lesson.stop_epochs
-    assert epoch == 10
-    plain, normed = trained(lesson.config_a, seed, epoch), trained(lesson.config_b, seed, epoch)
-    a, b = layer_gradients(plain), layer_gradients(normed)
-    # The heatmap's latest column: "A's ... goes from dark at layer 1 to yellow at the top, the largest 2 x 10^5
-    # times the smallest (10^4 to 10^6 with other weight seeds)" (measured 1.1e4..3.6e5 over seeds 0-5).
+    assert epoch == 30
+    plain, normed = trained(lesson.config_a, seed, epoch), ensemble(lesson.config_b, epoch, seed)
+    a = layer_gradients(plain)
+    # The heatmap's latest column: "A's ... rise layer by layer ..., the largest 10^5 times the smallest (10^4 to
+    # 10^6 with other weight seeds)" (measured 1.2e5, 2.6e4, 7.3e4 for seeds 0-2; A is a stable run).
     assert np.all(np.diff(a) > 0)
     assert 1e4 < a.max() / a.min() < 1e6
-    # "B's rows are all one colour, the largest only 2.1 times the smallest (under 4 with other seeds)"
-    # (measured 2.1..3.1 for seeds 0-4; seed 5 gives 9.2).
-    assert b.max() / b.min() < 4
-    # The readouts: "'Layer 1 receives 10^-5 ...' in A, 'about as much gradient as the last layer' in B"
-    # (A: 10^-5, 10^-4, 10^-6 for seeds 0-2).
+    # B is chaotic: its claims hold on every perturbed copy of the lesson's seed and on most copies of the others.
+    share = 1.0 if seed == 0 else MOST
+    # "B's lie together, all one bright colour, the largest less than 10 times the smallest, most often 2 to 4
+    # times" (80 copies of seed 0: 1.9..5.2, and up to 5.2 with OpenBLAS's Sandy Bridge kernels; seeds 1-2:
+    # 1.7..7.1).
+    spreads = [10 ** np.ptp(np.log10(layer_gradients(trainer))) for trainer in normed]
+    assert_on_members(spreads, lambda spread: spread < 10, share)
+    if seed == 0:
+        assert_on_members(spreads, lambda spread: 2 <= spread <= 4, 0.5)
+    # The readouts: "'Layer 1 receives 10^-5 ...' in A, while in B layer 1 receives about as much gradient as the
+    # last layer, within a factor of 10" (A: 10^-5, 10^-4, 10^-5 for seeds 0-2; B's ratio 0.9..3.1 over 80
+    # copies of seed 0, 0.8..3.6 with Sandy Bridge kernels, 0.5..4.2 for seeds 1-2).
     assert gradient_ratio(plain) < 1e-3
-    assert gradient_ratio_readout(normed).startswith("Layer 1 receives about as much gradient as the last layer")
-    # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen to 0.36 and its train
-    # accuracy reached 92 %" (seed 0; seeds 0-2: 0.36-0.40 and 82-92 %).
-    plain_eval, normed_eval = plain.evaluate(), normed.evaluate()
+    assert_on_members(normed, lambda trainer: 0.1 < gradient_ratio(trainer) < 10, share)
+    # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen below 0.45 and its train
+    # accuracy passed 80 %" (80 copies of seed 0: 0.19..0.40 and 85..96 %; seeds 1-2: 0.14..0.43, 76..100 %).
+    plain_eval = plain.evaluate()
     assert abs(plain_eval["train_loss"] - LN2) < 0.005 and 0.45 <= plain_eval["train_accuracy"] <= 0.55
-    assert normed_eval["train_loss"] < 0.45 and normed_eval["train_accuracy"] > 0.8
+    assert_on_members(normed, lambda trainer: trainer.evaluate()["train_loss"] < 0.45, share)
+    assert_on_members(normed, lambda trainer: trainer.evaluate()["train_accuracy"] > (0.8 if seed == 0 else 0.7), share)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lesson_10_the_spread_shrinks_4_times_per_layer_and_batch_norm_divides_it_out(seed):
     lesson = LESSONS["batch_norm"]
-    plain, normed = trained(lesson.config_a, seed, 10), trained(lesson.config_b, seed, 10)
+    plain, normed = trained(lesson.config_a, seed, 30), ensemble(lesson.config_b, 30, seed)
     # "In A each layer's input varies about 4 times less from one example to the next than the layer below's"
     # (measured 0.22..0.24 per layer over hidden layers 1-8) ...
     assert 0.15 < per_layer_factor(batch_spread(plain)) < 0.35
@@ -177,16 +193,16 @@ def test_lesson_10_the_spread_shrinks_4_times_per_layer_and_batch_norm_divides_i
     deltas = [row[layer_column("delta_mean_abs", l)] for l in range(1, 9)]
     assert 0.15 < per_layer_factor(deltas[::-1]) < 0.35
     # B: "which restores the signal going forward": the spread no longer shrinks (measured about 1 per layer).
-    assert 0.7 < per_layer_factor(batch_spread(normed)) < 1.4
+    assert_on_members(normed, lambda trainer: 0.7 < per_layer_factor(batch_spread(trainer)) < 1.4)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_lesson_10_layer_norm_does_not_rescue_this_network(seed):
     # The answer: "Layer norm standardises over the units of one example instead, a spread that does not shrink
-    # here: with it this network stays at 0.69 after 10 epochs".
-    plain = trained(DEEP_SIGMOID, seed, 10)
+    # here: with it this network stays at 0.69 after 30 epochs".
+    plain = trained(DEEP_SIGMOID, seed, 30)
     assert per_layer_factor(unit_spread(plain)) > 0.7  # measured 1.16..1.22: it grows a little
-    layer_norm = trainer_for(replace(DEEP_SIGMOID, normalization="layer"), seed, 10)
+    layer_norm = trainer_for(replace(DEEP_SIGMOID, normalization="layer"), seed, 30)
     assert abs(layer_norm.evaluate()["train_loss"] - LN2) < 0.005  # measured 0.6919..0.6925
 
 
@@ -244,28 +260,46 @@ def test_lesson_11_clipping_keeps_the_run_alive_without_changing_its_scale(seed)
         ]
         assert math.sqrt(sum(m * m for m in moved)) <= 0.03 * (1 + 1e-9)
     assert clipped.diverged_at is None
-    # "at epoch 20 ... its train loss is 0.0000, its train accuracy 100 % and its test accuracy 98 %" (seed 0;
-    # loss 7e-10..6e-8, test 97-99 % over seeds 0-5)
-    result = clipped.evaluate()
-    assert f"{result['train_loss']:.4f}" == "0.0000" and result["train_accuracy"] == 1.0
-    assert result["test_accuracy"] > 0.95
-    # The answer: "The few test points it gets wrong, it gets wrong with the same certainty, hence a test loss of
-    # 0.50 beside 98 % accuracy" (seed 0; 0.19..0.99 over seeds 0-5): on average over the wrong points, at
-    # least -ln(p) > 5, that is p < 0.007 for the right class (the right ones add to the loss too, a little).
-    assert result["test_loss"] / (1 - result["test_accuracy"]) > 5
-    # "its gradient lines have fallen below 10^-4" (measured 10^-5.9..10^-5.0)
-    assert np.all(layer_gradients(clipped) < 1e-4)
     frame = clipped.history_frame
     assert list(frame["epoch"]) == list(range(epoch + 1))  # one row per epoch
-    # The answer: "Every batch of its first epoch was clipped, 25 of 25, and at most one of epoch 20's"
-    # (epoch 20: 0, 1, 0 for seeds 0-2; 0 for 3-5).
+    # The answer: "Every batch of its first epoch was clipped, 25 of 25"
     batches = math.ceil(len(clipped.X_train) / lesson.config_b.batch_size)
     assert frame[CLIPPED].iloc[1] == batches == 25
-    assert frame[CLIPPED].iloc[-1] <= 1
-    # "B's weights are still the N(0, 0.7²) ones, give or take a few per cent": ‖W − W₀‖ / ‖W₀‖, Layer health's
-    # distance chart ("moved by 2 % at most" for seed 0; up to 4.6 % for seed 2).
-    row = clipped.history.latest
-    assert max(row[layer_column("distance", l)] for l in range(1, clipped.network.n_layers + 1)) < 0.05
-    # "so its outputs are still huge (every one beyond ±10 before the sigmoid)" (smallest |logit| 11.8..15.8)
-    logits = clipped.network.forward(clipped.X_train).logits
-    assert np.min(np.abs(logits)) > 10
+    # Seed 0, the lesson's, is a stable run: every perturbed copy ends where this one does, and the text quotes
+    # it. Seed 1 is chaotic (over 8 copies: train loss 7e-9..0.48, 1 copy still clipped at epoch 20), so what
+    # follows holds for other seeds on most copies (tests/perturbed.py).
+    members, share = ensemble(lesson.config_b, epoch, seed), 1.0 if seed == 0 else MOST
+    # On every copy of the lesson's seed and most copies of the others: it stays alive, fits the training points,
+    # reads the test points and hardly moves its weights: "B's weights are still the N(0, 0.7²) ones, give or take
+    # a few per cent" (‖W − W₀‖ / ‖W₀‖, Layer health's distance chart; measured 0.031..0.049 for seeds 1-2).
+    assert_on_members(members, lambda trainer: trainer.diverged_at is None, share)
+    assert_on_members(members, lambda trainer: trainer.evaluate()["train_accuracy"] >= 0.97, share)
+    assert_on_members(members, lambda trainer: trainer.evaluate()["test_accuracy"] > 0.95, share)
+    assert_on_members(members, lambda trainer: max_distance(trainer) < 0.05, share)
+    if seed != 0:  # seed 1 is chaotic: over 8 copies its train loss is 7e-9..0.48, 3 to 6 copies still learning
+        return
+    # Seed 0, the lesson's, is a stable run: every copy ends where the one trained here does, and the text
+    # quotes it. "and at most one of epoch 20's" (epoch 20: 0, 1, 0 for seeds 0-2 as trained here).
+    assert clipped.evaluate() == members[0].evaluate() and frame[CLIPPED].iloc[-1] <= 1
+    # "at epoch 20 ... its train loss is 0.0000, its train accuracy 100 % and its test accuracy 98 %"
+    assert_on_members(members, lambda trainer: f"{trainer.evaluate()['train_loss']:.4f}" == "0.0000")
+    assert_on_members(members, lambda trainer: trainer.evaluate()["train_accuracy"] == 1.0)
+    assert_on_members(members, lambda trainer: round(trainer.evaluate()["test_accuracy"], 2) == 0.98)
+    # The answer: "The few test points it gets wrong, it gets wrong with the same certainty, hence a test loss of
+    # 0.50 beside 98 % accuracy": on average over the wrong points, at least -ln(p) > 5, that is p < 0.007 for
+    # the right class (the right ones add to the loss too, a little).
+    assert_on_members(
+        members, lambda trainer: trainer.evaluate()["test_loss"] / (1 - trainer.evaluate()["test_accuracy"]) > 5
+    )
+    # "its gradient lines have fallen below 10^-4" (measured 10^-5)
+    assert_on_members(members, lambda trainer: np.all(layer_gradients(trainer) < 1e-4))
+    # "moved by 2 % at most"
+    assert_on_members(members, lambda trainer: round(max_distance(trainer), 2) <= 0.02)
+    # "so its outputs are still huge (every one beyond ±10 before the sigmoid)" (smallest |logit| 11.8)
+    assert_on_members(members, lambda trainer: np.min(np.abs(trainer.network.forward(trainer.X_train).logits)) > 10)
+
+
+def max_distance(trainer: Trainer) -> float:
+    """The largest ‖W − W₀‖ / ‖W₀‖ over the layers at the latest row (Layer health's distance chart)."""
+    row = trainer.history.latest
+    return max(row[layer_column("distance", l)] for l in range(1, trainer.network.n_layers + 1))

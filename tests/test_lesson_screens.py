@@ -417,15 +417,15 @@ def test_lesson_8_on_screen_at_epoch_30():
     # "A's train loss sits at 2.30 (ln 10 = 2.303) and its test accuracy near 10 %"
     assert round(status(at, "Train loss", "A"), 2) == 2.30 and abs(status(at, "Train loss", "A") - LN10) < 0.005
     assert 0.05 < status(at, "Test accuracy", "A") < 0.15
-    # "B's loss has fallen below 0.01 and its test accuracy passed 90 %"
-    assert status(at, "Train loss", "B") < 0.01 and status(at, "Test accuracy", "B") > 0.9
+    # "B's loss has fallen below 0.1 and its test accuracy passed 90 %"
+    assert status(at, "Train loss", "B") < 0.1 and status(at, "Test accuracy", "B") > 0.9
     # "A's lines are stacked about a factor 3.5 apart, layer 1 at the bottom ('Layer 1 receives 10^-4…')"
     a = layer_lines(at, "gradients_A")
     assert a == sorted(a) and 3.0 < (a[-1] / a[0]) ** (1 / 8) < 4.0
     assert readout(at, "A").startswith("Layer 1 receives 10⁻⁴ of the gradient of the last layer")
-    # "B's lie within a factor 5 of each other"
+    # "B's lie within a factor 20 of each other"
     b = layer_lines(at, "gradients_B")
-    assert max(b) / min(b) < 5
+    assert max(b) / min(b) < 20
     # Layer health: "A's lower four layers are 'vanishing' and layer 1's update-to-weight ratio is about
     # 5 × 10^-8 ... all of B's layers are healthy"
     show_lens(at, "Layer health")
@@ -446,41 +446,40 @@ def test_lesson_9_on_screen_at_epochs_0_and_150():
     assert readout(at, "A").startswith("Layer 1 receives 10⁻¹ of the gradient of the last layer")
     set_speed(at, "50")
     play_to_stop(at, 150)
-    # "A's train loss is still 0.69 (ln 2 = 0.693, a coin toss), its train accuracy 54 % and its picture one pale
-    # orange, P(blue) = 0.46"
-    assert round(status(at, "Train loss", "A"), 2) == 0.69 and abs(status(at, "Train loss", "A") - LN2) < 0.005
-    assert round(status(at, "Train accuracy", "A"), 2) == 0.54
-    p_blue = np.array(figure(at, "boundary_A")["data"][0]["z"], dtype=float)
-    assert p_blue.min() == p_blue.max() == 0.46
-    # "B's train loss has fallen to 0.0043 and its train accuracy is 100 %"
-    assert metric(at, "Run B · Train loss") == "0.0043" and status(at, "Train accuracy", "B") == 1.0
+    # "A's train loss is still 0.64 to 0.70, next to a coin toss's ln 2 = 0.693, and its train accuracy below 65 %"
+    assert 0.64 <= status(at, "Train loss", "A") <= 0.70 and status(at, "Train accuracy", "A") < 0.65
+    # "B's train loss has fallen below 0.4 ... and its train accuracy passed 80 %"
+    assert status(at, "Train loss", "B") < 0.4 and status(at, "Train accuracy", "B") > 0.8
+    # Both runs are chaotic here, and the lesson says why its figures are ranges.
+    assert any(caption.value == LESSONS["degradation"].variation_note for caption in at.caption)
 
 
 # ---- 10. batch norm ------------------------------------------------------------------------------------
-def test_lesson_10_on_screen_at_epoch_10():
+def test_lesson_10_on_screen_at_epoch_30():
     at = open_lesson("batch_norm")
-    play_to_stop(at, 10)
+    set_speed(at, "10")
+    play_to_stop(at, 30)
     # "The gradient charts (log scale) and Gradient flow's left heatmap (both runs on one colour scale) show each
     # layer's weight gradient. A's rise layer by layer, from layer 1 (the lowest line, the darkest row) to the
-    # last layer, the largest 2 × 10^5 times the smallest"
+    # last layer, the largest 10^5 times the smallest"
     chart_a, heat_a = layer_lines(at, "gradients_A"), heatmap_last_column(at, "heat_grad_norm_W_A")
     for logs in (np.log10(chart_a), heat_a):
         assert len(logs) == 9 and np.all(np.diff(logs) > 0)
-        assert f"{10 ** (logs.max() - logs.min()):.0e}" == "2e+05"
-    # "B's lie together, all one bright colour, the largest only 2.1 times the smallest": in the top tenth of
-    # the colour scale the two heatmaps share (A's smallest at its bottom).
+        assert f"{10 ** (logs.max() - logs.min()):.0e}" == "1e+05"
+    # "B's lie together, all one bright colour, the largest less than 10 times the smallest": in the top sixth of
+    # the colour scale the two heatmaps share (A's smallest at its bottom; 0.89..0.96 over perturbed copies).
     chart_b, heat_b = layer_lines(at, "gradients_B"), heatmap_last_column(at, "heat_grad_norm_W_B")
     for logs in (np.log10(chart_b), heat_b):
-        assert round(10 ** (logs.max() - logs.min()), 1) == 2.1
-    assert heat_b.min() - heat_a.min() > 0.9 * (heat_b.max() - heat_a.min())
-    # "'Layer 1 receives 10^-5 of the gradient of the last layer' in A, 'about as much gradient as the last
-    # layer' in B"
+        assert 10 ** (logs.max() - logs.min()) < 10
+    assert heat_b.min() - heat_a.min() > 0.85 * (heat_b.max() - heat_a.min())
+    # "'Layer 1 receives 10^-5 of the gradient of the last layer' in A, while in B layer 1 receives about as much
+    # gradient as the last layer, within a factor of 10": the readout's power of ten is 0, or 1 either way.
     assert readout(at, "A").startswith("Layer 1 receives 10⁻⁵ of the gradient of the last layer")
-    assert readout(at, "B").startswith("Layer 1 receives about as much gradient as the last layer")
-    # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen to 0.36 and its train
-    # accuracy reached 92 %"
+    assert abs(power_of_ten(readout(at, "B"))) <= 1
+    # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen below 0.45 and its train
+    # accuracy passed 80 %"
     assert round(status(at, "Train loss", "A"), 2) == 0.69 and 0.45 <= status(at, "Train accuracy", "A") <= 0.55
-    assert round(status(at, "Train loss", "B"), 2) == 0.36 and round(status(at, "Train accuracy", "B"), 2) == 0.92
+    assert status(at, "Train loss", "B") < 0.45 and status(at, "Train accuracy", "B") > 0.8
 
 
 # ---- 11. gradient clipping -----------------------------------------------------------------------------
@@ -522,10 +521,10 @@ def test_lesson_12_on_screen_at_epochs_100_and_500():
     assert round(status(at, "Train loss", "A"), 2) == 0.26 and round(status(at, "Test loss", "A"), 2) == 0.30
     set_speed(at, "max")
     play_to_stop(at, 500)
-    # "At epoch 500 A's train loss is 0.06 and its train accuracy 98 %, but its test loss has climbed to 0.65 and
-    # its test accuracy fallen to 76 %"
-    assert round(status(at, "Train loss", "A"), 2) == 0.06 and round(status(at, "Train accuracy", "A"), 2) == 0.98
-    assert round(status(at, "Test loss", "A"), 2) == 0.65 and round(status(at, "Test accuracy", "A"), 2) == 0.76
+    # "At epoch 500 A's train loss is below 0.08 and its train accuracy 98 %, but its test loss has climbed to
+    # 0.55-0.70 and its test accuracy fallen from 82 % to 76-78 %"
+    assert status(at, "Train loss", "A") < 0.08 and round(status(at, "Train accuracy", "A"), 2) == 0.98
+    assert 0.55 <= status(at, "Test loss", "A") <= 0.70 and 0.76 <= round(status(at, "Test accuracy", "A"), 2) <= 0.78
     # "B's train and test losses are both 0.36-0.37 ... and B's test accuracy is 84 %"
     assert 0.36 <= round(status(at, "Train loss", "B"), 2) <= 0.37
     assert 0.36 <= round(status(at, "Test loss", "B"), 2) <= 0.37
@@ -549,10 +548,10 @@ def test_lesson_13_on_screen_at_epochs_20_and_100():
     # 99.6 % test accuracy"
     assert path_turns(at, "landscape_A") <= 0.1
     assert round(status(at, "Train loss", "A"), 3) == 0.075 and round(status(at, "Test accuracy", "A"), 3) == 0.996
-    # "B's path zigzags from wall to wall, turning back at 88 % of its epochs, and its train loss is 3.66, above
-    # the 0.73 it started from"
-    assert round(path_turns(at, "landscape_B"), 2) == 0.88
-    assert round(status(at, "Train loss", "B"), 2) == 3.66
+    # "B's path zigzags from wall to wall, turning back at more than 2 epochs in 3, and its train loss, between 1
+    # and 11, is far above the 0.73 it started from"
+    assert path_turns(at, "landscape_B") > 2 / 3
+    assert 1 <= status(at, "Train loss", "B") <= 11
     assert round(float(state_of(at).trainer_b.history.to_frame().train_loss.iloc[0]), 2) == 0.73
     # "open the learning-rate sweep (below) and sweep A: a rate of 0.03 ends at 0.71 after 100 epochs"
     at.button(key="sweep_A").click().run()

@@ -19,7 +19,9 @@ import pytest
 from playground.teaching.diagnostics import gradient_ratio, gradient_ratio_readout, layer_health, predicted_gains
 from playground.teaching.lessons import LESSON_LIST, LESSONS, Lesson, get_lesson
 from playground.training.config import clamp_values, config_values
+from playground.training.history import GRAD_NORM, layer_column
 from playground.training.trainer import Trainer
+from tests.perturbed import MOST, assert_on_members, ensemble
 
 SEEDS = (0, 1, 2)
 LN2 = math.log(2.0)
@@ -37,6 +39,12 @@ def trained(config, seed: int, epochs: int, rows_at_the_end: int = 0) -> Trainer
     for _ in range(rows_at_the_end):
         trainer.train(1)
     return trainer
+
+
+def gradient_lines(trainer: Trainer) -> list[float]:
+    """‖∂L/∂W_l‖ of every weight layer at the latest row, layer 1 first: the gradient chart's last points."""
+    row = trainer.history.latest
+    return [row[layer_column(GRAD_NORM, layer)] for layer in range(1, trainer.network.n_layers + 1)]
 
 
 def hidden_dead_share(trainer: Trainer) -> float:
@@ -323,7 +331,7 @@ def test_lesson_8_deep_sigmoid_stalls_at_ln10_relu_he_reads_the_digits(seed):
     epochs = lesson.epochs_suggested
     sigmoid = trained(lesson.config_a, seed, epochs, rows_at_the_end=5)
     relu = trained(lesson.config_b, seed, epochs)
-    stalled, learned = sigmoid.evaluate(), relu.evaluate()  # exact, on the whole sets
+    stalled = sigmoid.evaluate()  # exact, on the whole set
 
     # A: a guess. |loss - ln 10| measured <= 0.0016 over seeds 0-9 (0.0014, 0.0006, 0.0012 for 0-2),
     # test accuracy 0.091..0.099 (the share of the most frequent digit the net settles on).
@@ -343,8 +351,16 @@ def test_lesson_8_deep_sigmoid_stalls_at_ln10_relu_he_reads_the_digits(seed):
     # Layer 1's update/weight ratio: measured 3e-8..9e-8 over the last 5 epochs ("about 5 x 10^-8").
     assert sigmoid.history_frame["update_ratio1"].tail(5).max() < 3e-7
 
-    # B: test accuracy measured 0.945..0.974 over seeds 0-9 (0.958, 0.971, 0.974 for 0-2).
-    assert learned["test_accuracy"] > 0.9
-    assert learned["train_loss"] < 0.3  # measured 0.001..0.063 over seeds 0-9
-    assert gradient_ratio(relu) > 1e-1  # the layers learn together: measured 0.9..5.8
-    assert set(layer_health(relu)["verdict"]) == {"healthy"}
+    # B is chaotic by epoch 30: its claims hold on every perturbed copy of the lesson's own seed (the text's
+    # figures) and on most copies of the others. Measured over 48 copies of seed 0: test accuracy 0.948..0.966,
+    # train loss 0.002..0.064, largest over smallest layer gradient 1.8..11.8 (2 to 5 on 3 in 4), all healthy;
+    # over 16 of seeds 1 and 2: test accuracy 0.80..0.98 and train loss 0.001..1.0 (1.0 on 2 copies of seed 1).
+    members, share = ensemble(lesson.config_b, epochs, seed), 1.0 if seed == 0 else MOST
+    assert_on_members(members, lambda trainer: trainer.evaluate()["test_accuracy"] > 0.9, share)
+    assert_on_members(members, lambda trainer: trainer.evaluate()["train_loss"] < (0.1 if seed == 0 else 0.3), share)
+    assert_on_members(members, lambda trainer: gradient_ratio(trainer) > 1e-1, share)  # the layers learn together
+    assert_on_members(members, lambda trainer: set(layer_health(trainer)["verdict"]) == {"healthy"}, share)
+    if seed == 0:  # "B's lie within a factor 20 of each other, most often 2 to 5"
+        spreads = [max(lines) / min(lines) for lines in map(gradient_lines, members)]
+        assert max(spreads) < 20 and np.mean([2 <= spread <= 5 for spread in spreads]) >= 0.5
+    assert relu.evaluate() == members[0].evaluate()  # member 0 is the run as trained here

@@ -120,6 +120,8 @@ def lesson_panel(state: PlaygroundState) -> None:
             st.markdown(f"**Run A:** {lesson.label_a} · **Run B:** {lesson.label_b}")
         look_for = superscript_powers(lesson.what_to_look_for)
         st.markdown(f"**What to look for** (at {stop_text(lesson)}, where Play stops by itself): {look_for}")
+        if lesson.variation_note:
+            st.caption(lesson.variation_note)
         st.markdown(f"**Question:** {superscript_powers(lesson.question)}")
         url = lesson_url(lesson.link)
         link, answer = st.columns([3, 1], vertical_alignment="center")
