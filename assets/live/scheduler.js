@@ -105,9 +105,13 @@ export function enqueue(host, payload) {
   scheduler.waiting.add(host);
 }
 
-// Payloads not applied yet (Streamlit may call us again with the same data).
+// Payloads not applied yet (Streamlit may call us again with the same data), oldest first. A frame and a
+// script run's payload for the same element come on two sockets and may arrive out of order (a frame built
+// just before a Pause, and the Pause's script run): the newer one is drawn last, an older one not at all.
+// A whole figure always passes: a new server session numbers its payloads from 1 again.
 function freshPayloads(host, batch) {
-  return batch.filter((p) => p.base || host.__chart.seq === null || p.seq > host.__chart.seq);
+  const drawn = host.__chart.seq;
+  return batch.filter((p) => p.base || drawn === null || p.seq > drawn).sort((a, b) => a.seq - b.seq);
 }
 
 async function drawPending(Plotly, host) {

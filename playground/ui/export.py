@@ -29,6 +29,7 @@ def export_panel(state: PlaygroundState) -> None:
                 file_name=f"history_{name}_epoch{trainer.epoch}.csv",
                 mime="text/csv",
                 key=f"download_history_{name}",
+                on_click="ignore",  # no rerun: one racing the download could drop its file
             )
             right.download_button(
                 f"Download {label.lower()}model (JSON)",
@@ -38,6 +39,7 @@ def export_panel(state: PlaygroundState) -> None:
                 file_name=f"model_{name}_epoch{trainer.epoch}.json",
                 mime="application/json",
                 key=f"download_model_{name}",
+                on_click="ignore",  # no rerun: one racing the download could drop its file
                 help="The settings and the current weights; load it here later to continue from them.",
             )
         st.file_uploader(

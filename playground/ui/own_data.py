@@ -187,6 +187,7 @@ def csv_expander(state: PlaygroundState) -> None:
             file_name="points.csv",
             mime="text/csv",
             key="download_points",
+            on_click="ignore",  # no rerun: one racing the download could drop its file
             width="stretch",
             help="Every point with its label and split (train/test): upload it to get the same points back.",
         )
@@ -196,6 +197,7 @@ def csv_expander(state: PlaygroundState) -> None:
             file_name="points_template.csv",
             mime="text/csv",
             key="download_template",
+            on_click="ignore",  # no rerun: one racing the download could drop its file
             width="stretch",
             help="A few example points to replace with yours (for regression the third column is 'target').",
         )

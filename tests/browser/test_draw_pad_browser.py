@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect  # noqa: E402
 from playground.teaching.lessons import LESSONS  # noqa: E402
 from playground.ui.draw_pad import PAD_PIXELS, PEN_PIXELS  # noqa: E402
 from tests.browser.conftest import PAGE_READY_TIMEOUT, VIEWPORT  # noqa: E402
+from tests.browser.test_browser import play, play_button  # noqa: E402
 from tests.browser.test_projector_layout import CHARTS_DRAWN_BY_NAME_JS  # noqa: E402
 
 LESSON = LESSONS["learning_from_a_mistake"]  # MNIST, a network that recognises about 87 % of test digits at its stop
@@ -67,7 +68,10 @@ def lesson_page(browser, app_server, artifacts_dir):
     page.on("pageerror", lambda error: page.js_errors.append(str(error)))
     try:
         page.goto(app_server.url + "/" + LESSON.link, wait_until="domcontentloaded", timeout=PAGE_READY_TIMEOUT)
-        page.locator(".st-key-play_pause button").filter(visible=True).first.click(timeout=PAGE_READY_TIMEOUT)
+        # Play once the page is up, and see it playing: a click before the lesson's first run has drawn its
+        # controls fails here at once, not as a stop never reached.
+        expect(play_button(page)).to_have_text("Play", timeout=PAGE_READY_TIMEOUT)
+        play(page)
         page.wait_for_function(PAUSED_AT_STOP_JS, timeout=120_000)
         page.locator(PAD).scroll_into_view_if_needed()
         yield page

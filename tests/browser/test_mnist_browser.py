@@ -24,6 +24,11 @@ pytestmark = pytest.mark.browser
 
 QUERY = "?dataset=mnist&hidden_layers=64&activations=relu&batch_size=32&optimizer=adam&learning_rate=0.001"
 EPOCH_TEXT_JS = "() => document.querySelector('[data-metric=\"Epoch\"] .bp-metric-value')?.innerText ?? ''"
+# The numbers have drawn every payload the page received. The Play label and they come from the same script run,
+# but the label is drawn as soon as it arrives, the numbers (later in the script) on an animation frame after
+# theirs: they show the epoch where training stopped, a batch or two past the last frame while the stream trains
+# between frames.
+STATUS_DRAWN_JS = "() => window.__backpropHosts?.get('status')?.__pending?.length === 0"
 # From now on: the time (ms after now) of every stream frame the page receives, for 2 s.
 WATCH_FRAMES_JS = """() => {
     const started = performance.now();
@@ -55,6 +60,8 @@ def test_mnist_plays_by_batches_and_pauses_mid_epoch(browser, app_server, artifa
             play_button(page).click()
             expect(play_button(page)).to_have_text("Play", timeout=TIMEOUT)
             label_seconds = time.perf_counter() - clicked
+            page.wait_for_timeout(300)  # the rest of the click's script run (as test_browser's Pause tests wait)
+            page.wait_for_function(STATUS_DRAWN_JS, timeout=TIMEOUT, polling=20)
             shown = page.evaluate(EPOCH_TEXT_JS)
             page.wait_for_timeout(800)
             assert page.evaluate(EPOCH_TEXT_JS) == shown, "the epoch moved on after Pause"
