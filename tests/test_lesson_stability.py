@@ -62,6 +62,6 @@ def test_the_lesson_panel_says_why_some_figures_are_ranges(key):
         assert notes == [lesson.variation_note]
         first = min(epoch for _, epoch in lesson.chaotic)
         runs = " and ".join(f"run {run}" for run, _ in lesson.chaotic)
-        assert f"from epoch {first} on, {runs}" in notes[0]
+        assert f"by epoch {first}, {runs}" in notes[0]
     else:
         assert notes == []

@@ -68,10 +68,10 @@ class Lesson:
         first = min(epoch for _, epoch in self.chaotic)
         verb = "are" if len(self.chaotic) > 1 else "is"
         return (
-            f"Why some figures are ranges: from epoch {first} on, {runs} {verb} chaotic. The last digit of a "
-            "single multiplication, which differs from one processor to another, grows step by step until the "
-            "exact figures differ between computers as much as if the weights had started elsewhere. The ranges "
-            "cover what 16 such variations of the run show."
+            f"Why some figures are ranges: by epoch {first}, {runs} {verb} chaotic. The last digit of a single "
+            "multiplication, which differs from one processor to another, grows step by step until the exact "
+            "figures differ between computers as much as if the weights had started elsewhere. Each range held "
+            "in every one of dozens of such variations of the run."
         )
 
     @property
