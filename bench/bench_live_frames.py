@@ -43,7 +43,7 @@ PAGES = {
 def measure(query: dict[str, str], frames: int) -> dict[str, float]:
     import copy
 
-    from playground.ui import stream, view
+    from playground.ui import pacing, stream
     from tests.test_app import start, state_of
 
     state = state_of(start(query))
@@ -53,7 +53,7 @@ def measure(query: dict[str, str], frames: int) -> dict[str, float]:
     trainer = state.trainer
     alone = copy.deepcopy(trainer)
     training_seconds, frame_seconds = [], []
-    original = view.frame_epochs
+    original = pacing.frame_epochs
 
     def timed_frame_epochs(*args, **kwargs):
         started = time.perf_counter()
@@ -62,7 +62,7 @@ def measure(query: dict[str, str], frames: int) -> dict[str, float]:
         finally:
             training_seconds.append(time.perf_counter() - started)
 
-    view.frame_epochs = timed_frame_epochs
+    pacing.frame_epochs = timed_frame_epochs
     try:
         position = trainer.epoch + trainer.epoch_progress
         started = time.perf_counter()
@@ -73,7 +73,7 @@ def measure(query: dict[str, str], frames: int) -> dict[str, float]:
         elapsed = time.perf_counter() - started
         in_frames = trainer.epoch + trainer.epoch_progress - position
     finally:
-        view.frame_epochs = original
+        pacing.frame_epochs = original
     deadline = time.perf_counter() + elapsed  # the trainer alone, for the same time, by the same slices
     begun_alone = alone.epoch + alone.epoch_progress
     while time.perf_counter() < deadline:

@@ -24,7 +24,7 @@ import pytest
 from playground.data.handwriting import rasterize_strokes
 from playground.teaching.lessons import LESSON_LIST, LESSONS
 from playground.training.trainer import Trainer
-from playground.ui import session, stream, view
+from playground.ui import pacing, session, stream
 from playground.ui.state import PlaygroundState
 from tests.test_app import assert_clean, metric, start, state_of
 
@@ -183,31 +183,31 @@ def test_a_frame_never_trains_past_the_next_stop(speed):
     state = lesson_state("linear_chain", speed)  # stops at 10 and 300
     epochs = []
     while state.playing:
-        view.train_frame(state)
+        pacing.train_frame(state)
         epochs.append(state.trainer.epoch)
     assert epochs[-1] == 10 and all(epoch <= 10 for epoch in epochs)
     assert state.trainer_b.epoch == 10
     assert STOPPED.format(epoch=10) in state.messages[-1].text and "goes on to epoch 300" in state.messages[-1].text
     state.playing = True  # Play again: on to the next stop
     while state.playing:
-        view.train_frame(state)
+        pacing.train_frame(state)
     assert state.trainer.epoch == state.trainer_b.epoch == 300
     assert "goes on without stopping" in state.messages[-1].text
     state.playing = True  # after the last stop: no cap
-    done = view.frame_epochs(state)
+    done = pacing.frame_epochs(state)
     assert state.trainer.epoch == 300 + done and done == (int(speed) if speed != "max" else done) and done >= 1
-    assert not view.train_frame(state) and state.playing
+    assert not pacing.train_frame(state) and state.playing
 
 
 def test_without_a_lesson_nothing_is_capped():
     state = lesson_state("vanishing_sigmoid", "20")
     state.lesson = None
-    assert view.frame_epochs(state) == 20 and not view.train_frame(state) and state.playing
+    assert pacing.frame_epochs(state) == 20 and not pacing.train_frame(state) and state.playing
 
 
 def test_a_diverged_run_does_not_hold_the_stop_the_other_run_reaches_it():
     state = lesson_state("exploding_init")  # A diverges at epoch 1; B trains on to the stop at 5
-    assert view.train_frame(state) is True  # the page must redraw: a divergence and the stop
+    assert pacing.train_frame(state) is True  # the page must redraw: a divergence and the stop
     assert state.trainer.diverged_at == 1 and state.trainer_b.epoch == 5
     assert not state.playing and STOPPED.format(epoch=5) in state.messages[-1].text
 

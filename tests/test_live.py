@@ -11,7 +11,7 @@ import pytest
 
 from playground.training.config import TrainingConfig
 from playground.training.trainer import Trainer
-from playground.ui import live, view
+from playground.ui import live, pacing, status, view
 from playground.ui.state import PlaygroundState
 
 
@@ -333,12 +333,12 @@ def test_the_component_modules_are_served_together_under_their_version(tmp_path,
 def test_status_block_shows_every_number_and_the_speed_only_while_playing():
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
     state.trainer.train(3)
-    paused = view.status_html(state)
+    paused = status.status_html(state)
     for label in ("Epoch", "Train loss", "Test loss", "Train accuracy", "Test accuracy"):
         assert f'data-metric="{label}"' in paused
     assert '<div class="bp-metric-value">3</div>' in paused and "epochs per second" not in paused
     state.playing, state.epochs_per_second, state.speed = True, 1234.4, "max"
-    playing = view.status_html(state)
+    playing = status.status_html(state)
     assert "Training at about 1,234 epochs per second (max per frame)." in playing
 
 
@@ -347,14 +347,14 @@ def test_frames_are_paced_to_the_frame_period(monkeypatch):
 
     clock = {"now": 100.0}
     slept = []
-    monkeypatch.setattr(view.time, "perf_counter", lambda: clock["now"])
-    monkeypatch.setattr(view.time, "sleep", lambda seconds: slept.append(seconds))
+    monkeypatch.setattr(pacing.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr(pacing.time, "sleep", lambda seconds: slept.append(seconds))
     state = PlaygroundState(trainer=Trainer(TrainingConfig()))
-    view.pace_frame(state)  # the first frame does not wait
+    pacing.pace_frame(state)  # the first frame does not wait
     clock["now"] += 0.03  # the next request comes 30 ms later: it waits for the rest of the period
-    view.pace_frame(state)
+    pacing.pace_frame(state)
     clock["now"] += 0.5  # a late frame (a slow browser, a pause) does not wait at all
-    view.pace_frame(state)
+    pacing.pace_frame(state)
     assert slept == [pytest.approx(state_module.FRAME_PERIOD_SECONDS - 0.03)]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from playground.training.config import TrainingConfig
 from playground.training.trainer import Trainer
-from playground.ui import view
+from playground.ui import pacing, status
 from playground.ui.state import PlaygroundState
 
 CONFIGS = {
@@ -111,11 +111,11 @@ def test_the_epoch_cost_estimate_grows_with_the_work_and_is_known_before_trainin
 def test_a_frame_on_long_epochs_stops_within_its_time_and_shows_the_epoch_under_way():
     state = PlaygroundState(trainer=Trainer(TrainingConfig(dataset="mnist", hidden_layers=(32,), batch_size=10)))
     state.playing, state.speed = True, 1
-    assert view.has_long_epochs(state.trainer)
-    view.frame_epochs(state, max_seconds=0.016)
+    assert pacing.has_long_epochs(state.trainer)
+    pacing.frame_epochs(state, max_seconds=0.016)
     # 800 batches of 10: a frame's slice (LONG_EPOCH_FRAME_SECONDS) ends long before the epoch does.
     assert state.trainer.epoch == 0 and 0 < state.trainer.epoch_progress < 1
-    epoch = dict(view.status_metrics(state, state.trainer))["Epoch"]
+    epoch = dict(status.status_metrics(state, state.trainer))["Epoch"]
     assert epoch == f"{state.trainer.epoch_progress:.1f}"
 
 
@@ -123,5 +123,5 @@ def test_a_frame_on_long_epochs_stops_within_its_time_and_shows_the_epoch_under_
 def test_a_frame_on_short_epochs_trains_its_whole_epochs(config):
     state = PlaygroundState(trainer=Trainer(config))
     state.playing, state.speed = True, 5
-    assert not view.has_long_epochs(state.trainer)
-    assert view.frame_epochs(state, max_seconds=0.016) == 5 and state.trainer.epoch == 5
+    assert not pacing.has_long_epochs(state.trainer)
+    assert pacing.frame_epochs(state, max_seconds=0.016) == 5 and state.trainer.epoch == 5

@@ -97,14 +97,15 @@ def test_state_and_session_sit_below_the_page_sections():
     assert graph["charts"] <= {"state", "live"}  # shared chart helpers: no page section
     # No page section imports another; the package's main() lays them out, and the live view (view.py)
     # draws the gradient-flow lens inside its fragment. The stream (a server route, not a section) trains
-    # frames with the live view's own helpers; nothing but the package imports the stream.
-    assert graph["stream"] <= {"live", "state", "view"}
+    # frames as the live view's fragment does (pacing.py); nothing but the package imports the stream.
+    assert graph["stream"] <= {"live", "state", "pacing"}
+    assert graph["pacing"] <= {"state", "session"}  # how much a frame trains: no chart, no section
     assert all("stream" not in targets for module, targets in graph.items() if module != "__init__")
     sections = {"controls", "guide", "view", "lens", "export"}
     for module, targets in graph.items():
         if module == "__init__":
             continue
-        allowed = {"view": {"lens"}, "stream": {"view"}}.get(module, set())
+        allowed = {"view": {"lens"}}.get(module, set())
         others = (targets & sections) - allowed
         assert not others, f"{module} imports the page section(s) {sorted(others)}"
 

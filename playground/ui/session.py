@@ -156,7 +156,7 @@ def lesson_epoch(state: PlaygroundState) -> int:
 
 def next_lesson_stop(state: PlaygroundState) -> int | None:
     """The open lesson's next stop epoch after ``lesson_epoch`` (None: no lesson, or past its last stop).
-    Play never trains past it and pauses there (view.train_frame); Step is not held."""
+    Play never trains past it and pauses there (pacing.train_frame); Step is not held."""
     lesson = LESSONS.get(state.lesson) if state.lesson else None
     if lesson is None:
         return None

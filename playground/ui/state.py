@@ -48,6 +48,9 @@ MAX_TRAINING_SECONDS_PER_FRAME = 0.07  # "max" speed on the timer: most of a fra
 # frame), and a frame trains while the browser draws the one before. Measured (bench_browser): 25 ms
 # gave about 33 frames a second, 16 ms about 45, 10 ms about 52 but too few epochs a second.
 MAX_STREAM_TRAINING_SECONDS_PER_FRAME = 0.016
+# The single run's three charts share one row of this height: with the compact header, playback bar and
+# status above them, all three fit a 1280x720 projector's first screen (tests/browser/test_projector_layout.py).
+ROW_CHART_HEIGHT = 300
 OVERLAP_FRAMES = 10  # history charts resend the rows of the last few payloads (see ChartSync)
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from playground.ui import live, view
+from playground.ui import live, pacing
 from playground.ui.state import MAX_STREAM_TRAINING_SECONDS_PER_FRAME, STATUS_PATH, STREAM_PATH, PlaygroundState
 
 MAX_FRAMES_IN_FLIGHT = 2  # one being drawn, one on its way: never a queue
@@ -239,7 +239,7 @@ def produce_frame(state: PlaygroundState, connection: Connection) -> dict | None
         if not state.playing and not connection.final_frame_due:
             return None
         connection.final_frame_due = False
-        if state.playing and view.train_frame(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME):
+        if state.playing and pacing.train_frame(state, MAX_STREAM_TRAINING_SECONDS_PER_FRAME):
             state.app_rerun_due = True  # the page shows the divergence message (a script run)
         payloads = collect_payloads(state, connection)
         state.stream_frames += 1
@@ -256,7 +256,7 @@ def trains_between_frames(state: PlaygroundState) -> bool:
 
     At a set speed (epochs per frame) of short epochs, no: the speed is what the student chose to watch.
     """
-    return state.speed == "max" or any(view.has_long_epochs(trainer) for _, trainer in state.runs)
+    return state.speed == "max" or any(pacing.has_long_epochs(trainer) for _, trainer in state.runs)
 
 
 def train_between_frames(state: PlaygroundState, connection: Connection) -> bool:
@@ -272,7 +272,7 @@ def train_between_frames(state: PlaygroundState, connection: Connection) -> bool
             return False
         if not trains_between_frames(state):
             return False
-        if view.train_frame(state, BETWEEN_FRAMES_SLICE_SECONDS):
+        if pacing.train_frame(state, BETWEEN_FRAMES_SLICE_SECONDS):
             state.app_rerun_due = True
             connection.final_frame_due = True
         return True

@@ -3,44 +3,45 @@
 While playing, the live stream (stream.py) trains each frame and replays this view's live elements
 (every function marked ``@streamed``) outside any script run. Without a stream (AppTest, or a proxy
 that drops websockets) the fragment falls back to a rerun timer that trains a few epochs per run.
-Training lives in the trainer; this module decides how many epochs fit in a frame and what each
-chart needs. In compare mode every chart is drawn for run A and run B; while paused, the replay
-slider shows the run as it was at an earlier epoch (from the trainer's snapshots).
+Training lives in the trainer, how many epochs fit in a frame in pacing.py; this module lays out the
+page's live part and decides what each chart needs (the numbers: status.py; the image problems' gallery,
+confusion matrix and first-layer weights: digits_view.py). In compare mode every chart is drawn for run A
+and run B; while paused, the replay slider shows the run as it was at an earlier epoch (from the trainer's
+snapshots).
 """
 
 from __future__ import annotations
 
 import html
 import math
-import time
 
 import numpy as np
 import streamlit as st
 
 from playground.engine.activations import ACTIVATIONS
-from playground.engine.heads import predicted_classes
 from playground.engine.initializers import INITIALIZERS
 from playground.engine.optimizers import OPTIMIZERS
 from playground.plots import boundary as boundary_plots
 from playground.plots import history as history_plots
-from playground.plots import images as image_plots
 from playground.plots import regression as regression_plots
 from playground.plots import style as plot_style
 from playground.teaching.lessons import LESSONS
 from playground.teaching.notes import chart_notes
-from playground.training.history import GRAD_NORM, LEARNING_RATE, METRICS, TEST_LOSS, TRAIN_LOSS, metric_column
+from playground.training.history import GRAD_NORM, LEARNING_RATE, TEST_LOSS, TRAIN_LOSS
 from playground.training.trainer import RECORD_POINTS, Trainer
 from playground.ui import diagram_view, lens, own_data, rate_panel, session, walkthrough_panel
 from playground.ui.charts import history_chart, history_columns, layer_columns, shown_epoch
+from playground.ui.digits_view import DIGITS_CAPTION, digits_chart, digits_panels
 from playground.ui.live import live_chart, live_html, streamed
+from playground.ui.pacing import pace_frame, train_frame
 from playground.ui.state import (
     FRAME_INTERVAL_SECONDS,
-    FRAME_PERIOD_SECONDS,
-    MAX_TRAINING_SECONDS_PER_FRAME,
+    ROW_CHART_HEIGHT,
     STREAM_PATH,
     ChartSync,
     PlaygroundState,
 )
+from playground.ui.status import status_html
 
 GRID_AXIS, GRID_POINTS = boundary_plots.boundary_grid()
 
@@ -60,31 +61,6 @@ REGRESSION_CAPTION = (
     "coloured by their true value on the same scale. Where a point's colour matches the background, the "
     "network predicts it well. Circles are training points; diamonds are test points."
 )
-DIGITS_CAPTION = (
-    "**What you see:** test images the network never trained on, each with the network's answer (pred) and the "
-    "truth. Mistakes are framed in vermillion and marked ✗."
-)
-CONFUSION_CAPTION = (
-    "**Confusion matrix** (whole test set): row = the true digit, column = the network's answer. A perfect "
-    "network puts every count on the diagonal (darker blue = more examples); a shaded cell off it is a pair "
-    "the network mixes up (often 3/8, 4/9, 1/7)."
-)
-WEIGHTS_CAPTION = (
-    "**What the first layer looks for:** each tile is one hidden unit's {pixels} incoming weights laid out as the "
-    "{side}×{side} image: blue pixels (positive weights) push the unit up when the pen covers them, vermillion ones "
-    "(negative) push it down. At initialisation they are noise; as the "
-    "network learns, strokes and blobs appear."
-)
-CHANGE_CAPTION = (
-    "**What the first layer has learned:** each tile is one hidden unit's {pixels} incoming weights minus their "
-    "initial values, W − W₀, laid out as the {side}×{side} image: blue where training raised a weight (ink there "
-    "now pushes the unit up), vermillion where it lowered one; blank at epoch 0. With {pixels} inputs the random "
-    "initial weights are about as large as what the first epochs add, so W itself looks like noise with faint "
-    "strokes; its change shows the strokes and blobs. Pixels blank in every training image (the border) get no "
-    "gradient and stay white (unless L2 shrinks their weights)."
-)
-FIRST_LAYER_VIEWS = {"weights": "Weights W", "change": "Change since the start, W − W₀"}
-SMALL_IMAGE_SIDE = 8  # the 8x8 digits show W itself by default; bigger images (MNIST) its change W − W₀
 LOSS_CAPTIONS = {
     "binary": (
         "**Loss** measures how wrong the network is on average (binary cross-entropy). A network that guesses "
@@ -143,106 +119,6 @@ GRADIENT_CAPTION = (
     "layers near the input, light ones near the output. Input-side lines far below the others mean those "
     "layers barely learn: **vanishing gradients**. Lines shooting upwards mean **exploding gradients**."
 )
-
-
-# ---- training per frame ---------------------------------------------------------------------
-def train_frame(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> bool:
-    """Train one frame (``frame_epochs``); True when the page must redraw its controls: a run diverged in
-    it, or an open lesson's stop epoch was reached.
-
-    After a divergence, playing goes on only for a run that still can (compare mode); at a lesson's stop,
-    playing pauses with a message (Play again goes on). The caller reruns the page, which shows the messages.
-    """
-    finished_before = sum(not trainer.can_train for _, trainer in state.runs)
-    stop = session.next_lesson_stop(state)
-    frame_epochs(state, max_seconds)
-    finished_now = sum(not trainer.can_train for _, trainer in state.runs)  # diverged or stopped early
-    redraw = False
-    if finished_now != finished_before:
-        state.playing = finished_now < len(state.runs)
-        redraw = True
-    if stop is not None and state.playing and session.lesson_epoch(state) >= stop:
-        state.playing = False
-        state.say("toast", session.lesson_stop_text(state, stop, stopped=True))
-        redraw = True
-    return redraw
-
-
-# Epochs trained by batches within frames: those the trainer's cost model (known before the first epoch, the same
-# on every machine, so a lesson plays the same everywhere) estimates above LONG_EPOCH_ESTIMATE. MNIST's are (20 ms
-# and up), the 8x8 digits' and the 2D datasets' in the lessons are not (7 ms at most), so their counters stay whole.
-LONG_EPOCH_ESTIMATE = 0.015
-# A frame of long epochs trains at least this long: MNIST's frame costs about 25 ms to draw (the diagram, the
-# status), so a 16 ms slice would leave training a third of the time; 60 ms keeps Pause well within a frame.
-LONG_EPOCH_FRAME_SECONDS = 0.06
-
-
-def has_long_epochs(trainer: Trainer) -> bool:
-    """Whether ``trainer``'s epochs are longer than a frame should wait for (or one is under way): then a frame
-    trains batches until its time is up, and Pause answers mid-epoch."""
-    return trainer.epoch_progress > 0 or trainer.epoch_seconds_estimate > LONG_EPOCH_ESTIMATE
-
-
-def frame_epochs(state: PlaygroundState, max_seconds: float = MAX_TRAINING_SECONDS_PER_FRAME) -> int:
-    """Train this frame's epochs on every run still training; returns epochs per run.
-
-    At "max" speed the frame trains for ``max_seconds``; otherwise ``state.speed`` epochs. An open lesson's
-    next stop epoch caps the frame: Play never trains past where the lesson's text looks.
-    """
-    active = [trainer for _, trainer in state.runs if trainer.can_train]
-    started = time.perf_counter()
-    if not active:
-        return 0
-    stop = session.next_lesson_stop(state)
-    limit = None if stop is None else max(stop - session.lesson_epoch(state), 0)
-    long_epochs = [trainer for trainer in active if has_long_epochs(trainer)]
-    if long_epochs:
-        # An epoch longer than a frame (MNIST): train batches until the frame's time is up, so the page redraws
-        # and Pause answers within a frame; the epoch counter shows how far the epoch has got.
-        most = session.MAX_STEP_COUNT if state.speed == "max" else int(state.speed)
-        most = most if limit is None else min(most, limit)
-        done = 0
-        budget = max(max_seconds, LONG_EPOCH_FRAME_SECONDS)
-        for index, trainer in enumerate(active if most > 0 else []):
-            now = time.perf_counter()  # each run its share of what is left of the frame (compare mode)
-            deadline = now + (started + budget - now) / (len(active) - index)
-            done = max(done, trainer.train_until(deadline, most))
-    elif state.speed != "max":
-        done = int(state.speed) if limit is None else min(int(state.speed), limit)
-        for trainer in active:
-            trainer.train(done)
-    else:
-        done, chunk = 0, 1
-        while all(trainer.can_train for trainer in active):
-            if limit is not None:
-                chunk = min(chunk, limit - done)
-                if chunk <= 0:
-                    break
-            for trainer in active:
-                trainer.train(chunk)
-            done += chunk
-            elapsed = time.perf_counter() - started
-            if elapsed > max_seconds:
-                break
-            per_epoch = elapsed / done
-            chunk = max(1, int((max_seconds - elapsed) / per_epoch))
-    # Visible speed: epochs over the wall time since the previous frame (drawing included).
-    now = time.perf_counter()
-    if state.last_frame_time is not None and done:
-        rate = done / max(now - state.last_frame_time, 1e-6)
-        state.epochs_per_second = rate if not state.epochs_per_second else 0.8 * state.epochs_per_second + 0.2 * rate
-    state.last_frame_time = now
-    return done
-
-
-def pace_frame(state: PlaygroundState) -> None:
-    """Hold a frame until FRAME_PERIOD_SECONDS after the previous one started (see state.py)."""
-    now = time.perf_counter()
-    wait = state.next_frame_due - now
-    if 0 < wait <= FRAME_PERIOD_SECONDS:
-        time.sleep(wait)
-        now += wait
-    state.next_frame_due = now + FRAME_PERIOD_SECONDS
 
 
 def grid_outputs(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
@@ -320,199 +196,6 @@ def boundary_chart(
         priority=0,
         **frame_text,
     )
-
-
-PANEL_HEIGHT = 560  # the confusion matrix and the first-layer weights (16 tiles, 4 to a row), side by side
-DIGITS_REFRESH_SECONDS = 1.0  # the digits views are whole figures: redrawn about once a second while playing
-
-
-def _digits_version(state: PlaygroundState, key: str, trainer: Trainer) -> str:
-    epoch = shown_epoch(state, trainer)
-    moment = int(time.monotonic() / DIGITS_REFRESH_SECONDS) if state.playing else epoch
-    return f"{key}:{state.run_id}:{id(trainer.points)}:{state.replay_epoch}:{moment}"
-
-
-# What the labels of an image dataset stand for, where they are not the digits themselves.
-DIGIT_CLASS_NAMES = {"digits_3v8": ["3", "8"]}  # y = 1 for an 8
-
-
-def digit_class_names(trainer: Trainer) -> list[str] | None:
-    return DIGIT_CLASS_NAMES.get(trainer.config.dataset)
-
-
-def digits_predictions(trainer: Trainer, epoch: int | None = None) -> np.ndarray:
-    """Predicted class of every test image, (n_test,), now or at a snapshot epoch."""
-    _, network = trainer.network_at(epoch)
-    with np.errstate(all="ignore"):
-        outputs = network.predict_outputs(trainer.X_test)
-    return np.nan_to_num(predicted_classes(outputs), nan=0.0)
-
-
-@streamed
-def digits_chart(
-    state: PlaygroundState,
-    key: str = "digits",
-    trainer: Trainer | None = None,
-    height=None,
-    max_images: int = 24,
-    columns: int = 6,
-    **text,
-):
-    """A gallery of test digits with the network's answers (in place of the boundary for image data)."""
-    trainer = trainer or state.trainer
-
-    def figure():
-        predicted = digits_predictions(trainer, state.replay_epoch)
-        return image_plots.digit_gallery_figure(
-            trainer.test_points,
-            trainer.y_test,
-            predicted,
-            max_images=max_images,
-            columns=columns,
-            height=height or ROW_CHART_HEIGHT,
-            class_names=digit_class_names(trainer),
-        )
-
-    return live_chart(
-        state,
-        key,
-        _digits_version(state, key, trainer),
-        shown_epoch(state, trainer),
-        figure,
-        lambda sync: None,
-        height or ROW_CHART_HEIGHT,
-        priority=0,
-        **text,
-    )
-
-
-@streamed
-def confusion_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
-    """The test set's confusion matrix at the shown epoch (image data)."""
-
-    def figure():
-        predicted = digits_predictions(trainer, state.replay_epoch)
-        return image_plots.confusion_matrix_figure(
-            trainer.y_test,
-            predicted,
-            max(trainer.config.classes, 2),
-            class_names=digit_class_names(trainer),
-            height=PANEL_HEIGHT,
-        )
-
-    version = _digits_version(state, key, trainer)
-    live_chart(state, key, version, shown_epoch(state, trainer), figure, lambda sync: None, PANEL_HEIGHT, 3, **text)
-
-
-def first_layer_view(state: PlaygroundState, trainer: Trainer) -> str:
-    """What the first-layer panel draws: "weights" (W) or "change" (W − W₀), the user's choice or else the
-    image size's default (W for the 8x8 digits; its change for MNIST's 28x28, where W looks like noise)."""
-    if state.first_layer_view in FIRST_LAYER_VIEWS:
-        return state.first_layer_view
-    return "change" if trainer.image_side > SMALL_IMAGE_SIDE else "weights"
-
-
-def weights_caption(state: PlaygroundState, trainer: Trainer) -> str:
-    """The first-layer panel's caption for the run's image size and what the panel draws."""
-    side = trainer.image_side
-    template = CHANGE_CAPTION if first_layer_view(state, trainer) == "change" else WEIGHTS_CAPTION
-    return template.format(pixels=side * side, side=side)
-
-
-def first_layer_figure(state: PlaygroundState, trainer: Trainer) -> dict:
-    """The first layer's incoming weights W (side², units), or their change since the start W − W₀, as
-    side x side images at the shown epoch: the first 16 units, 4 to a row."""
-    _, network = trainer.network_at(state.replay_epoch)
-    weights, units = network.weights[0], network.weights[0].shape[1]
-    if first_layer_view(state, trainer) == "weights":
-        return image_plots.first_layer_weights_figure(weights, max_units=16, columns=4, height=PANEL_HEIGHT)
-    initial = trainer.network.copy(theta=trainer.initial_theta).weights[0]
-    return image_plots.first_layer_weights_figure(
-        weights - initial,
-        max_units=16,
-        columns=4,
-        height=PANEL_HEIGHT,
-        title=f"{min(16, units)} of {units} units: change W − W₀",  # short: a compare-mode column
-        quantity="change",
-    )
-
-
-def first_layer_chart(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
-    """The first layer's incoming weights as side x side images at the shown epoch (image data)."""
-    if not trainer.config.hidden_layers:
-        st.info("This network has no hidden layer: its output units read the pixels directly.")
-        return
-    first_layer_weights(state, key, trainer, **text)
-
-
-@streamed
-def first_layer_weights(state: PlaygroundState, key: str, trainer: Trainer, **text) -> None:
-    # The view in the version: switching it while paused draws the other figure whole.
-    version = f"{_digits_version(state, key, trainer)}:{first_layer_view(state, trainer)}"
-    live_chart(
-        state,
-        key,
-        version,
-        shown_epoch(state, trainer),
-        lambda: first_layer_figure(state, trainer),
-        lambda sync: None,
-        PANEL_HEIGHT,
-        3,
-        **text,
-    )
-
-
-def first_layer_switch(state: PlaygroundState) -> None:
-    """Weights W or their change W − W₀ (image data with a hidden layer): one switch for every run's panel."""
-    if not state.trainer.config.hidden_layers:
-        return
-    shown = first_layer_view(state, state.trainer)
-    if st.session_state.get("w_first_layer_view") != shown:
-        st.session_state["w_first_layer_view"] = shown
-    st.segmented_control(
-        "First-layer pictures",
-        list(FIRST_LAYER_VIEWS),
-        format_func=FIRST_LAYER_VIEWS.get,
-        key="w_first_layer_view",
-        on_change=lambda: session.set_first_layer_view(state, st.session_state["w_first_layer_view"]),
-        help="The weights themselves, or how far training has moved them from their random start.",
-    )
-
-
-def digits_panels(state: PlaygroundState) -> None:
-    """Below the main charts (image data): confusion matrix and first-layer weights, side by side for one
-    run; in compare mode each for run A and run B side by side."""
-    if not state.comparing:
-        left, right = st.columns(2, gap="medium")
-        with left:
-            confusion_chart(
-                state, "confusion", state.trainer, title="Confusion matrix (test set)", caption=CONFUSION_CAPTION
-            )
-        with right:
-            first_layer_chart(
-                state,
-                "first_layer",
-                state.trainer,
-                title="First-layer weights as images",
-                caption=weights_caption(state, state.trainer),
-            )
-            first_layer_switch(state)
-        return
-    for chart, title, caption in (
-        (confusion_chart, "confusion matrix (test set)", CONFUSION_CAPTION),
-        (first_layer_chart, "first-layer weights", weights_caption(state, state.trainer)),
-    ):
-        columns = st.columns(2, gap="medium")
-        for column, (name, trainer) in zip(columns, state.runs):
-            with column:
-                chart(
-                    state,
-                    f"{chart.__name__}_{name}",
-                    trainer,
-                    title=f"Run {name}: {title}",
-                    caption=caption if name == "A" else None,
-                )
-    first_layer_switch(state)
 
 
 @streamed
@@ -638,106 +321,6 @@ def compare_loss_chart(state: PlaygroundState, key: str = "loss_compare", height
     return live_chart(state, key, version, last_epoch, figure, update, height, priority=1, **frame_text)
 
 
-# ---- the page's live part -----------------------------------------------------------------------
-def _format_loss(value: float) -> str:
-    """Four decimals while a loss reads like one; a huge one (an exploding run) as 866,016 or 1.23e+09."""
-    if not np.isfinite(value):
-        return "diverged"
-    if abs(value) < 1_000:
-        return f"{value:.4f}"
-    return f"{value:,.0f}" if abs(value) < 10_000_000 else f"{value:.2e}"
-
-
-METRIC_LABELS = {"accuracy": "accuracy", "r2": "R²", "rmse": "RMSE"}
-
-
-def _format_metric(metric: str, value: float) -> str:
-    if not np.isfinite(value):
-        return "n/a"
-    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
-
-
-def status_metrics(state: PlaygroundState, trainer: Trainer) -> list[tuple[str, str]]:
-    """(label, value) of the numbers shown above the charts for one run.
-
-    While playing: the latest history row (measured on the record sample). Paused: exact, on the
-    whole training and test sets (``Trainer.evaluate``), at the replayed epoch if one is shown.
-    """
-    if state.playing:
-        values = trainer.history.latest
-        epoch = trainer.epoch
-    else:
-        epoch, network = trainer.network_at(state.replay_epoch)
-        values = trainer.evaluate(network)
-    progress = trainer.epoch_progress if epoch == trainer.epoch else 0.0
-    # Mid-epoch (an epoch longer than a frame: MNIST) the count goes on by batches: 12.4 = 40 % into epoch 13.
-    rows = [
-        ("Epoch", f"{epoch + progress:,.1f}" if progress else f"{epoch:,}"),
-        ("Train loss", _format_loss(values[TRAIN_LOSS])),
-        ("Test loss", _format_loss(values[TEST_LOSS])),
-    ]
-    for metric in METRICS[trainer.problem]:
-        for split in ("train", "test"):
-            label = f"{split.capitalize()} {METRIC_LABELS[metric]}"
-            rows.append((label, _format_metric(metric, values[metric_column(split, metric)])))
-    return rows
-
-
-def status_html(state: PlaygroundState) -> str:
-    """The status numbers of every run (and the training speed while playing) as one HTML block.
-
-    One element instead of a row of st.metric per run: the status changes every frame, and
-    each Streamlit element costs the browser a re-render per frame. Every number carries
-    ``data-metric`` (its label, "Run A · Train loss" in compare mode) for tests. In compare mode the
-    numbers form a table (a header row of labels, a row per run): two runs' figures in the height of one.
-    """
-    if state.comparing:
-        return f'<div class="bp-status bp-status-compare">{compare_status_table(state)}{playing_note(state)}</div>'
-    cells = "".join(
-        f'<div class="bp-metric" data-metric="{html.escape(label)}">'
-        f'<div class="bp-metric-label">{html.escape(label)}</div>'
-        f'<div class="bp-metric-value">{html.escape(value)}</div></div>'
-        for label, value in status_metrics(state, state.trainer)
-    )
-    return f'<div class="bp-status"><div class="bp-status-row">{cells}{playing_note(state)}</div></div>'
-
-
-def compare_status_table(state: PlaygroundState) -> str:
-    """A metric per row, a run per column: narrow enough for the column beside the two runs' charts."""
-    rows = {name: status_metrics(state, trainer) for name, trainer in state.runs}
-    header = "".join(f'<th class="bp-run-{name.lower()}">Run {name}</th>' for name in rows)
-    labels = [label for label, _ in rows["A"]]
-    body = "".join(
-        f'<tr><th scope="row">{html.escape(label)}</th>'
-        + "".join(
-            f'<td class="bp-metric" data-metric="{html.escape(f"Run {name} · {label}")}">'
-            f'<div class="bp-metric-value">{html.escape(dict(metrics).get(label, ""))}</div></td>'
-            for name, metrics in rows.items()
-        )
-        + "</tr>"
-        for label in labels
-    )
-    return f'<table class="bp-status-table"><thead><tr><th></th>{header}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def playing_note(state: PlaygroundState) -> str:
-    """The line under the numbers: the training speed while playing; paused at a lesson's stop, that this is
-    where its text looks. Always drawn (empty when there is nothing to say), so the charts below never move
-    when Play starts or stops."""
-    text = ""
-    if state.playing:
-        stop = session.next_lesson_stop(state)
-        speed = f"{state.epochs_per_second:,.0f} epochs per second ({html.escape(str(state.speed))} per frame)"
-        if state.comparing:  # two lines in the narrow column beside the runs
-            text = f"About {speed}." + (f" Stops at epoch {stop:,}." if stop is not None else "")
-        else:
-            stops = f" Stops at epoch {stop:,}, where the lesson's text looks." if stop is not None else ""
-            text = f"Training at about {speed}.{stops}"
-    elif state.lesson and session.lesson_epoch(state) in LESSONS[state.lesson].stop_epochs:
-        text = html.escape(session.lesson_stop_text(state, session.lesson_epoch(state), stopped=False))
-    return f'<div class="bp-status-note">{text}</div>'
-
-
 def replay_slot(state: PlaygroundState, stacked: bool = False) -> None:
     """One slot, always present, for the replay slider (shown while paused): the charts after it keep
     their place in the page, so pressing Play does not remount them."""
@@ -840,9 +423,6 @@ def _live_frame(state: PlaygroundState) -> None:
     state.render_pending = False  # the stream may replay what was just drawn
 
 
-# The single run's three charts share one row of this height: with the compact header, playback bar and
-# status above them, all three fit a 1280x720 projector's first screen (tests/browser/test_projector_layout.py).
-ROW_CHART_HEIGHT = 300
 SINGLE_GALLERY_IMAGES, SINGLE_GALLERY_COLUMNS = 12, 4  # three rows of test digits, labels readable in a third
 
 
