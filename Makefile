@@ -56,7 +56,7 @@ endif
 LESSON_TESTS = tests/test_lessons.py tests/test_deep_lessons.py tests/test_overfitting_lessons.py \
 	tests/test_lesson_stability.py tests/test_lesson_screens.py
 test-kernels: $(BIN)/.test-stamp
-	for kernels in Haswell Zen Sandybridge; do \
+	for kernels in Haswell Sandybridge; do \
 		echo "==== OPENBLAS_CORETYPE=$$kernels ===="; \
 		OPENBLAS_CORETYPE=$$kernels $(BIN)/python -m pytest -q $(LESSON_TESTS) || exit 1; \
 	done

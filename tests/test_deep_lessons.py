@@ -173,6 +173,8 @@ def test_lesson_10_batch_norm_gives_every_layer_a_gradient_of_the_same_size(seed
     # copies of seed 0, 0.8..3.6 with Sandy Bridge kernels, 0.5..4.2 for seeds 1-2).
     assert gradient_ratio(plain) < 1e-3
     assert_on_members(normed, lambda trainer: 0.1 < gradient_ratio(trainer) < 10, share)
+    if seed == 0:  # what the readout says: "'about as much gradient ...', or on some computers '10^1 times more'"
+        assert_on_members(normed, lambda trainer: round(math.log10(gradient_ratio(trainer))) in (0, 1))
     # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen below 0.45 and its train
     # accuracy passed 80 %" (80 copies of seed 0: 0.19..0.40 and 85..96 %; seeds 1-2: 0.14..0.43, 76..100 %).
     plain_eval = plain.evaluate()
@@ -266,8 +268,8 @@ def test_lesson_11_clipping_keeps_the_run_alive_without_changing_its_scale(seed)
     batches = math.ceil(len(clipped.X_train) / lesson.config_b.batch_size)
     assert frame[CLIPPED].iloc[1] == batches == 25
     # Seed 0, the lesson's, is a stable run: every perturbed copy ends where this one does, and the text quotes
-    # it. Seed 1 is chaotic (over 8 copies: train loss 7e-9..0.48, 1 copy still clipped at epoch 20), so what
-    # follows holds for other seeds on most copies (tests/perturbed.py).
+    # it. Seed 1 is chaotic (over 8 copies: train loss 7e-9..0.48, 3 to 6 copies still learning at epoch 20,
+    # depending on the kernels), so what follows holds for other seeds on most copies (tests/perturbed.py).
     members, share = ensemble(lesson.config_b, epoch, seed), 1.0 if seed == 0 else MOST
     # On every copy of the lesson's seed and most copies of the others: it stays alive, fits the training points,
     # reads the test points and hardly moves its weights: "B's weights are still the N(0, 0.7²) ones, give or take

@@ -28,6 +28,10 @@ LESSON_TESTS = [
 # Kernels any x86-64 processor with AVX2 runs: Haswell (AVX2 and FMA, as most laptops since 2013) and Sandy
 # Bridge (AVX without FMA, as laptops of 2011-2012). The AVX-512 ones would not load on an AVX2 machine.
 KERNELS = ("Haswell", "Sandybridge")
+LOADED_KERNELS = (
+    "import numpy, threadpoolctl\n"
+    "print(*{info['architecture'] for info in threadpoolctl.threadpool_info() if info['internal_api'] == 'openblas'})"
+)
 
 
 def has_avx2() -> bool:
@@ -42,6 +46,9 @@ def has_avx2() -> bool:
 @pytest.mark.timeout(600)  # a minute each here; more beside the browser tests
 def test_every_lesson_claim_holds_with_another_processors_kernels(kernels):
     environment = {**os.environ, "OPENBLAS_CORETYPE": kernels}
+    # OpenBLAS falls back to this machine's kernels on a name it does not know: check it loaded these.
+    loaded = subprocess.run([sys.executable, "-c", LOADED_KERNELS], env=environment, capture_output=True, text=True)
+    assert loaded.stdout.split() == [kernels], loaded.stdout + loaded.stderr
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *LESSON_TESTS],
         cwd=REPO,

@@ -472,10 +472,12 @@ def test_lesson_10_on_screen_at_epoch_30():
     for logs in (np.log10(chart_b), heat_b):
         assert 10 ** (logs.max() - logs.min()) < 10
     assert heat_b.min() - heat_a.min() > 0.85 * (heat_b.max() - heat_a.min())
-    # "'Layer 1 receives 10^-5 of the gradient of the last layer' in A, while in B layer 1 receives about as much
-    # gradient as the last layer, within a factor of 10": the readout's power of ten is 0, or 1 either way.
+    # "'Layer 1 receives 10^-5 of the gradient of the last layer' in A; in B 'about as much gradient as the last
+    # layer', or on some computers '10^1 times more'"
     assert readout(at, "A").startswith("Layer 1 receives 10⁻⁵ of the gradient of the last layer")
-    assert abs(power_of_ten(readout(at, "B"))) <= 1
+    assert readout(at, "B").startswith(
+        ("Layer 1 receives about as much gradient as the last layer", "Layer 1 receives 10¹ times more gradient")
+    )
     # "A's train loss stays at 0.69 and its accuracy near 50 %; B's loss has fallen below 0.45 and its train
     # accuracy passed 80 %"
     assert round(status(at, "Train loss", "A"), 2) == 0.69 and 0.45 <= status(at, "Train accuracy", "A") <= 0.55

@@ -357,6 +357,8 @@ def test_lesson_8_deep_sigmoid_stalls_at_ln10_relu_he_reads_the_digits(seed):
     # over 16 of seeds 1 and 2: test accuracy 0.80..0.98 and train loss 0.001..1.0 (1.0 on 2 copies of seed 1).
     members, share = ensemble(lesson.config_b, epochs, seed), 1.0 if seed == 0 else MOST
     assert_on_members(members, lambda trainer: trainer.evaluate()["test_accuracy"] > 0.9, share)
+    if seed == 0:  # the explanation: "the same network reads 94-97 % of the test digits correctly"
+        assert_on_members(members, lambda trainer: 0.94 <= round(trainer.evaluate()["test_accuracy"], 2) <= 0.97)
     assert_on_members(members, lambda trainer: trainer.evaluate()["train_loss"] < (0.1 if seed == 0 else 0.3), share)
     assert_on_members(members, lambda trainer: gradient_ratio(trainer) > 1e-1, share)  # the layers learn together
     assert_on_members(members, lambda trainer: set(layer_health(trainer)["verdict"]) == {"healthy"}, share)

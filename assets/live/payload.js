@@ -77,7 +77,7 @@ export async function applyPayload(Plotly, host, payload, setTriggerValue) {
     return;
   }
   if (payload.kind === "html") {
-    // Our own markup, escaped by Python (view.status_html, lens readouts).
+    // Our own markup, escaped by Python (status.status_html, lens readouts).
     if (chart.html !== payload.html) host.innerHTML = chart.html = payload.html;
     chart.seq = payload.seq;
     chart.redraws += 1;

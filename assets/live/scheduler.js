@@ -108,10 +108,17 @@ export function enqueue(host, payload) {
 // Payloads not applied yet (Streamlit may call us again with the same data), oldest first. A frame and a
 // script run's payload for the same element come on two sockets and may arrive out of order (a frame built
 // just before a Pause, and the Pause's script run): the newer one is drawn last, an older one not at all.
-// A whole figure always passes: a new server session numbers its payloads from 1 again.
-function freshPayloads(host, batch) {
-  const drawn = host.__chart.seq;
-  return batch.filter((p) => p.base || drawn === null || p.seq > drawn).sort((a, b) => a.seq - b.seq);
+// The last whole figure to arrive starts afresh (a new server session numbers its payloads from 1 again):
+// only the updates after it that are newer than it count.
+export function freshPayloads(host, batch) {
+  const lastBase = batch.findLastIndex((p) => p.base);
+  const base = lastBase >= 0 ? batch[lastBase] : null;
+  const after = base ? base.seq : host.__chart.seq;
+  const updates = batch
+    .slice(lastBase + 1)
+    .filter((p) => after === null || p.seq > after)
+    .sort((a, b) => a.seq - b.seq);
+  return base ? [base, ...updates] : updates;
 }
 
 async function drawPending(Plotly, host) {

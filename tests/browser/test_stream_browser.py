@@ -313,11 +313,17 @@ def test_pictures_are_painted_by_the_worker_and_shown_while_playing(page: Page):
     assert shown != first
     painted = page.evaluate("() => window.__backpropPictures")
     assert painted["worker"] >= 5 and painted["page"] == 0  # off the page's main thread, every one
-    # The picture is a real image of the plot area's size (the worker's JPEG), not an empty blob.
+    # The picture is a real image of the plot area's size (the worker's JPEG), not an empty blob. Read from the
+    # picture shown at the time: the Pause's own script run may replace it (and free the one before).
     size = page.evaluate(
-        """async (url) => { const image = new Image(); image.src = url; await image.decode();
-                           return [image.naturalWidth, image.naturalHeight]; }""",
-        shown,
+        f"""async () => {{
+            for (let attempt = 0; ; attempt++) {{
+                const image = new Image();
+                image.src = {boundary}.href.baseVal;
+                try {{ await image.decode(); return [image.naturalWidth, image.naturalHeight]; }}
+                catch (error) {{ if (attempt === 4) throw error; await new Promise((r) => setTimeout(r, 200)); }}
+            }}
+        }}"""
     )
     assert size[0] >= 64 and size[0] == size[1]
     assert_clean(page)
