@@ -67,6 +67,20 @@ def test_an_epoch_that_ends_when_the_time_is_up_is_recorded():
             assert trainer.history.latest["epoch"] == trainer.epoch
 
 
+@pytest.mark.parametrize("batches_before_the_deadline", range(1, 70))
+def test_an_epoch_that_ends_a_call_is_recorded_wherever_the_deadline_falls(monkeypatch, batches_before_the_deadline):
+    # A clock that ticks once per reading: the deadline falls after every possible batch and check, in turn.
+    # Seen in CI under load: the epoch ended just before the deadline (not recorded), the next check was past it,
+    # and the call returned with no epoch under way and the history a row behind.
+    ticks = iter(range(10**6))
+    monkeypatch.setattr("playground.training.trainer.time.perf_counter", lambda: float(next(ticks)))
+    trainer = Trainer(replace(CONFIGS["mnist"], train_size=100), record_every=5)  # 10 batches an epoch
+    for _ in range(4):
+        trainer.train_until(float(next(ticks) + batches_before_the_deadline), 100)
+        if trainer.epoch_progress == 0.0:
+            assert trainer.history.latest["epoch"] == trainer.epoch
+
+
 @pytest.mark.parametrize(
     "change, keeps_position",
     [({"learning_rate": 0.1}, True), ({"batch_size": 20}, False), ({"hidden_layers": (4,)}, False)],

@@ -452,17 +452,17 @@ class Trainer:
         done = 0
         with np.errstate(all="ignore"):  # overflow is detected and reported, not warned about
             every = self.record_every
-            first_batch = True
+            time_up = False  # read once per epoch: an epoch that ends the call is the one recorded as ending it
             while done < epochs and self.can_train:
                 if deadline is not None:
-                    if not first_batch and time.perf_counter() >= deadline:
+                    if time_up:
                         break
                     if not self._train_batches_until(deadline):
                         break  # the time is up mid-epoch
-                    first_batch = False
+                    time_up = time.perf_counter() >= deadline
                 done += 1
                 record = done == epochs or (self.epoch + 1) % every == 0
-                self._train_one_epoch(record=record or (deadline is not None and time.perf_counter() >= deadline))
+                self._train_one_epoch(record=record or time_up)
                 if self.config.early_stopping:
                     self._watch_test_loss()
                 self.trajectory.add(self.epoch, self.network.theta)

@@ -34,6 +34,7 @@ from playground.ui.session import (
     step,
 )
 from playground.ui.state import SPEED_CHOICES, PlaygroundState, speed_label
+from playground.ui.widgets import bind, keep
 
 
 def _log_choices(field: str, mantissas=(1, 2, 3, 5), low: float | None = None) -> list[float]:
@@ -96,12 +97,6 @@ def _on_widget(state: PlaygroundState, widget_key: str, to_changes: Callable[[An
     apply_change(state, **changes)
 
 
-def _bind(widget_key: str, value: Any) -> None:
-    """Show ``value`` in the widget ``widget_key`` (set before the widget is drawn)."""
-    if st.session_state.get(widget_key) != value:
-        st.session_state[widget_key] = value
-
-
 def _callback(state: PlaygroundState, widget_key: str, to_changes: Callable[[Any], dict]) -> dict:
     return {"key": widget_key, "on_change": _on_widget, "args": (state, widget_key, to_changes)}
 
@@ -113,8 +108,7 @@ def _run_suffix(state: PlaygroundState) -> str:
 
 def compare_controls(state: PlaygroundState) -> None:
     """Sidebar: compare mode and which run the controls edit."""
-    if st.session_state.get("w_compare") != state.comparing:
-        st.session_state["w_compare"] = state.comparing
+    bind("w_compare", state.comparing)
     if state.shows("compare"):
         st.toggle(
             "Compare two runs (A vs B)",
@@ -124,8 +118,7 @@ def compare_controls(state: PlaygroundState) -> None:
             "SGD vs Adam…",
         )
     if state.comparing and state.shows("edit_run"):
-        if st.session_state.get("w_editing") != state.editing:
-            st.session_state["w_editing"] = state.editing
+        bind("w_editing", state.editing)
         st.segmented_control(
             "Settings below apply to",
             ["A", "B"],
@@ -168,7 +161,7 @@ def data_controls(state: PlaygroundState) -> None:
     dataset = DATASETS[c.dataset]
     if _section_shown(state, "data"):
         st.header("Data (both runs)" if state.comparing else "Data")
-    _bind("w_dataset", c.dataset)
+    bind("w_dataset", c.dataset)
     if state.shows("dataset"):
         st.selectbox(
             "Dataset",
@@ -179,7 +172,7 @@ def data_controls(state: PlaygroundState) -> None:
         )
     if dataset.n_classes is None and state.shows("n_classes"):
         classes = FIELDS["n_classes"]
-        _bind("w_n_classes", c.n_classes)
+        bind("w_n_classes", c.n_classes)
         st.slider(
             "Number of classes",
             int(classes.low),
@@ -191,7 +184,7 @@ def data_controls(state: PlaygroundState) -> None:
     if dataset.inputs == "image" and state.shows("dataset"):
         st.caption(_image_caption(c.dataset, state.trainer.points.shape[0]))
     if c.dataset == "mnist":
-        _bind("w_train_size", c.train_size)
+        bind("w_train_size", c.train_size)
         if state.shows("train_size"):
             st.select_slider(
                 "Training images",
@@ -202,7 +195,7 @@ def data_controls(state: PlaygroundState) -> None:
             )
     elif dataset.inputs != "image" and c.user_data is None:  # your own points have no size or noise
         points, noise = FIELDS["n_points"], FIELDS["noise"]
-        _bind("w_n_points", c.n_points)
+        bind("w_n_points", c.n_points)
         if state.shows("n_points"):
             st.slider(
                 "Number of points",
@@ -211,7 +204,7 @@ def data_controls(state: PlaygroundState) -> None:
                 step=10,
                 **_callback(state, "w_n_points", lambda v: {"n_points": v}),
             )
-        _bind("w_noise", int(round(c.noise * 100)))
+        bind("w_noise", int(round(c.noise * 100)))
         if state.shows("noise"):
             st.slider(
                 "Noise (%)",
@@ -221,7 +214,7 @@ def data_controls(state: PlaygroundState) -> None:
                 **_callback(state, "w_noise", lambda v: {"noise": v / 100}),
             )
     fraction = FIELDS["train_fraction"]
-    _bind("w_train_percent", int(round(c.train_fraction * 100)))
+    bind("w_train_percent", int(round(c.train_fraction * 100)))
     # Your own points keep their split; MNIST's test set is fixed (train_size chooses its training set).
     if state.shows("train_fraction") and c.user_data is None and c.dataset != "mnist":
         st.slider(
@@ -232,7 +225,7 @@ def data_controls(state: PlaygroundState) -> None:
             help="The rest is held out as test data: the network never trains on it.",
             **_callback(state, "w_train_percent", lambda v: {"train_fraction": v / 100}),
         )
-    _bind("w_label_noise", int(round(c.label_noise * 100)))
+    bind("w_label_noise", int(round(c.label_noise * 100)))
     if state.shows("label_noise"):
         st.slider(
             "Label noise (% of training labels flipped)",
@@ -257,14 +250,14 @@ def data_controls(state: PlaygroundState) -> None:
         own_data.own_data_controls(state)  # clicks on the plane, CSV upload and download (own_data.py)
     if dataset.inputs == "image":
         return
-    _bind("w_show_test", state.show_test)
+    bind("w_show_test", state.show_test)
     if state.shows("show_test"):
         st.toggle(
             "Show test data",
             key="w_show_test",
             on_change=lambda: setattr(state, "show_test", st.session_state["w_show_test"]),
         )
-    _bind("w_features", list(c.features))
+    bind("w_features", list(c.features))
     if state.shows("features"):
         st.pills(
             "Input features",
@@ -314,7 +307,7 @@ def _layer_controls(state: PlaygroundState, depth: int) -> None:
     )
     for index, width in enumerate(c.hidden_layers):
         key = f"w_layer_{index}"
-        _bind(key, width)
+        bind(key, width)
 
         def neurons_changed(value: int, index: int = index) -> dict:
             hidden = list(state.config.hidden_layers)
@@ -329,7 +322,7 @@ def _layer_controls(state: PlaygroundState, depth: int) -> None:
 def _activation_controls(state: PlaygroundState, depth: int) -> None:
     """One activation for all hidden layers, or one per layer."""
     c = state.config
-    _bind("w_per_layer", state.per_layer_activations)
+    bind("w_per_layer", state.per_layer_activations)
 
     def per_layer_changed() -> None:
         state.per_layer_activations = st.session_state["w_per_layer"]
@@ -340,7 +333,7 @@ def _activation_controls(state: PlaygroundState, depth: int) -> None:
         st.toggle("A different activation per layer", key="w_per_layer", on_change=per_layer_changed)
     activation_names = list(ACTIVATIONS)
     if depth and not state.per_layer_activations:
-        _bind("w_activation_all", c.activations[0])
+        bind("w_activation_all", c.activations[0])
         st.selectbox(
             "Activation (hidden layers)",
             activation_names,
@@ -352,7 +345,7 @@ def _activation_controls(state: PlaygroundState, depth: int) -> None:
     elif depth:
         for index, name in enumerate(c.activations):
             key = f"w_activation_{index}"
-            _bind(key, name)
+            bind(key, name)
 
             def activation_changed(value: str, index: int = index) -> dict:
                 activations = list(state.config.activations)
@@ -452,7 +445,7 @@ def skip_summary(layer_sizes: list[int], skips: list[bool]) -> str:
 def _deep_network_controls(state: PlaygroundState) -> None:
     """Skip connections and normalisation: network settings (changing one builds the network afresh)."""
     c = state.config
-    _bind("w_residual", c.residual)
+    bind("w_residual", c.residual)
     if state.shows("residual"):
         # The skips the network would have with residual=True (Network.skips: matching widths); the caption
         # below, drawn when they are on, reads the network's own.
@@ -465,7 +458,7 @@ def _deep_network_controls(state: PlaygroundState) -> None:
         )
         if c.residual:
             st.caption(skip_summary(c.layer_sizes, state.edited.network.skips))
-    _bind("w_normalization", c.normalization)
+    bind("w_normalization", c.normalization)
     if state.shows("normalization"):
         st.selectbox(
             "Normalisation",
@@ -495,7 +488,7 @@ def _initialisation_controls(state: PlaygroundState) -> None:
     c = state.config
     if any(state.shows(name) for name in ("initializer", "init_sigma", "weight_seed")):
         st.subheader("Initialisation")
-    _bind("w_initializer", c.initializer)
+    bind("w_initializer", c.initializer)
     if state.shows("initializer"):
         st.selectbox(
             "Weight initialisation",
@@ -506,7 +499,7 @@ def _initialisation_controls(state: PlaygroundState) -> None:
             **_callback(state, "w_initializer", lambda v: {"initializer": v}),
         )
     if INITIALIZERS[c.initializer].uses_sigma and state.shows("init_sigma"):
-        _bind("w_sigma", c.init_sigma)
+        bind("w_sigma", c.init_sigma)
         st.select_slider(
             "σ (scale of the initial weights)",
             _with_current(SIGMAS, c.init_sigma),
@@ -531,7 +524,7 @@ def _seed_row(state: PlaygroundState, field: str, label: str, button: str, butto
     # [5, 4] and a narrower button padding (style.css, .st-key-next_weight_seed) fit both.
     left, right = st.columns([5, 4], gap="small", vertical_alignment="bottom")
     key = f"w_{field}"
-    _bind(key, getattr(state.config, field))
+    bind(key, getattr(state.config, field))
     left.number_input(label, 0, MAX_SEED, step=1, **_callback(state, key, lambda v: {field: int(v)}))
     right.button(button, on_click=on_next, help=button_help, width="stretch", key=f"next_{field}")
 
@@ -540,7 +533,7 @@ def training_controls(state: PlaygroundState) -> None:
     c = state.config
     if _section_shown(state, "training"):
         st.header(f"Training{_run_suffix(state)}")
-    _bind("w_optimizer", c.optimizer)
+    bind("w_optimizer", c.optimizer)
     if state.shows("optimizer"):
         st.selectbox(
             "Optimiser",
@@ -548,7 +541,7 @@ def training_controls(state: PlaygroundState) -> None:
             format_func=lambda name: OPTIMIZERS[name].label,
             **_callback(state, "w_optimizer", lambda v: {"optimizer": v}),
         )
-    _bind("w_learning_rate", c.learning_rate)
+    bind("w_learning_rate", c.learning_rate)
     if state.shows("learning_rate"):
         st.select_slider(
             "Learning rate (log scale)",
@@ -560,7 +553,7 @@ def training_controls(state: PlaygroundState) -> None:
     n_train = c.n_train
     # Batch norm needs two examples per batch (TrainingConfig refuses fewer): the slider starts at 2.
     smallest = BATCH_NORM_MIN_BATCH if c.normalization == "batch" else 1
-    _bind("w_batch", max(min(c.batch_size, n_train), min(smallest, n_train)))
+    bind("w_batch", max(min(c.batch_size, n_train), min(smallest, n_train)))
     if state.shows("batch_size") and n_train <= smallest:  # your own data can have one training point: no range
         text = f"Batch size: {n_train} ({'the only training point' if n_train == 1 else 'all training points'})."
         if c.normalization == "batch" and n_train == 1:
@@ -575,7 +568,7 @@ def training_controls(state: PlaygroundState) -> None:
             + (" Batch norm needs at least 2 (one example has no spread to standardise)." if smallest > 1 else ""),
             **_callback(state, "w_batch", lambda v: {"batch_size": int(v)}),
         )
-    _bind("w_regularization", c.regularization)
+    bind("w_regularization", c.regularization)
     if state.shows("regularization"):
         st.selectbox(
             "Regularisation",
@@ -584,14 +577,14 @@ def training_controls(state: PlaygroundState) -> None:
             **_callback(state, "w_regularization", lambda v: {"regularization": v}),
         )
     if c.regularization != "none" and state.shows("regularization_rate"):
-        _bind("w_regularization_rate", c.regularization_rate)
+        bind("w_regularization_rate", c.regularization_rate)
         st.select_slider(
             "Regularisation rate",
             _with_current(REGULARIZATION_RATES, c.regularization_rate),
             format_func=_format_number,
             **_callback(state, "w_regularization_rate", lambda v: {"regularization_rate": float(v)}),
         )
-    _bind("w_dropout", c.dropout)
+    bind("w_dropout", c.dropout)
     if state.shows("dropout"):
         st.select_slider(
             "Dropout (share of hidden outputs)",
@@ -600,7 +593,7 @@ def training_controls(state: PlaygroundState) -> None:
             help=DROPOUT_HELP,
             **_callback(state, "w_dropout", lambda v: {"dropout": float(v)}),
         )
-    _bind("w_gradient_clip", c.gradient_clip)
+    bind("w_gradient_clip", c.gradient_clip)
     if state.shows("gradient_clip"):
         st.select_slider(
             "Gradient clipping (max global norm)",
@@ -609,7 +602,7 @@ def training_controls(state: PlaygroundState) -> None:
             help=GRADIENT_CLIP_HELP,
             **_callback(state, "w_gradient_clip", lambda v: {"gradient_clip": float(v)}),
         )
-    _bind("w_early_stopping", c.early_stopping)
+    bind("w_early_stopping", c.early_stopping)
     if state.shows("early_stopping"):
         st.select_slider(
             "Early stopping (patience, epochs)",
@@ -625,7 +618,7 @@ def training_controls(state: PlaygroundState) -> None:
 def _schedule_controls(state: PlaygroundState) -> None:
     """The learning-rate schedule and, when it is not constant, its own settings."""
     c = state.config
-    _bind("w_lr_schedule", c.lr_schedule)
+    bind("w_lr_schedule", c.lr_schedule)
     st.selectbox(
         "Learning-rate schedule",
         list(SCHEDULE_LABELS),
@@ -636,21 +629,21 @@ def _schedule_controls(state: PlaygroundState) -> None:
     if c.lr_schedule == "constant":
         return
     if c.lr_schedule == "warmup":
-        _bind("w_lr_warmup_epochs", c.lr_warmup_epochs)
+        bind("w_lr_warmup_epochs", c.lr_warmup_epochs)
         st.select_slider(
             "Warm-up epochs",
             sorted(set(WARMUP_EPOCHS) | {c.lr_warmup_epochs}),
             help="The rate climbs in a straight line from learning rate / warm-up epochs to the learning rate.",
             **_callback(state, "w_lr_warmup_epochs", lambda v: {"lr_warmup_epochs": int(v)}),
         )
-    _bind("w_lr_decay_epochs", c.lr_decay_epochs)
+    bind("w_lr_decay_epochs", c.lr_decay_epochs)
     st.select_slider(
         "Drop every (epochs)" if c.lr_schedule == "step" else "Decay over (epochs)",
         sorted(set(DECAY_EPOCHS) | {c.lr_decay_epochs}),
         **_callback(state, "w_lr_decay_epochs", lambda v: {"lr_decay_epochs": int(v)}),
     )
     if c.lr_schedule == "step":
-        _bind("w_lr_step_factor", c.lr_step_factor)
+        bind("w_lr_step_factor", c.lr_step_factor)
         st.select_slider(
             "Multiply the rate at each drop by",
             _with_current(STEP_FACTORS, c.lr_step_factor),
@@ -682,7 +675,7 @@ def playback_bar(state: PlaygroundState) -> None:
         columns[1].button(
             "Step", on_click=step, args=(state, 1), key="step_one", width="stretch", help="Train one epoch (key: →)."
         )
-    _bind("w_step_count", state.step_count)
+    bind("w_step_count", state.step_count)
 
     def step_count_changed() -> None:
         state.step_count = int(st.session_state["w_step_count"])
@@ -715,12 +708,11 @@ def playback_bar(state: PlaygroundState) -> None:
             help="Back to epoch 0 with the same initial weights and data: the run replays exactly (key: R).",
         )
     # The speed is only ever set by this widget, so the widget is the source of truth: it is seeded from
-    # the state once and read back on every run. (Writing the state into it on every run, as the other
-    # controls do, let a run that started just before a change put the old speed back.)
+    # the state once and read back on every run (widgets.keep). (Writing state.speed into it on every run, as
+    # the other controls write theirs, let a run that started just before a change put the old speed back.)
     if not state.shows("speed"):
         return
-    if st.session_state.get("w_speed") not in SPEED_CHOICES:
-        st.session_state["w_speed"] = state.speed
+    keep("w_speed", state.speed, SPEED_CHOICES)
     state.speed = columns[5].selectbox(
         "Speed (epochs/frame)",
         SPEED_CHOICES,

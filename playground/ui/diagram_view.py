@@ -25,6 +25,7 @@ from playground.ui import session, walkthrough_panel
 from playground.ui.charts import shown_epoch
 from playground.ui.live import element_trigger_value, live_element, on_element_event, streamed
 from playground.ui.state import PlaygroundState
+from playground.ui.widgets import bind
 
 THUMBNAIL_POINTS = diagram.thumbnail_grid(DOMAIN_HALF_WIDTH)
 COLOURINGS = {"weights": "Weights and outputs", "gradients": "Gradients (log scale)"}
@@ -387,8 +388,7 @@ def diagram_section(state: PlaygroundState) -> None:
     # The switch gets the room to write both choices whole at 1280 px ("Gradients (log scale)" was cut).
     heading, switch, shown = st.columns([2, 3.2, 0.8], vertical_alignment="bottom")
     heading.markdown("#### The network, live")
-    if st.session_state.get("w_show_diagram") != state.show_diagram:
-        st.session_state["w_show_diagram"] = state.show_diagram
+    bind("w_show_diagram", state.show_diagram)
     shown.toggle(
         "Show",
         key="w_show_diagram",
@@ -397,8 +397,7 @@ def diagram_section(state: PlaygroundState) -> None:
     )
     if not state.show_diagram:
         return
-    if st.session_state.get("w_diagram_colouring") != state.diagram_colouring:
-        st.session_state["w_diagram_colouring"] = state.diagram_colouring
+    bind("w_diagram_colouring", state.diagram_colouring)
     switch.segmented_control(
         "Colour the network by",
         list(COLOURINGS),

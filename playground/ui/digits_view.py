@@ -16,6 +16,7 @@ from playground.ui import session
 from playground.ui.charts import shown_epoch
 from playground.ui.live import live_chart, streamed
 from playground.ui.state import ROW_CHART_HEIGHT, PlaygroundState
+from playground.ui.widgets import bind
 
 DIGITS_CAPTION = (
     "**What you see:** test images the network never trained on, each with the network's answer (pred) and the "
@@ -189,8 +190,7 @@ def first_layer_switch(state: PlaygroundState) -> None:
     if not state.trainer.config.hidden_layers:
         return
     shown = first_layer_view(state, state.trainer)
-    if st.session_state.get("w_first_layer_view") != shown:
-        st.session_state["w_first_layer_view"] = shown
+    bind("w_first_layer_view", shown)
     st.segmented_control(
         "First-layer pictures",
         list(FIRST_LAYER_VIEWS),

@@ -11,6 +11,7 @@ from playground.teaching.lessons import LESSON_LIST, LESSONS, Lesson
 from playground.ui import session
 from playground.ui.charts import superscript_powers
 from playground.ui.state import PlaygroundState
+from playground.ui.widgets import bind
 
 NO_LESSON = "—"
 PICKER_PROMPT = "Guided lessons: see gradients vanish and explode…"  # the picker's label, shown inside it
@@ -43,8 +44,7 @@ def lesson_picker(state: PlaygroundState) -> None:
     header stays one control high."""
     options = [NO_LESSON, *[lesson.key for lesson in LESSON_LIST]]
     titles = {lesson.key: lesson.title for lesson in LESSON_LIST}
-    if st.session_state.get("w_lesson") != (state.lesson or NO_LESSON):
-        st.session_state["w_lesson"] = state.lesson or NO_LESSON
+    bind("w_lesson", state.lesson or NO_LESSON)
 
     def chosen() -> None:
         key = st.session_state["w_lesson"]
@@ -103,8 +103,7 @@ def lesson_panel(state: PlaygroundState) -> None:
         return
     lesson = LESSONS[state.lesson]
     key = f"w_lesson_panel_{lesson.key}"  # one per lesson: a newly opened lesson starts folded
-    if st.session_state.get(key) != state.lesson_text_open:
-        st.session_state[key] = state.lesson_text_open
+    bind(key, state.lesson_text_open)
     text, close = st.columns([6, 1], vertical_alignment="top", gap="small")
     with (
         text,

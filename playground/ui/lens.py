@@ -32,6 +32,7 @@ from playground.ui.charts import (
 )
 from playground.ui.live import live_chart, live_html, streamed
 from playground.ui.state import PlaygroundState
+from playground.ui.widgets import bind
 
 LENSES = ("Gradient flow", "Layer health", "Histograms", "Predict & check")
 
@@ -71,8 +72,7 @@ HEALTH_CAPTION = (
 
 def panel(state: PlaygroundState) -> None:
     st.subheader("Gradient-flow lens")
-    if st.session_state.get("w_lens") != state.lens:
-        st.session_state["w_lens"] = state.lens
+    bind("w_lens", state.lens)
     st.segmented_control(
         "Look at",
         LENSES,

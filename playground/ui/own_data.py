@@ -31,6 +31,7 @@ from playground.ui.session import (
     set_click_mode,
 )
 from playground.ui.state import PlaygroundState
+from playground.ui.widgets import bind
 
 UPLOAD_KEY = "w_user_csv"
 
@@ -100,11 +101,6 @@ def upload_csv(state: PlaygroundState) -> None:
         load_user_csv(state, upload.name, upload.getvalue())
 
 
-def _bind(key: str, value) -> None:
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
-
-
 def own_data_controls(state: PlaygroundState) -> None:
     """The click-mode picker, the CSV expander and (for your own data) the way back to generated data."""
     trainer = state.trainer
@@ -113,7 +109,7 @@ def own_data_controls(state: PlaygroundState) -> None:
         modes = click_modes(trainer)
         if state.click_mode not in modes:
             state.click_mode = "inspect"
-        _bind("w_click_mode", state.click_mode)
+        bind("w_click_mode", state.click_mode)
         st.selectbox(
             "Click on the plane to:",
             modes,
@@ -125,7 +121,7 @@ def own_data_controls(state: PlaygroundState) -> None:
             "history stay). Shift-click adds the other class.",
         )
         if state.click_mode == "add":
-            _bind("w_click_value", float(state.click_value))
+            bind("w_click_value", float(state.click_value))
             st.number_input(
                 "Value of a point added by a click",
                 -1000.0,

@@ -28,6 +28,7 @@ from playground.training.trainer import Trainer
 from playground.ui.live import live_chart, streamed
 from playground.ui.session import apply_change, transition
 from playground.ui.state import PlaygroundState
+from playground.ui.widgets import bind, keep
 
 SWEEP_RATES = 9
 SWEEP_EPOCHS = (25, 50, 100, 200, 500)
@@ -130,8 +131,7 @@ def _sweep_for(state: PlaygroundState, name: str, trainer: Trainer) -> None:
     config = trainer.config
     rates = sweep_rates(config.learning_rate)
     epochs_key = f"w_sweep_epochs_{name}"
-    if epochs_key not in st.session_state:
-        st.session_state[epochs_key] = DEFAULT_SWEEP_EPOCHS
+    keep(epochs_key, DEFAULT_SWEEP_EPOCHS)
     left, right = st.columns([2, 1], vertical_alignment="bottom")
     epochs = left.select_slider("Epochs per rate", SWEEP_EPOCHS, key=epochs_key)
     right.button(
@@ -203,8 +203,7 @@ def landscape_section(state: PlaygroundState) -> None:
     if not state.shows("landscape"):
         return
     st.subheader("Loss landscape")
-    if st.session_state.get("w_show_landscape") != state.show_landscape:
-        st.session_state["w_show_landscape"] = state.show_landscape
+    bind("w_show_landscape", state.show_landscape)
     st.toggle(
         "Draw the loss landscape",
         key="w_show_landscape",

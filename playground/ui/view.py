@@ -42,6 +42,7 @@ from playground.ui.state import (
     PlaygroundState,
 )
 from playground.ui.status import status_html
+from playground.ui.widgets import bind
 
 GRID_AXIS, GRID_POINTS = boundary_plots.boundary_grid()
 
@@ -336,8 +337,7 @@ def replay_slider(state: PlaygroundState, stacked: bool = False) -> None:
     if len(epochs) < 2:
         return
     current = state.trainer.epoch if state.replay_epoch is None else state.replay_epoch
-    if st.session_state.get("w_replay") != current:
-        st.session_state["w_replay"] = min(epochs, key=lambda e: abs(e - current))
+    bind("w_replay", min(epochs, key=lambda e: abs(e - current)))
 
     def moved() -> None:
         session.set_replay_epoch(state, st.session_state["w_replay"])

@@ -22,6 +22,7 @@ from playground.teaching.walkthrough import GIVEN, Step, Walkthrough, step_count
 from playground.teaching.walkthrough_steps import design_note
 from playground.ui import session
 from playground.ui.state import PlaygroundState
+from playground.ui.widgets import bind
 
 TITLE = "Backprop, step by step: one example through the chain rule"
 ANCHOR = "walkthrough"  # the panel heading's id: the toasts' "go to it" links scroll there (#walkthrough)
@@ -347,8 +348,7 @@ def _picker(state: PlaygroundState) -> None:
     trainer = state.trainer
     n_train = trainer.y_train.shape[0]
     shown_row = None if state.walkthrough_index == GIVEN else state.walkthrough_index  # the drawn digit has no row
-    if st.session_state.get("w_walk_row") != shown_row:
-        st.session_state["w_walk_row"] = shown_row
+    bind("w_walk_row", shown_row)
 
     def picked() -> None:
         row = st.session_state.get("w_walk_row")
