@@ -25,7 +25,7 @@ from playground.ui import session, walkthrough_panel
 from playground.ui.charts import shown_epoch
 from playground.ui.live import element_trigger_value, live_element, on_element_event, streamed
 from playground.ui.state import PlaygroundState
-from playground.ui.widgets import bind
+from playground.ui.widgets import bind, choice_switch
 
 THUMBNAIL_POINTS = diagram.thumbnail_grid(DOMAIN_HALF_WIDTH)
 COLOURINGS = {"weights": "Weights and outputs", "gradients": "Gradients (log scale)"}
@@ -397,13 +397,13 @@ def diagram_section(state: PlaygroundState) -> None:
     )
     if not state.show_diagram:
         return
-    bind("w_diagram_colouring", state.diagram_colouring)
-    switch.segmented_control(
+    choice_switch(
+        switch,
         "Colour the network by",
-        list(COLOURINGS),
-        format_func=COLOURINGS.get,
-        key="w_diagram_colouring",
-        on_change=lambda: session.set_diagram_colouring(state, st.session_state["w_diagram_colouring"]),
+        COLOURINGS,
+        "w_diagram_colouring",
+        state.diagram_colouring,
+        lambda colouring: session.set_diagram_colouring(state, colouring),
         label_visibility="collapsed",
     )
     if state.comparing:

@@ -16,7 +16,7 @@ from playground.ui import session
 from playground.ui.charts import shown_epoch
 from playground.ui.live import live_chart, streamed
 from playground.ui.state import ROW_CHART_HEIGHT, PlaygroundState
-from playground.ui.widgets import bind
+from playground.ui.widgets import choice_switch
 
 DIGITS_CAPTION = (
     "**What you see:** test images the network never trained on, each with the network's answer (pred) and the "
@@ -190,13 +190,13 @@ def first_layer_switch(state: PlaygroundState) -> None:
     if not state.trainer.config.hidden_layers:
         return
     shown = first_layer_view(state, state.trainer)
-    bind("w_first_layer_view", shown)
-    st.segmented_control(
+    choice_switch(
+        st,
         "First-layer pictures",
-        list(FIRST_LAYER_VIEWS),
-        format_func=FIRST_LAYER_VIEWS.get,
-        key="w_first_layer_view",
-        on_change=lambda: session.set_first_layer_view(state, st.session_state["w_first_layer_view"]),
+        FIRST_LAYER_VIEWS,
+        "w_first_layer_view",
+        shown,
+        lambda view: session.set_first_layer_view(state, view),
         help="The weights themselves, or how far training has moved them from their random start.",
     )
 

@@ -28,3 +28,17 @@ def keep(widget_key: str, default: Any, allowed=None) -> None:
     if value is None or (allowed is not None and value not in allowed):
         value = default
     st.session_state[widget_key] = value
+
+
+def choice_switch(container, label: str, choices: dict[str, str], key: str, value: str, on_choose, **options) -> None:
+    """A segmented control over ``choices`` (value -> label) showing ``value``; ``on_choose(value)`` when the user
+    picks another. ``container``: where to draw it (``st`` or a column); ``options``: help, label_visibility."""
+    bind(key, value)
+    container.segmented_control(
+        label,
+        list(choices),
+        format_func=choices.get,
+        key=key,
+        on_change=lambda: on_choose(st.session_state[key]),
+        **options,
+    )
